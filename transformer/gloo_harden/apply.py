@@ -1,0 +1,115 @@
+"""Harden: for every hardening, every target of its scopes, check the guards, then patch.
+
+A target is patched only when the patch would change it; only then are opt-outs and guards
+consulted, so a proxy that is already hardened produces no noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gloo_harden import yamlio
+from gloo_harden.errors import InvariantError
+from gloo_harden.guards import GUARDS
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import child_path
+from gloo_harden.patching import json6902, strategic
+from gloo_harden.patching.hardening import Hardening
+from gloo_harden.results import Result, Severity
+from gloo_harden.scopes import SCOPES, ScopeOptions, Target
+
+
+def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: ScopeOptions,
+              strict: bool) -> tuple[set[int], list[Result]]:
+    """Apply ``hardenings`` in order; return changed document positions and all results."""
+    changed: set[int] = set()
+    results: list[Result] = []
+    for item in hardenings:
+        for scope_id in item.scopes:
+            scope = SCOPES[scope_id]
+            targets = list(scope.targets(index, options))
+            if not targets and scope.EMPTY is not None:
+                severity, message = scope.EMPTY
+                results.append(Result(severity, message, hardening=item.id))
+            for target in targets:
+                outcome = _apply_one(item, target, index, strict)
+                results += outcome
+                if any(r.severity is Severity.INFO and r.field for r in outcome):
+                    changed.add(target.resource.position)
+    return changed, results
+
+
+def patch(item: Hardening, node: Any, type_name: str | None, where: str) -> None:
+    """Apply the body of ``item`` to ``node`` in place."""
+    if item.strategic is not None:
+        strategic.merge(node, item.strategic, type_name, path=where)
+    else:
+        json6902.apply(node, item.json6902, where)
+
+
+def _apply_one(item: Hardening, target: Target, index: StreamIndex, strict: bool) -> list[Result]:
+    before = yamlio.to_plain(target.node)
+    trial = yamlio.to_plain(target.node)
+    patch(item, trial, target.type_name, target.path)
+    changes = list(_diff(before, yamlio.to_plain(trial), ""))
+    if not changes:
+        return []
+    resource = target.resource
+    base = dict(hardening=item.id, resource=resource.ref, field=target.path or None,
+                file=resource.document.source, document=resource.document.index)
+    reasons = resource.skip_reasons()
+    if item.id in reasons:
+        why = reasons[item.id] or "no reason given"
+        return [Result(Severity.INFO, f"skipped for {target.what} by annotation: {why}", **base)]
+    evidence = [e for guard in item.guards for e in GUARDS[guard].check(target, index)]
+    if evidence:
+        severity = Severity.ERROR if strict else Severity.WARNING
+        return [Result(severity, f"kept for {target.what}: " + "; ".join(evidence), **base)]
+    patch(item, target.node, target.type_name, target.path)
+    _assert_stable(item, target)
+    return [Result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}",
+                   hardening=item.id, resource=resource.ref,
+                   field=child_path(target.path, path) if path else target.path,
+                   file=resource.document.source, document=resource.document.index,
+                   current=old, proposed=new)
+            for path, old, new in changes]
+
+
+def _assert_stable(item: Hardening, target: Target) -> None:
+    """A second application must change nothing (black's ``assert_stable``)."""
+    again = yamlio.to_plain(target.node)
+    patch(item, again, target.type_name, target.path)
+    if again != yamlio.to_plain(target.node):
+        raise InvariantError(f"{target.resource.ref} {target.path}: hardening \"{item.id}\" "
+                             "is not idempotent")
+
+
+_ABSENT = object()
+
+
+def _diff(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    """Leaf-level differences between two plain trees, as (path, old, new)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            yield from _diff(old.get(key, _ABSENT), new.get(key, _ABSENT), child_path(path, key))
+    elif old != new:
+        yield path, None if old is _ABSENT else old, None if new is _ABSENT else new
+
+
+def _describe(path: str, old: Any, new: Any) -> str:
+    if old is None:
+        return f"set {path}: {_show(new)}"
+    if new is None:
+        return f"removed {path} (was {_show(old)})"
+    return f"{path}: {_show(old)} → {_show(new)}"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)

@@ -1,0 +1,182 @@
+"""The command line: ``gloo-harden [FILE…|-]``, ``gloo-harden list``, ``gloo-harden explain ID``.
+
+The only module (with ``adapters/``) that touches argv, stdin, stdout and exit codes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from gloo_harden import __version__, report
+from gloo_harden.errors import TransformerError
+
+if TYPE_CHECKING:
+    from gloo_harden.pipeline import Source
+
+EPILOG = """\b
+Examples:
+  helm template gloo gloo/gloo -n gloo-system | gloo-harden > hardened.yaml
+  gloo-harden rendered.yaml -o hardened.yaml --results results.json
+  gloo-harden --check --strict rendered/*.yaml      # CI gate: exit 1 if work is left
+  gloo-harden --diff rendered.yaml                  # review what would change
+  gloo-harden --disable disable-kubernetes-destinations rendered.yaml
+  gloo-harden list                                  # the hardenings, in order
+  gloo-harden explain drop-net-bind-service
+
+\b
+Exit codes: 0 done (warnings allowed), 1 refused under --strict or --check found work,
+2 unusable input or arguments, 3 internal error.
+"""
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the hardened stream to FILE (atomically) instead of stdout.")
+@click.option("--enable", "enable", multiple=True, metavar="ID",
+              help="Run only this hardening (repeatable).")
+@click.option("--disable", "disable", multiple=True, metavar="ID",
+              help="Do not run this hardening (repeatable).")
+@click.option("--check", is_flag=True, help="Print nothing; exit 1 if anything would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option("--strict", is_flag=True, help="A hardening kept back by a guard is an error.")
+@click.option("--sidecars", is_flag=True,
+              help="Also harden sidecar containers of proxy pods (sds, istio-proxy, …).")
+@click.option("--results", "results_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write every result as JSON to FILE.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
+@click.version_option(__version__, "--version", prog_name="gloo-harden")
+def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str, ...],
+                   disable: tuple[str, ...], check: bool, show_diff: bool, strict: bool,
+                   sidecars: bool, results_file: str | None, quiet: bool) -> None:
+    """Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
+
+    Drops NET_BIND_SERVICE from proxies, disables their service-account token mount, keeps
+    their root filesystem read-only and sets disableKubernetesDestinations in Settings, each
+    only where it cannot break the gateway. Results go to stderr.
+    """
+    from gloo_harden import hardenings, pipeline
+    from gloo_harden.scopes import ScopeOptions
+
+    options = pipeline.Options(hardenings.select(enable, disable), strict,
+                               ScopeOptions(sidecars=sidecars))
+    sources = [_read(name) for name in files or ("-",)]
+    outcome = pipeline.harden(sources, options)
+    for line in report.text(outcome.results, quiet):
+        click.echo(line, err=True)
+    click.echo(report.summary(outcome.results, len(outcome.changed)), err=True)
+    if results_file:
+        _write_atomically(results_file, report.to_json(outcome.results))
+    if show_diff:
+        original = "".join(_decoded(s) for s in sources)
+        click.echo("".join(difflib.unified_diff(
+            original.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+            ", ".join(files or ("stdin",)), "hardened")),
+            nl=False)
+    elif output:
+        _write_atomically(output, outcome.text)
+    elif not check:
+        sys.stdout.write(outcome.text)
+        sys.stdout.flush()
+    sys.exit(report.exit_code(outcome.results, len(outcome.changed), check))
+
+
+@click.command("list")
+def list_command() -> None:
+    """List the hardenings in the order they run."""
+    from gloo_harden import hardenings
+
+    for item in hardenings.builtin():
+        click.echo(f"{item.id:34} {item.summary}")
+
+
+@click.command("explain")
+@click.argument("hardening_id", metavar="ID")
+def explain_command(hardening_id: str) -> None:
+    """Print what a hardening does, why, and when it is skipped."""
+    from gloo_harden import hardenings
+
+    (item,) = hardenings.select((hardening_id,), ())
+    click.echo(f"{item.id}: {item.summary}\n")
+    click.echo(item.description)
+    click.echo(f"\nscope: {', '.join(item.scopes)}")
+    click.echo(f"guards: {', '.join(item.guards) or 'none'}")
+    click.echo(f"patch file: {Path(item.source).name}")
+
+
+SUBCOMMANDS = {"list": list_command, "explain": explain_command}
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point of the ``gloo-harden`` script."""
+    args = sys.argv[1:] if argv is None else argv
+    command = SUBCOMMANDS.get(args[0]) if args else None
+    try:
+        if command is not None:
+            command.main(args[1:], prog_name=f"gloo-harden {args[0]}", standalone_mode=False)
+            sys.exit(0)
+        harden_command.main(args, prog_name="gloo-harden", standalone_mode=False)
+    except TransformerError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), report.EXIT_UNUSABLE)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    sys.exit(0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"gloo-harden: {message}", err=True)
+    sys.exit(code)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader went away (``| head``): nothing more to say, and nothing to flush."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    _fail("stdout closed before the output was written", report.EXIT_UNUSABLE)
+
+
+def _read(name: str) -> Source:
+    from gloo_harden.pipeline import Source
+
+    if name == "-":
+        return Source("stdin", sys.stdin.buffer.read())
+    try:
+        return Source(name, Path(name).read_bytes())
+    except OSError as exc:
+        raise TransformerError(f"{name}: cannot read ({exc.strerror}); expected a readable "
+                               "manifest file") from None
+
+
+def _decoded(source: Source) -> str:
+    from gloo_harden import stream
+
+    return stream.join(stream.split(stream.decode(source.data, source.name), source.name), {})
+
+
+def _write_atomically(target: str, text: str) -> None:
+    """Write via a temporary file in the same directory, then rename over ``target``."""
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise TransformerError(f"{target}: directory {folder} does not exist; expected an "
+                               "existing directory")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,62 @@
+"""Gloo custom resources the chart hides inside other objects.
+
+Since 1.12 the default Gateways (which carry ``bindPort``) are not documents of their own:
+1.12–1.13 apply them from a heredoc in the ``gloo-resource-rollout`` Job's shell script, and
+1.14+ keep them in ConfigMap ``gloo-custom-resource-config`` under ``data.custom-resources``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from gloo_harden import yamlio
+from gloo_harden.errors import InputError
+from gloo_harden.model import Resource
+from gloo_harden.podspec import containers, pod_spec
+
+CUSTOM_RESOURCE_CONFIGMAP = "gloo-custom-resource-config"
+_HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n(.*?)\n[ \t]*\1[ \t]*$", re.S | re.M)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """One object found inside another, with a description of where."""
+
+    origin: str
+    data: dict[str, Any]
+
+
+def find(resources: list[Resource]) -> tuple[list[Embedded], list[str]]:
+    """All embedded objects, and a note for each embedded text that could not be parsed."""
+    found: list[Embedded] = []
+    unparsed: list[str] = []
+    for resource in resources:
+        for origin, text in _texts(resource):
+            try:
+                documents = yamlio.load_all(text, origin)
+            except InputError:
+                unparsed.append(origin)
+                continue
+            found.extend(Embedded(origin, d) for d in map(yamlio.to_plain, documents)
+                         if isinstance(d, dict) and d.get("kind"))
+    return found, unparsed
+
+
+def _texts(resource: Resource) -> list[tuple[str, str]]:
+    where = f"{resource.kind} {resource.namespace or '-'}/{resource.name}"
+    if resource.kind == "ConfigMap" and resource.name == CUSTOM_RESOURCE_CONFIGMAP:
+        text = (resource.tree.get("data") or {}).get("custom-resources")
+        return [(f"{where} data.custom-resources", str(text))] if text else []
+    if resource.kind == "Job":
+        located = pod_spec(resource.tree, resource.kind)
+        scripts = []
+        for container in containers(located[0]) if located else []:
+            for part in list(container.get("command") or []) + list(container.get("args") or []):
+                for match in _HEREDOC.finditer(str(part)):
+                    body = textwrap.dedent(match.group(2))
+                    scripts.append((f"{where} container {container.get('name')} script", body))
+        return scripts
+    return []

@@ -1,0 +1,97 @@
+"""Write a changed document so that it differs from its input only in the lines of the change.
+
+ruamel keeps comments and quoting, but it normalises indentation, trailing spaces and a few
+scalar spellings, so a plain re-dump would touch hundreds of lines of a Helm render. Instead we
+dump the tree twice, before (``noop``) and after (``patched``) the change, take the line diff
+between those two dumps (exactly the change), and replay it onto the original text wherever the
+original lines line up with the ``noop`` dump. The result is re-parsed and must equal the
+patched tree; when it does not (or a hunk cannot be placed), the next strategy is tried, and
+last the full dump, which is always correct, only noisier.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Any
+
+from gloo_harden import yamlio
+from gloo_harden.errors import InputError
+
+def render(original: str, after: Any, where: str) -> str:
+    """The text of the changed document: minimal if possible, the full dump otherwise."""
+    wanted = yamlio.to_plain(after)
+    before = yamlio.load(original, where)
+    fallback = None
+    for wide in _indent_styles(original):
+        noop = yamlio.dump(before, wide)
+        patched = yamlio.dump(after, wide)
+        fallback = fallback or patched
+        merged = replay(original, noop, patched)
+        if merged is not None and _same(merged, wanted, where):
+            return merged
+    assert fallback is not None
+    return fallback
+
+
+def replay(original: str, noop: str, patched: str) -> str | None:
+    """Apply the ``noop`` → ``patched`` line diff to ``original``; None if it cannot be placed."""
+    o_lines = original.splitlines(keepends=True)
+    if o_lines and not o_lines[-1].endswith("\n"):
+        o_lines[-1] += "\n"
+    n_lines = noop.splitlines(keepends=True)
+    p_lines = patched.splitlines(keepends=True)
+    # Trailing spaces are compared away: Helm leaves them, ruamel drops them.
+    n_keys, o_keys, p_keys = ([line.rstrip() for line in lines] for lines in (n_lines, o_lines, p_lines))
+    n_to_o: dict[int, int] = {}
+    for tag, i1, i2, j1, _ in SequenceMatcher(None, n_keys, o_keys, autojunk=False).get_opcodes():
+        if tag == "equal":
+            n_to_o.update({i1 + k: j1 + k for k in range(i2 - i1)})
+    edits: list[tuple[int, int, list[str]]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, n_keys, p_keys, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        span = _place(n_to_o, i1, i2, len(n_lines))
+        if span is None:
+            return None
+        edits.append((span[0], span[1], p_lines[j1:j2]))
+    for start, end, lines in reversed(edits):
+        o_lines[start:end] = lines
+    return "".join(o_lines)
+
+
+def _place(n_to_o: dict[int, int], i1: int, i2: int, n_count: int) -> tuple[int, int] | None:
+    if i1 < i2:  # replace or delete: every line must map, contiguously
+        mapped = [n_to_o.get(k) for k in range(i1, i2)]
+        if None in mapped or mapped != list(range(mapped[0] or 0, (mapped[0] or 0) + len(mapped))):
+            return None
+        start = mapped[0]
+        assert start is not None
+        return start, start + len(mapped)
+    if i1 > 0 and i1 - 1 in n_to_o:  # insert after the line it follows in the dump
+        return n_to_o[i1 - 1] + 1, n_to_o[i1 - 1] + 1
+    if i1 < n_count and i1 in n_to_o:
+        return n_to_o[i1], n_to_o[i1]
+    return None
+
+
+def _indent_styles(body: str) -> list[bool]:
+    """Try the sequence style the document mostly uses first (False: compact, True: wide)."""
+    compact = wide = 0
+    previous = ""
+    for line in body.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped.startswith("- ") and previous.rstrip().endswith(":"):
+            parent = len(previous) - len(previous.lstrip(" "))
+            if len(line) - len(stripped) > parent:
+                wide += 1
+            else:
+                compact += 1
+        previous = line
+    return [True, False] if wide > compact else [False, True]
+
+
+def _same(text: str, wanted: Any, where: str) -> bool:
+    try:
+        return bool(yamlio.to_plain(yamlio.load(text, where)) == wanted)
+    except InputError:
+        return False

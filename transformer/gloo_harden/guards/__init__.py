@@ -1,0 +1,20 @@
+"""Guards: *whether* a hardening is safe for one target. Each module looks at one risk.
+
+A guard module defines ``ID`` and ``check(target, index)``, returning the evidence that makes the
+change unsafe (an empty list means safe). Guards never print and never raise for a resource
+they cannot judge. The registry below is the one explicit, ordered list of guards.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+
+def _registry() -> dict[str, ModuleType]:
+    from gloo_harden.guards import no_istio_integration, no_kube_destinations, no_privileged_ports
+
+    ordered = (no_privileged_ports, no_istio_integration, no_kube_destinations)
+    return {module.ID: module for module in ordered}
+
+
+GUARDS: dict[str, ModuleType] = _registry()

@@ -1,0 +1,51 @@
+"""``no-kube-destinations``: keep Kubernetes destinations while something routes to them.
+
+With ``disableKubernetesDestinations`` Gloo stops creating the in-memory ``kube-svc:`` upstreams,
+so these stop resolving: a ``kube`` destination in VirtualService and RouteTable routes (``single``
+and ``multi``), UpstreamGroups, and TCP gateways (also matchable and hybrid ones, and Gateways
+embedded in the chart's ConfigMap or Job), and any ``upstream`` reference named ``kube-svc:…``.
+An ``Upstream`` with ``spec.kube`` is a real upstream and no conflict. Every location is listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gloo_harden import embedded
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import child_path
+from gloo_harden.scopes import Target
+from gloo_harden.yamlio import to_plain
+
+ID = "no-kube-destinations"
+ROUTING_KINDS = ("VirtualService", "RouteTable", "UpstreamGroup", "Gateway",
+                 "MatchableHttpGateway", "MatchableTcpGateway")
+_DESTINATION_PARENTS = ("single", "destination")
+
+
+def check(target: Target, index: StreamIndex) -> list[str]:
+    if target.scope != "gloo-settings":
+        return []
+    found = []
+    sources = [(f"{r.kind} {r.namespace or '-'}/{r.name}", to_plain(r.tree))
+               for r in index.of_kind(*ROUTING_KINDS) if r.group in ("gateway.solo.io", "gloo.solo.io")]
+    hidden, _ = embedded.find(index.of_kind("ConfigMap", "Job"))
+    sources += [(e.origin, e.data) for e in hidden if e.data.get("kind") in ROUTING_KINDS]
+    for origin, data in sources:
+        found += [f"{origin} {path}" for path in _kube_destinations(data.get("spec"), "spec", "")]
+    return found
+
+
+def _kube_destinations(node: Any, path: str, parent: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        if parent in _DESTINATION_PARENTS and isinstance(node.get("kube"), dict):
+            yield child_path(path, "kube")
+        upstream = node.get("upstream")
+        if isinstance(upstream, dict) and str(upstream.get("name", "")).startswith("kube-svc:"):
+            yield f"{child_path(path, 'upstream')} ({upstream.get('name')})"
+        for key, value in node.items():
+            yield from _kube_destinations(value, child_path(path, str(key)), str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _kube_destinations(value, child_path(path, i), parent)

@@ -1,0 +1,103 @@
+"""The stream seen as Gloo sees it: resources by kind, and every proxy workload.
+
+Built once per run from the parsed resources; scopes and guards only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gloo_harden.model import Resource, child_path
+from gloo_harden.podspec import containers, pod_labels, pod_spec
+
+#: Values of the ``gloo`` label that mark an Envoy proxy workload, by chart template.
+PROXY_ROLES = (
+    "gateway-proxy",
+    "ingress-proxy",
+    "clusteringress-proxy",
+    "knative-external-proxy",
+    "knative-internal-proxy",
+)
+#: Containers that run beside Envoy in a proxy pod (Istio, SDS, gloo-ee extauth…).
+KNOWN_SIDECARS = ("sds", "istio-proxy", "envoy-sidecar", "extauth", "rate-limit")
+
+
+@dataclass
+class Proxy:
+    """One Gloo proxy workload and the facts guards need about it."""
+
+    resource: Resource
+    role: str
+    name: str  # the proxy name Gateways refer to (``gateway-proxy-id``), else the object name
+    spec: Any
+    spec_path: str
+    labels: dict[str, str]
+    envoy: int | None  # index of the Envoy container in ``spec.containers``
+
+    @property
+    def namespace(self) -> str | None:
+        return self.resource.namespace
+
+    @property
+    def service_account(self) -> str:
+        name = self.spec.get("serviceAccountName") or self.spec.get("serviceAccount")
+        return str(name) if name else "default"
+
+    def container_path(self, index: int) -> str:
+        return child_path(child_path(self.spec_path, "containers"), index)
+
+    def __str__(self) -> str:
+        return f"{self.resource.kind} {self.namespace or '-'}/{self.resource.name}"
+
+
+@dataclass
+class StreamIndex:
+    """Everything parsed from the stream, in stream order."""
+
+    resources: list[Resource]
+    proxies: list[Proxy] = field(init=False)
+    _by_kind: dict[str, list[Resource]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._by_kind = {}
+        for resource in self.resources:
+            self._by_kind.setdefault(resource.kind, []).append(resource)
+        self.proxies = [p for r in self.resources if (p := _as_proxy(r)) is not None]
+
+    def of_kind(self, *kinds: str, group: str | None = None) -> list[Resource]:
+        """Resources of the given kinds (optionally of one API group), in stream order."""
+        found = [r for kind in kinds for r in self._by_kind.get(kind, [])]
+        if group is not None:
+            found = [r for r in found if r.group == group]
+        return sorted(found, key=lambda r: (r.position, r.path))
+
+
+def _as_proxy(resource: Resource) -> Proxy | None:
+    located = pod_spec(resource.tree, resource.kind)
+    if located is None or resource.kind in ("Job", "CronJob"):
+        return None
+    spec, spec_path = located
+    labels = pod_labels(resource.tree, resource.kind)
+    role = resource.labels.get("gloo") or labels.get("gloo", "")
+    if role not in PROXY_ROLES:
+        return None
+    name = (resource.labels.get("gateway-proxy-id") or labels.get("gateway-proxy-id")
+            or resource.name or role)
+    return Proxy(resource, role, name, spec, resource.field(spec_path), labels,
+                 _envoy_container(spec, name, role))
+
+
+def _envoy_container(spec: Any, name: str, role: str) -> int | None:
+    """The Envoy container: named after the proxy, else the envoy image, else the only one."""
+    items = spec.get("containers") if isinstance(spec.get("containers"), list) else []
+    names = [str(c.get("name", "")) if isinstance(c, dict) else "" for c in items]
+    for wanted in (name, role):
+        if wanted in names:
+            return names.index(wanted)
+    for i, container in enumerate(items):
+        if isinstance(container, dict) and "envoy" in str(container.get("image", "")) \
+                and names[i] not in KNOWN_SIDECARS:
+            return i
+    candidates = [i for i, n in enumerate(names) if n not in KNOWN_SIDECARS]
+    return candidates[0] if len(candidates) == 1 and containers(spec) else None

@@ -1,0 +1,90 @@
+"""Resources: the parsed Kubernetes objects of the stream, with their place in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gloo_harden.results import ResourceRef
+from gloo_harden.stream import Document
+
+#: Annotation that opts one resource out of hardenings: ``"<id>=<reason>[,<id>=<reason>…]"``.
+SKIP_ANNOTATION = "gloo-harden.dev/skip"
+
+
+@dataclass
+class Resource:
+    """One Kubernetes object: a document's root mapping, or an item of a ``kind: List``."""
+
+    document: Document
+    position: int  # the document's position in the stream
+    tree: Any  # the round-trip mapping of this object
+    path: str  # "" for a document root, "items[3]" for a List item
+
+    @property
+    def api_version(self) -> str:
+        return str(self.tree.get("apiVersion", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.tree.get("kind", ""))
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def metadata(self) -> Any:
+        meta = self.tree.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str | None:
+        name = self.metadata.get("name")
+        return None if name is None else str(name)
+
+    @property
+    def namespace(self) -> str | None:
+        namespace = self.metadata.get("namespace")
+        return None if namespace is None else str(namespace)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return _strings(self.metadata.get("labels"))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return _strings(self.metadata.get("annotations"))
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+
+    def field(self, relative: str) -> str:
+        """A field path from the document root, e.g. ``items[0].spec.replicas``."""
+        if not self.path:
+            return relative
+        return f"{self.path}.{relative}" if relative else self.path
+
+    def skip_reasons(self) -> dict[str, str]:
+        """Hardening ids this resource opts out of, with the reason given (or "")."""
+        raw = self.annotations.get(SKIP_ANNOTATION, "")
+        reasons: dict[str, str] = {}
+        for entry in raw.split(","):
+            hardening, _, reason = entry.partition("=")
+            if hardening.strip():
+                reasons[hardening.strip()] = reason.strip()
+        return reasons
+
+
+def _strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def child_path(parent: str, key: str | int) -> str:
+    """Join a field path: ``child_path("spec", "containers")`` → ``spec.containers``."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key

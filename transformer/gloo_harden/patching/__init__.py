@@ -1,0 +1,1 @@
+"""Patch engines: Kubernetes strategic merge and JSON6902, both applied to round-trip trees."""

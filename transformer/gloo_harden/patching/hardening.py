@@ -1,0 +1,104 @@
+"""A hardening is a patch file: id, docs, scope, guards and a strategic-merge or JSON6902 body.
+
+```yaml
+apiVersion: gloo-harden.dev/v1alpha1
+kind: Hardening
+metadata:
+  name: read-only-root-filesystem
+summary: One line.
+description: |
+  What it does, why, when it is skipped, an example.
+scope: proxy-container          # one scope id or a list of them
+guards: []                      # guard ids, all must pass
+strategic:                      # or json6902: [ {op, path, value}, ... ]
+  securityContext:
+    readOnlyRootFilesystem: true
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gloo_harden import yamlio
+from gloo_harden.errors import PatchError
+from gloo_harden.patching import json6902
+
+API_VERSION = "gloo-harden.dev/v1alpha1"
+KIND = "Hardening"
+_KEYS = {"apiVersion", "kind", "metadata", "summary", "description", "scope", "guards",
+         "strategic", "json6902"}
+
+
+@dataclass(frozen=True)
+class Hardening:
+    """One loaded patch file."""
+
+    id: str
+    summary: str
+    description: str
+    scopes: tuple[str, ...]
+    guards: tuple[str, ...]
+    strategic: Any
+    json6902: Any
+    source: str
+
+
+def load(path: Path, scope_ids: set[str], guard_ids: set[str]) -> Hardening:
+    """Read and validate one patch file; every problem names the file and the field."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PatchError(f"{where}: cannot read ({exc.strerror}); expected a readable file") from None
+    data = yamlio.load(text, where)
+    if not isinstance(data, dict):
+        raise PatchError(f"{where}: expected a {KIND} mapping")
+    return parse(data, where, scope_ids, guard_ids)
+
+
+def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str]) -> Hardening:
+    unknown = sorted(str(k) for k in data if k not in _KEYS)
+    if unknown:
+        raise PatchError(f"{where}: unknown key \"{unknown[0]}\"; expected one of "
+                         + ", ".join(sorted(_KEYS)))
+    if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
+        raise PatchError(f"{where}: apiVersion/kind must be {API_VERSION}/{KIND}")
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if not isinstance(name, str) or not name:
+        raise PatchError(f"{where}: metadata.name is required; expected the hardening id")
+    scopes = _names(data.get("scope"), f"{where}: scope", scope_ids, required=True)
+    guards = _names(data.get("guards"), f"{where}: guards", guard_ids, required=False)
+    strategic, operations = data.get("strategic"), data.get("json6902")
+    if (strategic is None) == (operations is None):
+        raise PatchError(f"{where}: exactly one of strategic or json6902 is required")
+    if strategic is not None and not isinstance(strategic, dict):
+        raise PatchError(f"{where}: strategic must be a mapping")
+    if operations is not None:
+        json6902.validate(operations, f"{where}: json6902")
+    return Hardening(
+        id=name,
+        summary=str(data.get("summary", "")).strip(),
+        description=str(data.get("description", "")).strip(),
+        scopes=scopes,
+        guards=guards,
+        strategic=strategic,
+        json6902=operations,
+        source=where,
+    )
+
+
+def _names(value: Any, where: str, known: set[str], required: bool) -> tuple[str, ...]:
+    if value is None and not required:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names and required:
+        raise PatchError(f"{where}: expected one id or a list of ids")
+    for name in names:
+        if name not in known:
+            raise PatchError(f"{where}: unknown id \"{name}\"; expected one of "
+                             + ", ".join(sorted(known)))
+    return tuple(str(n) for n in names)

@@ -1,0 +1,47 @@
+"""RFC 6902 JSON patches (through ``jsonpatch``), applied in place on round-trip trees.
+
+Applying in place keeps the tree's comments and key order; ``jsonpatch``'s default would
+deep-copy every document first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gloo_harden.errors import PatchError
+from gloo_harden.patching.strategic import _fresh
+
+OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
+
+
+def validate(operations: Any, where: str) -> list[dict[str, Any]]:
+    """Check the shape of a JSON6902 operation list before anything is applied."""
+    if not isinstance(operations, list) or not operations:
+        raise PatchError(f"{where}: expected a non-empty list of JSON6902 operations")
+    for number, operation in enumerate(operations):
+        here = f"{where}[{number}]"
+        if not isinstance(operation, dict):
+            raise PatchError(f"{here}: expected a mapping with op and path")
+        op = operation.get("op")
+        if op not in OPERATIONS:
+            raise PatchError(f"{here}.op: unknown operation \"{op}\"; expected one of "
+                             + ", ".join(sorted(OPERATIONS)))
+        if not isinstance(operation.get("path"), str):
+            raise PatchError(f"{here}.path: expected a JSON pointer such as /spec/replicas")
+        if op in ("add", "replace", "test") and "value" not in operation:
+            raise PatchError(f"{here}.value: \"{op}\" needs a value")
+        if op in ("move", "copy") and not isinstance(operation.get("from"), str):
+            raise PatchError(f"{here}.from: \"{op}\" needs a from pointer")
+    return operations
+
+
+def apply(tree: Any, operations: list[dict[str, Any]], where: str) -> None:
+    """Apply ``operations`` to ``tree`` in place; a failing operation is a ``PatchError``."""
+    import jsonpatch  # imported here: only runs that use JSON6902 pay for it
+
+    prepared = [{**op, "value": _fresh(op["value"])} if "value" in op else dict(op)
+                for op in operations]
+    try:
+        jsonpatch.apply_patch(tree, prepared, in_place=True)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise PatchError(f"{where}: {exc}; expected a path that exists in the target") from None

@@ -1,0 +1,137 @@
+"""The pure core: split → parse → index → harden (scope · guard · patch) → check → write.
+
+No I/O here: adapters hand in text and options and get back text and results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gloo_harden import embedded, fidelity, stream, yamlio
+from gloo_harden.apply import apply_all
+from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import Resource
+from gloo_harden.patching.hardening import Hardening
+from gloo_harden.podspec import POD_SPEC_PATHS
+from gloo_harden.results import Result, Severity
+from gloo_harden.scopes import ScopeOptions
+from gloo_harden.stream import Document
+
+#: Kinds some scope or guard reads. Every other document is copied through as bytes, unparsed.
+INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
+    "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
+    "Gateway", "MatchableHttpGateway", "MatchableTcpGateway",
+    "VirtualService", "RouteTable", "UpstreamGroup", "List",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run can be told (the adapters build it from flags or functionConfig)."""
+
+    hardenings: tuple[Hardening, ...]
+    strict: bool = False
+    scope: ScopeOptions = ScopeOptions()
+
+
+@dataclass
+class Outcome:
+    """What a run produced: the hardened stream and every result."""
+
+    text: str
+    results: list[Result]
+    changed: list[int] = field(default_factory=list)  # positions of changed documents
+
+    @property
+    def refused(self) -> bool:
+        return any(r.severity is Severity.ERROR for r in self.results)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a name for messages and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def read(sources: Sequence[Source]) -> list[Document]:
+    """Decode and split every input into one list of documents."""
+    documents: list[Document] = []
+    for source in sources:
+        documents += stream.split(stream.decode(source.data, source.name), source.name)
+    return documents
+
+
+def harden(sources: Sequence[Source], options: Options) -> Outcome:
+    """Run the whole pipeline over ``sources`` (stream mode)."""
+    documents = read(sources)
+    resources, results = parse(documents)
+    if not resources and not any(d.sniff_kind() for d in documents):
+        results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
+    changed, applied = apply_all(StreamIndex(resources), options.hardenings, options.scope,
+                                 options.strict)
+    results += applied
+    texts = {p: fidelity.render(documents[p].text, documents[p].tree, documents[p].where)
+             for p in changed}
+    output = stream.join(documents, texts)
+    check_invariants(documents, texts)
+    return Outcome(output, results, sorted(changed))
+
+
+def parse(documents: list[Document]) -> tuple[list[Resource], list[Result]]:
+    """Parse the documents a scope or guard needs; describe the rest as pass-through."""
+    resources: list[Resource] = []
+    results: list[Result] = []
+    for position, doc in enumerate(documents):
+        if doc.is_blank or not _needed(doc):
+            continue
+        doc.tree = yamlio.load(doc.text, doc.where)
+        resources += _resources(doc, position, results)
+    return resources, results
+
+
+def _needed(doc: Document) -> bool:
+    kind = doc.sniff_kind()
+    if kind is None:
+        return True  # flow style, JSON, or not an object at all: parse to find out
+    if kind == "ConfigMap":
+        return embedded.CUSTOM_RESOURCE_CONFIGMAP in doc.text
+    if kind == "Job":
+        return "<<" in doc.text  # a rollout script that may apply embedded Gateways
+    return kind in INDEXED_KINDS
+
+
+def _resources(doc: Document, position: int, results: list[Result]) -> list[Resource]:
+    tree = doc.tree
+    if not isinstance(tree, dict):
+        raise InputError(f"{doc.where}: the document is a {_shape(tree)}; "
+                         "expected a mapping with apiVersion and kind")
+    if not tree.get("apiVersion") or not tree.get("kind"):
+        results.append(Result(Severity.WARNING, "a mapping without apiVersion/kind; passed "
+                              "through untouched", file=doc.source, document=doc.index))
+        return []
+    if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
+        return [Resource(doc, position, item, f"items[{i}]")
+                for i, item in enumerate(tree["items"]) if isinstance(item, dict)]
+    return [Resource(doc, position, tree, "")]
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    return "scalar" if value is not None else "null"
+
+
+def check_invariants(documents: list[Document], texts: dict[int, str]) -> None:
+    """Every changed document re-parses to the same object identity it had."""
+    for position, text in texts.items():
+        doc = documents[position]
+        reparsed = yamlio.to_plain(yamlio.load(text, doc.where))
+        wanted = yamlio.to_plain(doc.tree)
+        if reparsed != wanted:
+            raise InvariantError(f"{doc.where}: the written document does not re-parse to the "
+                                 "hardened object")

@@ -1,0 +1,41 @@
+"""Results for people: short text lines, a summary, JSON, and the exit code (one place)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from gloo_harden.results import Result, Severity
+
+EXIT_OK = 0
+EXIT_REFUSED = 1  # a guard refused under --strict, or --check found work to do
+EXIT_UNUSABLE = 2  # input, config or arguments we cannot use
+EXIT_INTERNAL = 3  # an invariant broke: a bug
+
+
+def exit_code(results: Iterable[Result], changed: int, check: bool) -> int:
+    if any(r.severity is Severity.ERROR for r in results):
+        return EXIT_REFUSED
+    if check and changed:
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def text(results: Iterable[Result], quiet: bool) -> list[str]:
+    """One line a result; ``quiet`` keeps warnings and errors only."""
+    return [str(r) for r in results if not quiet or r.severity is not Severity.INFO]
+
+
+def summary(results: list[Result], changed_documents: int) -> str:
+    changes = sum(1 for r in results if r.severity is Severity.INFO and r.field and r.proposed is not None
+                  or r.severity is Severity.INFO and r.field and r.current is not None)
+    kept = sum(1 for r in results if r.severity is not Severity.INFO and r.hardening and r.resource)
+    parts = [f"{changes} change{'s' * (changes != 1)} in {changed_documents} "
+             f"document{'s' * (changed_documents != 1)}"]
+    if kept:
+        parts.append(f"{kept} kept by a guard")
+    return "gloo-harden: " + ", ".join(parts)
+
+
+def to_json(results: Iterable[Result]) -> str:
+    return json.dumps([r.to_dict() for r in results], indent=2) + "\n"

@@ -1,0 +1,79 @@
+"""Per-resource outcomes: every change, skip and refusal is a ``Result``.
+
+The shape follows kyaml's ``framework.Result`` so the KRM adapter can emit it unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, order=True)
+class ResourceRef:
+    """Identifies one Kubernetes object in the stream."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+
+    def __str__(self) -> str:
+        parts = [self.api_version, self.kind, self.namespace or "", self.name or ""]
+        return "/".join(parts)
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"apiVersion": self.api_version, "kind": self.kind}
+        if self.namespace:
+            out["namespace"] = self.namespace
+        if self.name:
+            out["name"] = self.name
+        return out
+
+
+@dataclass(frozen=True)
+class Result:
+    """One outcome: what happened to which field of which resource, and why."""
+
+    severity: Severity
+    message: str
+    hardening: str | None = None
+    resource: ResourceRef | None = None
+    field: str | None = None
+    file: str | None = None
+    document: int | None = None
+    current: Any = dataclasses.field(default=None, compare=False)
+    proposed: Any = dataclasses.field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape written by ``--results``."""
+        out: dict[str, Any] = {"severity": self.severity.value, "message": self.message}
+        if self.hardening:
+            out["hardening"] = self.hardening
+        if self.resource:
+            out["resource"] = self.resource.to_dict()
+        if self.field:
+            out["field"] = self.field
+        if self.file is not None:
+            out["file"] = self.file
+        if self.document is not None:
+            out["document"] = self.document
+        return out
+
+    def __str__(self) -> str:
+        where = f" {self.resource}" if self.resource else ""
+        path = f" {self.field}" if self.field else ""
+        tag = f" ({self.hardening})" if self.hardening else ""
+        return f"[{self.severity.value}]{where}{path}: {self.message}{tag}"
+
+
+def has_errors(results: list[Result]) -> bool:
+    return any(r.severity is Severity.ERROR for r in results)

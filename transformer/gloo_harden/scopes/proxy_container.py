@@ -1,0 +1,62 @@
+"""``proxy-container``: the Envoy container of every Gloo proxy.
+
+Covers gateway proxies (label ``gloo: gateway-proxy`` on a Deployment or DaemonSet; the container
+is named after the proxy, e.g. ``public-gw``), ``ingress-proxy``, ``clusteringress-proxy``, the two
+knative proxies, and ``spec.kube.envoyContainer`` of ``GatewayParameters``
+(gateway.gloo.solo.io and gateway.kgateway.dev), from which Gateway-API proxies are created at
+runtime. Sidecars (``sds``, ``istio-proxy``, …) are targeted only when the user opts them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import child_path
+from gloo_harden.podspec import containers
+from gloo_harden.results import Severity
+from gloo_harden.scopes import ScopeOptions, Target
+
+ID = "proxy-container"
+EMPTY = (Severity.INFO, "no Gloo proxy container in the stream")
+GATEWAY_PARAMETERS_GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
+#: GatewayParameters containers beside Envoy, as (path under spec.kube, name).
+_PARAMETER_SIDECARS = ((("sdsContainer",), "sds"), (("istio", "istioProxyContainer"), "istio-proxy"))
+
+
+def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
+    for proxy in index.proxies:
+        items = containers(proxy.spec)
+        for i, container in enumerate(proxy.spec.get("containers") or []):
+            if container not in items:
+                continue
+            envoy = i == proxy.envoy
+            if envoy or options.sidecars:
+                label = "container" if envoy else "sidecar"
+                yield Target(ID, proxy.resource, container, proxy.container_path(i), "Container",
+                             f'{label} "{container.get("name")}"', proxy)
+    for group in GATEWAY_PARAMETERS_GROUPS:
+        for resource in index.of_kind("GatewayParameters", group=group):
+            kube = resource.tree.get("spec", {}).get("kube")
+            if not isinstance(kube, dict):
+                continue
+            envoy = kube.get("envoyContainer")
+            if isinstance(envoy, dict):
+                yield Target(ID, resource, envoy, resource.field("spec.kube.envoyContainer"),
+                             "Container", "envoyContainer")
+            if options.sidecars:
+                yield from _parameter_sidecars(resource, kube)
+
+
+def _parameter_sidecars(resource: object, kube: dict[str, object]) -> Iterator[Target]:
+    from gloo_harden.model import Resource
+
+    assert isinstance(resource, Resource)
+    for keys, name in _PARAMETER_SIDECARS:
+        node: object = kube
+        path = "spec.kube"
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+            path = child_path(path, key)
+        if isinstance(node, dict):
+            yield Target(ID, resource, node, resource.field(path), "Container", f'sidecar "{name}"')

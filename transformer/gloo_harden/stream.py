@@ -1,0 +1,98 @@
+"""Split a manifest stream into documents the way Helm does, and join it back.
+
+Helm's splitter (``(?:^|\\s*\\n)---\\s*``) treats ``---`` at the start of a line as a separator
+even when text is glued to it (``---apiVersion: v1``, rendered by Gloo's
+``kubeResourceOverride``). We split the same way, but keep every byte: a document that no
+hardening touches is written back exactly as it was read. The only normalisation is a line
+break after a glued separator, so plain YAML readers (kubectl) see two documents too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gloo_harden.errors import InputError
+
+_SEPARATOR = re.compile(r"^---(?:[ \t]*(?:#[^\n]*)?(?:\n|$)|[ \t]*(?=[^-\s]))", re.MULTILINE)
+_KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9_.-]+)", re.MULTILINE)
+_API_VERSION = re.compile(r"^apiVersion:[ \t]*[\"']?([A-Za-z0-9_./-]+)", re.MULTILINE)
+_CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
+
+
+@dataclass
+class Document:
+    """One document of the stream: its exact text, where it came from, and what we parsed."""
+
+    index: int
+    source: str
+    separator: str
+    text: str
+    tree: Any = field(default=None, repr=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}[doc {self.index}]"
+
+    @property
+    def is_blank(self) -> bool:
+        """Empty or comment-only: nothing to parse, always passed through."""
+        return _CONTENT_LINE.search(self.text) is None
+
+    def sniff_kind(self) -> str | None:
+        """The top-level ``kind`` read without parsing, or None when it is not at column 0."""
+        match = _KIND.search(self.text)
+        return match.group(1) if match else None
+
+    def sniff_api_version(self) -> str | None:
+        match = _API_VERSION.search(self.text)
+        return match.group(1) if match else None
+
+
+def decode(data: bytes, source: str) -> str:
+    """Bytes to text: UTF-8 (a BOM is dropped), LF line endings; binary input is refused."""
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise InputError(f"{source}: NUL byte at offset {offset}; expected a YAML text stream")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source}: byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8; "
+            "expected a UTF-8 YAML text stream"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n")
+
+
+def split(text: str, source: str, start_index: int = 0) -> list[Document]:
+    """Split ``text`` into documents, keeping separators and comment-only documents."""
+    documents: list[Document] = []
+    position = 0
+    separator = ""
+    index = start_index
+    for match in _SEPARATOR.finditer(text):
+        if match.start() > position or separator or position > 0:
+            documents.append(Document(index, source, separator, text[position : match.start()]))
+            index += 1
+        separator = match.group(0)
+        if not separator.endswith("\n") and match.end() < len(text):
+            separator += "\n"  # glued to content: give the document its own line
+        position = match.end()
+    tail = text[position:]
+    if tail or separator:
+        documents.append(Document(index, source, separator, tail))
+    return [d for d in documents if d.separator or d.text]
+
+
+def join(documents: list[Document], texts: dict[int, str]) -> str:
+    """Write the stream back: changed documents from ``texts`` (by position), the rest as read."""
+    out: list[str] = []
+    for position, doc in enumerate(documents):
+        body = texts.get(position, doc.text)
+        if out and out[-1] and not out[-1].endswith("\n"):
+            out.append("\n")
+        out.append(doc.separator)
+        out.append(body)
+    return "".join(out)

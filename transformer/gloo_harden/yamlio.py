@@ -1,0 +1,116 @@
+"""The one YAML factory: every parse and dump of a manifest goes through here.
+
+Round-trip mode (ruamel ``rt``) keeps comments, key order and quoting. ``preserve_quotes`` is a
+correctness setting, not a cosmetic one: without it ``"on"`` would be written as ``on``, which
+Kubernetes (a YAML 1.1 reader) reads as a boolean. The width is effectively unlimited so long
+strings are never folded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import io
+import re
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from gloo_harden.errors import InputError
+
+#: Plain strings a YAML 1.1 reader would take for something else (bool, null, number, time).
+_YAML11_AMBIGUOUS = re.compile(
+    r"""^(?:
+        y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+      | ~|null|Null|NULL|
+      | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+      | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+      | [-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)? | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+      | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
+    )$""",
+    re.VERBOSE,
+)
+
+
+def quote_if_ambiguous(value: Any) -> Any:
+    """Return ``value`` double-quoted when it is a plain string YAML 1.1 would misread."""
+    if type(value) is str and _YAML11_AMBIGUOUS.match(value):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def _rt(wide_sequences: bool) -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 20
+    yaml.allow_duplicate_keys = False
+    if wide_sequences:
+        yaml.indent(mapping=2, sequence=4, offset=2)
+    else:
+        yaml.indent(mapping=2, sequence=2, offset=0)
+    return yaml
+
+
+def load(text: str, where: str) -> Any:
+    """Parse one YAML document in round-trip mode; errors name ``where`` and the position."""
+    try:
+        return _rt(False).load(text)
+    except MarkedYAMLError as exc:
+        raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
+    except YAMLError as exc:
+        raise InputError(f"{where}: {_first_line(str(exc))}; expected valid YAML") from None
+    except RecursionError:
+        raise InputError(f"{where}: nesting is too deep; expected a manifest") from None
+
+
+def load_all(text: str, where: str) -> list[Any]:
+    """Parse a multi-document string (e.g. Gateways embedded in a ConfigMap)."""
+    try:
+        return list(_rt(False).load_all(text))
+    except MarkedYAMLError as exc:
+        raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
+    except (YAMLError, RecursionError) as exc:
+        raise InputError(f"{where}: {_first_line(str(exc))}; expected valid YAML") from None
+
+
+def dump(data: Any, wide_sequences: bool = False) -> str:
+    """Serialise one document with the round-trip emitter."""
+    buffer = io.StringIO()
+    _rt(wide_sequences).dump(data, buffer)
+    return buffer.getvalue()
+
+
+def to_plain(node: Any) -> Any:
+    """Turn a ruamel tree into plain dicts/lists/scalars, for comparisons and guards."""
+    if isinstance(node, dict):
+        return {to_plain(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return node.isoformat()
+    return str(getattr(node, "value", node))
+
+
+def _describe(exc: MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    problem = _first_line(problem)
+    if mark is None:
+        return problem
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "invalid YAML"
