@@ -69,17 +69,26 @@ def read(sources: Sequence[Source]) -> list[Document]:
 def harden(sources: Sequence[Source], options: Options) -> Outcome:
     """Run the whole pipeline over ``sources`` (stream mode)."""
     documents = read(sources)
-    resources, results = parse(documents)
-    if not resources and not any(d.sniff_kind() for d in documents):
-        results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
-    changed, applied = apply_all(StreamIndex(resources), options.hardenings, options.scope,
-                                 options.strict)
-    results += applied
+    changed, results = harden_documents(documents, options)
     texts = {p: fidelity.render(documents[p].text, documents[p].tree, documents[p].where)
              for p in changed}
     output = stream.join(documents, texts)
     check_invariants(documents, texts)
-    return Outcome(output, results, sorted(changed))
+    return Outcome(output, results, changed)
+
+
+def harden_documents(documents: list[Document], options: Options) -> tuple[list[int], list[Result]]:
+    """Parse what is needed, index, and harden the trees in place (any adapter).
+
+    Documents may arrive already parsed (``tree`` set, as KRM items do); the rest are parsed
+    here only when a scope or guard needs them. Returns the positions of changed documents.
+    """
+    resources, results = parse(documents)
+    if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
+        results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
+    changed, applied = apply_all(StreamIndex(resources), options.hardenings, options.scope,
+                                 options.strict)
+    return sorted(changed), results + applied
 
 
 def parse(documents: list[Document]) -> tuple[list[Resource], list[Result]]:
@@ -87,9 +96,10 @@ def parse(documents: list[Document]) -> tuple[list[Resource], list[Result]]:
     resources: list[Resource] = []
     results: list[Result] = []
     for position, doc in enumerate(documents):
-        if doc.is_blank or not _needed(doc):
-            continue
-        doc.tree = yamlio.load(doc.text, doc.where)
+        if doc.tree is None:
+            if doc.is_blank or not _needed(doc):
+                continue
+            doc.tree = yamlio.load(doc.text, doc.where)
         resources += _resources(doc, position, results)
     return resources, results
 
