@@ -33,9 +33,9 @@ def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: Sc
                 severity, message = scope.EMPTY
                 results.append(Result(severity, message, hardening=item.id))
             for target in targets:
-                outcome = _apply_one(item, target, index, strict)
+                did_change, outcome = _apply_one(item, target, index, strict)
                 results += outcome
-                if any(r.severity is Severity.INFO and r.field for r in outcome):
+                if did_change:
                     changed.add(target.resource.position)
     return changed, results
 
@@ -48,27 +48,30 @@ def patch(item: Hardening, node: Any, type_name: str | None, where: str) -> None
         json6902.apply(node, item.json6902, where)
 
 
-def _apply_one(item: Hardening, target: Target, index: StreamIndex, strict: bool) -> list[Result]:
+def _apply_one(item: Hardening, target: Target, index: StreamIndex,
+               strict: bool) -> tuple[bool, list[Result]]:
+    """Patch one target if it needs it and nothing forbids it; say what happened."""
     before = yamlio.to_plain(target.node)
     trial = yamlio.to_plain(target.node)
     patch(item, trial, target.type_name, target.path)
     changes = list(_diff(before, yamlio.to_plain(trial), ""))
     if not changes:
-        return []
+        return False, []
     resource = target.resource
     base = dict(hardening=item.id, resource=resource.ref, field=target.path or None,
                 file=resource.document.source, document=resource.document.index)
     reasons = resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
-        return [Result(Severity.INFO, f"skipped for {target.what} by annotation: {why}", **base)]
+        return False, [Result(Severity.INFO, f"skipped for {target.what} by annotation: {why}",
+                              **base)]
     evidence = [e for guard in item.guards for e in GUARDS[guard].check(target, index)]
     if evidence:
         severity = Severity.ERROR if strict else Severity.WARNING
-        return [Result(severity, f"kept for {target.what}: " + "; ".join(evidence), **base)]
+        return False, [Result(severity, f"kept for {target.what}: " + "; ".join(evidence), **base)]
     patch(item, target.node, target.type_name, target.path)
     _assert_stable(item, target)
-    return [Result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}",
+    return True, [Result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}",
                    hardening=item.id, resource=resource.ref,
                    field=child_path(target.path, path) if path else target.path,
                    file=resource.document.source, document=resource.document.index,
