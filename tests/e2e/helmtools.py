@@ -1,0 +1,146 @@
+"""Helpers for the Helm and Argo CD end-to-end tests: find the real Helm binaries, give Helm 4 a
+private home with our plugin installed, and read rendered streams.
+
+A missing Helm fails the test when ``GLOO_HARDEN_REQUIRE_CLIENTS=1`` (CI) and skips it otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+#: The scripts of the interpreter running the tests (CI's .venv): ``gloo-harden`` lives here.
+BIN_DIR = Path(sys.executable).parent
+CHART = Path(__file__).resolve().parent / "charts" / "gloo-like"
+PLUGIN = REPO / "helm-plugin" / "gloo-harden"
+CACHE = Path.home() / ".cache" / "gloo-harden-ci"
+#: Values that make the proxy bind port 80 on the host: the no-privileged-ports guard must fire.
+PORT_80 = ("--set", "gatewayProxy.hostNetwork=true", "--set", "gatewayProxy.httpPort=80")
+FILENAME_ANNOTATION = "postrenderer.helm.sh/postrender-filename"
+
+
+def helm(major: int) -> str:
+    """The Helm ``major`` binary: ``$HELM<major>``, else the CI cache, else ``helm`` on PATH."""
+    candidates = [os.environ.get(f"HELM{major}", ""), str(CACHE / f"helm{major}" / "helm"),
+                  shutil.which("helm") or ""]
+    for candidate in filter(None, candidates):
+        if os.access(candidate, os.X_OK) and _version(candidate).startswith(f"v{major}."):
+            return candidate
+    message = f"helm v{major} not found ($HELM{major}, {CACHE}/helm{major}/helm or PATH)"
+    if os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _version(binary: str) -> str:
+    try:
+        done = subprocess.run([binary, "version", "--short"], capture_output=True, text=True,
+                              timeout=60, check=False)
+    except OSError:
+        return ""
+    return done.stdout.strip()
+
+
+def helm_env(home: Path | None = None, **extra: str) -> dict[str, str]:
+    """Our scripts first on PATH, no cluster, and (optionally) a private Helm home."""
+    # Same as tests/conftest.py's tool_env; not imported from there because a second
+    # conftest module under tests/e2e would shadow the name.
+    env = dict(os.environ, KUBECONFIG=os.devnull, **extra)
+    env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
+    if home is not None:
+        # Helm 4.2 installs local plugins under $HELM_DATA_HOME/plugins whatever HELM_PLUGINS
+        # says, but looks them up in $HELM_PLUGINS: point both at the same folder.
+        env.update(HELM_DATA_HOME=str(home / "data"), HELM_PLUGINS=str(home / "data" / "plugins"),
+                   HELM_CONFIG_HOME=str(home / "config"), HELM_CACHE_HOME=str(home / "cache"))
+    return env
+
+
+@dataclass(frozen=True)
+class Helm4:
+    """Helm 4 with a private home in which our plugin is installed."""
+
+    binary: str
+    env: dict[str, str]
+
+    def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.binary, *args], capture_output=True, text=True, cwd=cwd,
+                              env=self.env, timeout=300, check=False)
+
+
+def helm4_with_plugin(home: Path, plugin: Path = PLUGIN) -> Helm4:
+    """Install ``plugin`` into a fresh Helm home under ``home``, the way the README says."""
+    helm4 = Helm4(helm(4), helm_env(home))
+    installed = helm4.run("plugin", "install", str(plugin))
+    assert installed.returncode == 0, installed.stderr
+    listed = helm4.run("plugin", "list")
+    assert "gloo-harden" in listed.stdout and "postrenderer/v1" in listed.stdout, listed.stdout
+    return helm4
+
+
+def run_helm(binary: str, *args: str, env: dict[str, str] | None = None,
+             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd,
+                          env=env or helm_env(), timeout=300, check=False)
+
+
+def recording_shim(folder: Path) -> Path:
+    """A ``gloo-harden`` on PATH that keeps what Helm sent (``in.yaml``) and what we answered
+    (``out.yaml``, ``err.txt``), then answers and exits exactly as the real one did."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shim = folder / "gloo-harden"
+    shim.write_text(
+        "#!/bin/sh\n"
+        f'cat > "{folder}/in.yaml"\n'
+        f'"{BIN_DIR / "gloo-harden"}" "$@" < "{folder}/in.yaml" > "{folder}/out.yaml" '
+        f'2> "{folder}/err.txt"\n'
+        "rc=$?\n"
+        f'cat "{folder}/out.yaml"; cat "{folder}/err.txt" >&2\n'
+        "exit $rc\n")
+    shim.chmod(0o755)
+    return shim
+
+
+def objects(text: str) -> list[dict[str, Any]]:
+    """Every non-empty document of a stream, parsed; anything but a mapping fails the test."""
+    found = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    for doc in found:
+        assert isinstance(doc, dict) and "kind" in doc and "apiVersion" in doc, doc
+    return found
+
+
+def one(docs: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    (found,) = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def assert_hardened(docs: list[dict[str, Any]]) -> None:
+    """The four hardenings are in place on the gloo-like chart's proxy and Settings."""
+    deployment = one(docs, "Deployment", "gateway-proxy")
+    pod = deployment["spec"]["template"]["spec"]
+    (envoy,) = pod["containers"]
+    context = envoy["securityContext"]
+    assert "NET_BIND_SERVICE" not in (context["capabilities"].get("add") or [])
+    assert context["capabilities"]["drop"] == ["ALL"]
+    assert context["readOnlyRootFilesystem"] is True
+    assert pod["automountServiceAccountToken"] is False
+    assert one(docs, "ServiceAccount", "gateway-proxy")["automountServiceAccountToken"] is False
+    settings = one(docs, "Settings", "default")
+    assert settings["spec"]["gloo"]["disableKubernetesDestinations"] is True
+
+
+def assert_hook_untouched(docs: list[dict[str, Any]]) -> None:
+    """The certgen hook Job is exactly what the chart renders, NET_BIND_SERVICE and all."""
+    job = one(docs, "Job", "gateway-certgen")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install"
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["securityContext"] == {"capabilities": {"add": ["NET_BIND_SERVICE"]}}
+    assert "automountServiceAccountToken" not in job["spec"]["template"]["spec"]

@@ -1,0 +1,88 @@
+"""Helm 3: ``helm template --post-renderer gloo-harden [--post-renderer-args …]`` with the real
+Helm 3 binary and the console script found on PATH."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helmtools import (BIN_DIR, CHART, PORT_80, assert_hardened, assert_hook_untouched, helm,
+                       helm_env, objects, one, recording_shim, run_helm)
+
+pytestmark = pytest.mark.e2e
+
+
+def template(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    done = run_helm(helm(3), "template", "gloo", str(CHART), "-n", "gloo-system", *args, env=env)
+    return done.returncode, done.stdout, done.stderr
+
+
+def recording_env(folder: Path) -> dict[str, str]:
+    env = helm_env()
+    env["PATH"] = f"{recording_shim(folder).parent}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def test_post_renderer_on_path_hardens_and_leaves_hooks_alone(tmp_path: Path) -> None:
+    code, out, err = template("--post-renderer", "gloo-harden", env=recording_env(tmp_path))
+    assert code == 0, err
+    docs = objects(out)
+    assert_hardened(docs)
+    # Helm 3 never sends hooks to a post-renderer; it prints them as the chart rendered them.
+    assert_hook_untouched(docs)
+    assert "certgen" not in (tmp_path / "in.yaml").read_text()
+    # What we answered Helm on stdout is only objects; the results went to stderr.
+    assert len(objects((tmp_path / "out.yaml").read_text())) == 4
+    assert "gloo-harden: 5 changes in 3 documents" in (tmp_path / "err.txt").read_text()
+    assert "gloo-harden:" not in out
+
+
+def test_post_renderer_by_path_and_args_pass_through(tmp_path: Path) -> None:
+    code, out, err = template("--post-renderer", str(BIN_DIR / "gloo-harden"),
+                              "--post-renderer-args", "--quiet",
+                              "--post-renderer-args", "--disable=read-only-root-filesystem")
+    assert code == 0, err
+    container = one(objects(out), "Deployment", "gateway-proxy")[
+        "spec"]["template"]["spec"]["containers"][0]
+    assert "readOnlyRootFilesystem" not in container["securityContext"]
+    assert container["securityContext"]["capabilities"]["add"] == []
+
+
+def test_quiet_keeps_info_results_off_stderr(tmp_path: Path) -> None:
+    code, _, err = template("--post-renderer", "gloo-harden", "--post-renderer-args", "--quiet",
+                            env=recording_env(tmp_path))
+    assert code == 0, err
+    said = (tmp_path / "err.txt").read_text()
+    assert "[info]" not in said and said.startswith("gloo-harden: 5 changes")
+
+
+def test_port_80_keeps_net_bind_service_without_strict() -> None:
+    code, out, err = template(*PORT_80, "--post-renderer", "gloo-harden")
+    assert code == 0, err
+    pod = one(objects(out), "Deployment", "gateway-proxy")["spec"]["template"]["spec"]
+    assert pod["hostNetwork"] is True
+    assert pod["containers"][0]["securityContext"]["capabilities"]["add"] == ["NET_BIND_SERVICE"]
+    assert pod["automountServiceAccountToken"] is False
+
+
+def test_strict_refusal_fails_helm_with_our_message() -> None:
+    code, out, err = template(*PORT_80, "--post-renderer", "gloo-harden",
+                              "--post-renderer-args", "--strict",
+                              "--post-renderer-args", "--quiet")
+    assert code == 1
+    assert out == ""
+    assert "error while running post render" in err
+    assert ('[error] apps/v1/Deployment/gloo-system/gateway-proxy spec.template.spec.'
+            'containers[0]: kept for container "gateway-proxy": containerPort 80 on the host '
+            'network') in err
+    assert "(drop-net-bind-service)" in err
+
+
+def test_unknown_hardening_is_a_usage_error_helm_reports() -> None:
+    code, _, err = template("--post-renderer", "gloo-harden",
+                            "--post-renderer-args", "--disable=no-such-hardening")
+    assert code == 1
+    assert "exit status 2" in err
+    assert "no-such-hardening" in err
