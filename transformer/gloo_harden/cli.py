@@ -52,10 +52,14 @@ Exit codes: 0 done (warnings allowed), 1 refused under --strict or --check found
 @click.option("--results", "results_file", type=click.Path(dir_okay=False, writable=True),
               help="Write every result as JSON to FILE.")
 @click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
+@click.option("--kustomize-plugin-config", "plugin_config", metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Run as a kustomize legacy exec plugin configured by FILE (see kustomize-plugin/).")
 @click.version_option(__version__, "--version", prog_name="gloo-harden")
 def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str, ...],
                    disable: tuple[str, ...], check: bool, show_diff: bool, strict: bool,
-                   sidecars: bool, results_file: str | None, quiet: bool) -> None:
+                   sidecars: bool, results_file: str | None, quiet: bool,
+                   plugin_config: str | None) -> None:
     """Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
 
     Drops NET_BIND_SERVICE from proxies, disables their service-account token mount, keeps
@@ -68,6 +72,12 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     options = pipeline.Options(hardenings.select(enable, disable), strict,
                                ScopeOptions(sidecars=sidecars))
     sources = [_read(name) for name in files or ("-",)]
+    if not files or plugin_config:  # stdin read once: a ResourceList means KRM function mode
+        from gloo_harden.adapters import dispatch
+
+        code = dispatch(sources[0].data, plugin_config, enable, disable, strict, sidecars)
+        if code is not None:
+            sys.exit(code)
     outcome = pipeline.harden(sources, options)
     for line in report.text(outcome.results, quiet):
         click.echo(line, err=True)

@@ -1,0 +1,26 @@
+"""Adapters: how bytes come in and go out for each way of use; the core stays pure.
+
+- ``krm``: a KRM function (kpt ``fn eval``/``fn render``, kustomize ``--enable-exec``):
+  a ``config.kubernetes.io/v1`` ResourceList on stdin, a ResourceList on stdout.
+- ``kustomize``: the legacy kustomize exec plugin (``--kustomize-plugin-config FILE``):
+  plain multi-document YAML on stdin and stdout, the plugin config in a file.
+- ``fnconfig``: the configuration both read, a ``GlooHardening`` object or a ``ConfigMap``.
+"""
+
+from __future__ import annotations
+
+
+def dispatch(data: bytes, plugin_config: str | None, enable: tuple[str, ...],
+             disable: tuple[str, ...], strict: bool, sidecars: bool) -> int | None:
+    """Run the adapter ``data`` (stdin) and the flags call for; None means plain stream mode.
+
+    Flags give the defaults and the functionConfig (or plugin config file) overrides them.
+    """
+    from gloo_harden.adapters import fnconfig, krm, kustomize
+
+    defaults = fnconfig.Settings(enable, disable, strict, sidecars)
+    if plugin_config is not None:
+        return kustomize.main(data, plugin_config, defaults)
+    if krm.is_resource_list(data):
+        return krm.main(data, defaults)
+    return None

@@ -1,0 +1,185 @@
+"""KRM function mode: a ResourceList on stdin, a ResourceList on stdout (kpt, kustomize exec).
+
+Items are hardened in place on their round-trip trees; every other item, field and annotation
+the orchestrator owns (``config.kubernetes.io/*``, ``internal.config.kubernetes.io/*``,
+``config.k8s.io/id``, ``kustomize.config.k8s.io/id``) passes through as it came. Comments are
+stripped from the output on purpose: kpt and kustomize copy the input's comments back by the
+``config.k8s.io/id`` annotations, and ruamel moves the comment heading one item onto the end of
+the previous one, so keeping them makes kpt write every ``# Source`` line twice. Clients
+judge success by the exit code alone, so any ``error`` result exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ruamel.yaml.comments import CommentedBase
+
+from gloo_harden import pipeline, report, stream, yamlio
+from gloo_harden.adapters import fnconfig
+from gloo_harden.adapters.fnconfig import Problem, Settings
+from gloo_harden.errors import InputError, TransformerError
+from gloo_harden.results import ResourceRef, Result, Severity
+from gloo_harden.stream import Document
+
+API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
+PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+ITEMS = "ResourceList.items"
+TAG = "gloo-harden.dev/hardening"
+
+
+def is_resource_list(data: bytes) -> bool:
+    """True when ``data`` is one ResourceList document (checked without a full parse)."""
+    try:
+        documents = [d for d in stream.split(stream.decode(data, "stdin"), "stdin") if not d.is_blank]
+    except InputError:
+        return False
+    if len(documents) != 1:
+        return False
+    (document,) = documents
+    if document.sniff_kind() is None and document.text.lstrip().startswith("{"):
+        try:  # JSON is YAML too: a ResourceList on one line
+            tree = yamlio.load(document.text, "stdin")
+        except InputError:
+            return False
+        return isinstance(tree, dict) and tree.get("kind") == "ResourceList" \
+            and tree.get("apiVersion") in API_VERSIONS
+    return document.sniff_kind() == "ResourceList" and document.sniff_api_version() in API_VERSIONS
+
+
+def main(data: bytes, defaults: Settings) -> int:
+    """Answer the ResourceList in ``data`` on stdout; logs on stderr; return the exit code."""
+    text, results, code = process(data, defaults)
+    for line in report.text(results, quiet=True):
+        print(line, file=sys.stderr)
+    changes = sum(1 for r in results if r.severity is Severity.INFO and r.field)
+    print(f"gloo-harden: {changes} change{'s' * (changes != 1)} (KRM function)", file=sys.stderr)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return code
+
+
+def process(data: bytes, defaults: Settings) -> tuple[str, list[Result], int]:
+    """The output ResourceList text, every result, and the exit code."""
+    text = stream.decode(data, "stdin")
+    resource_list = _load(text)
+    config = resource_list.get("functionConfig")
+    settings, problems = fnconfig.parse(config, defaults)
+    if problems:
+        results = [_config_result(problem, config) for problem in problems]
+        code = report.EXIT_REFUSED
+    else:
+        try:
+            results = _harden(resource_list["items"], settings)
+            code = report.exit_code(results, 0, False)
+        except TransformerError as exc:  # write the items back as they came, with the reason
+            resource_list = _load(text)
+            results, code = [Result(Severity.ERROR, str(exc))], exc.exit_code
+    return _write(resource_list, results), results, code
+
+
+def _load(text: str) -> Any:
+    tree = yamlio.load(text, "stdin")
+    if tree.get("items") is None:
+        tree["items"] = []
+    if not isinstance(tree["items"], list):
+        raise InputError("stdin: ResourceList.items is not a list; expected a list of objects")
+    for i, item in enumerate(tree["items"]):
+        if not isinstance(item, dict):
+            raise InputError(f"stdin: ResourceList.items[{i}] is not a mapping; expected a "
+                             "Kubernetes object")
+    return tree
+
+
+def _harden(items: list[Any], settings: Settings) -> list[Result]:
+    documents = [Document(i, ITEMS, "", "", tree=item) for i, item in enumerate(items)]
+    _, results = pipeline.harden_documents(documents, fnconfig.options(settings))
+    files = [_file(item) for item in items]
+    return [r if r.file != ITEMS or r.document is None else _with_file(r, files[r.document])
+            for r in results]
+
+
+def _file(item: Any) -> tuple[str, int] | None:
+    annotations = (item.get("metadata") or {}).get("annotations") or {}
+    path = next((annotations[k] for k in PATH_KEYS if k in annotations), None)
+    index = next((annotations[k] for k in INDEX_KEYS if k in annotations), 0)
+    if path is None:
+        return None
+    return str(path), int(index) if str(index).isdigit() else 0
+
+
+def _with_file(result: Result, file: tuple[str, int] | None) -> Result:
+    from dataclasses import replace
+
+    return replace(result, file=file[0] if file else None, document=file[1] if file else None)
+
+
+def _config_result(problem: Problem, config: Any) -> Result:
+    ref = None
+    if isinstance(config, dict):
+        meta = config.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        ref = ResourceRef(str(config.get("apiVersion", "")), str(config.get("kind", "")),
+                          meta.get("namespace"), meta.get("name"))
+    return Result(Severity.ERROR, f"functionConfig {problem}", resource=ref, field=problem.field)
+
+
+def _write(resource_list: Any, results: list[Result]) -> str:
+    if getattr(resource_list, "fa", None) is not None and resource_list.fa.flow_style():
+        _set_block(resource_list)  # JSON in, YAML out: kpt would write JSON into the files
+    for item in resource_list["items"]:
+        if item.fa.flow_style():
+            _set_block(item)
+    _strip_comments(resource_list)
+    previous = resource_list.get("results")
+    ours = [_result_map(r) for r in results]
+    resource_list["results"] = (previous if isinstance(previous, list) else []) + ours
+    return yamlio.dump(resource_list)
+
+
+def _result_map(result: Result) -> dict[str, Any]:
+    out: dict[str, Any] = {"message": yamlio.quote_if_ambiguous(result.message),
+                           "severity": result.severity.value}
+    if result.resource is not None:
+        out["resourceRef"] = {k: yamlio.quote_if_ambiguous(v)
+                              for k, v in result.resource.to_dict().items()}
+    if result.field:
+        field: dict[str, Any] = {"path": result.field}
+        for key, value in (("currentValue", result.current), ("proposedValue", result.proposed)):
+            if value is not None:
+                field[key] = _quoted(yamlio.to_plain(value))
+        out["field"] = field
+    if result.file is not None and result.file != ITEMS:
+        out["file"] = {"path": result.file, "index": result.document or 0}
+    if result.hardening:
+        out["tags"] = {TAG: result.hardening}
+    return out
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _quoted(v) for k, v in value.items()}
+    return yamlio.quote_if_ambiguous(value)
+
+
+def _strip_comments(node: Any) -> None:
+    if isinstance(node, CommentedBase):
+        node.ca.items.clear()
+        node.ca.comment = None
+        if hasattr(node.ca, "end"):
+            node.ca.end = []
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        _strip_comments(child)
+
+
+def _set_block(node: Any) -> None:
+    if isinstance(node, CommentedBase) and hasattr(node, "fa"):
+        node.fa.set_block_style()
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        _set_block(child)
