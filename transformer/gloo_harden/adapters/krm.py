@@ -123,7 +123,7 @@ def _config_result(problem: Problem, config: Any) -> Result:
         meta = meta if isinstance(meta, dict) else {}
         ref = ResourceRef(str(config.get("apiVersion", "")), str(config.get("kind", "")),
                           meta.get("namespace"), meta.get("name"))
-    return Result(Severity.ERROR, f"functionConfig {problem}", resource=ref, field=problem.field)
+    return Result(Severity.ERROR, problem.message, resource=ref, field=problem.field)
 
 
 def _write(resource_list: Any, results: list[Result]) -> str:
