@@ -57,26 +57,30 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     changes = list(_diff(before, yamlio.to_plain(trial), ""))
     if not changes:
         return False, []
-    resource = target.resource
-    base = dict(hardening=item.id, resource=resource.ref, field=target.path or None,
-                file=resource.document.source, document=resource.document.index)
-    reasons = resource.skip_reasons()
+    reasons = target.resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
-        return False, [Result(Severity.INFO, f"skipped for {target.what} by annotation: {why}",
-                              **base)]
+        return False, [_result(Severity.INFO, f"skipped for {target.what} by annotation: {why}",
+                               item, target)]
     evidence = [e for guard in item.guards for e in GUARDS[guard].check(target, index)]
     if evidence:
         severity = Severity.ERROR if strict else Severity.WARNING
-        return False, [Result(severity, f"kept for {target.what}: " + "; ".join(evidence), **base)]
+        message = f"kept for {target.what}: " + "; ".join(evidence)
+        return False, [_result(severity, message, item, target)]
     patch(item, target.node, target.type_name, target.path)
     _assert_stable(item, target)
-    return True, [Result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}",
-                   hardening=item.id, resource=resource.ref,
-                   field=child_path(target.path, path) if path else target.path,
-                   file=resource.document.source, document=resource.document.index,
-                   current=old, proposed=new)
-            for path, old, new in changes]
+    return True, [_result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item,
+                          target, child_path(target.path, path) if path else target.path, old, new)
+                  for path, old, new in changes]
+
+
+def _result(severity: Severity, message: str, item: Hardening, target: Target,
+            path: str | None = None, old: Any = None, new: Any = None) -> Result:
+    resource = target.resource
+    return Result(severity, message, hardening=item.id, resource=resource.ref,
+                  field=path if path is not None else target.path or None,
+                  file=resource.document.source, document=resource.document.index,
+                  current=old, proposed=new)
 
 
 def _assert_stable(item: Hardening, target: Target) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gloo_harden.index import StreamIndex
-from gloo_harden.model import child_path
+from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import containers
 from gloo_harden.results import Severity
 from gloo_harden.scopes import ScopeOptions, Target
@@ -40,18 +40,15 @@ def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
             kube = resource.tree.get("spec", {}).get("kube")
             if not isinstance(kube, dict):
                 continue
-            envoy = kube.get("envoyContainer")
-            if isinstance(envoy, dict):
-                yield Target(ID, resource, envoy, resource.field("spec.kube.envoyContainer"),
+            container = kube.get("envoyContainer")
+            if isinstance(container, dict):
+                yield Target(ID, resource, container, resource.field("spec.kube.envoyContainer"),
                              "Container", "envoyContainer")
             if options.sidecars:
                 yield from _parameter_sidecars(resource, kube)
 
 
-def _parameter_sidecars(resource: object, kube: dict[str, object]) -> Iterator[Target]:
-    from gloo_harden.model import Resource
-
-    assert isinstance(resource, Resource)
+def _parameter_sidecars(resource: Resource, kube: dict[str, object]) -> Iterator[Target]:
     for keys, name in _PARAMETER_SIDECARS:
         node: object = kube
         path = "spec.kube"

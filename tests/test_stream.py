@@ -1,0 +1,125 @@
+"""Splitting, joining and writing documents: Helm's oddities survive."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from gloo_harden import hardenings, stream
+from gloo_harden.pipeline import Options, Source, harden
+
+ALL = Options(hardenings.select((), ()))
+
+PROXY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: gateway-proxy
+  namespace: gloo-system
+  labels: {gloo: gateway-proxy}
+spec:
+  template:
+    metadata:
+      labels:
+        gloo: gateway-proxy
+    spec:
+      containers:
+      - name: gateway-proxy
+        image: quay.io/solo-io/gloo-envoy-wrapper:1.22.1
+        env:
+        - name: ENABLED
+          value: "on"
+        - name: MODE
+          value: "0755"
+        - name: LONG
+          value: {long}
+        args: ["--log-level", "info"]   # keep this comment
+        securityContext:
+          capabilities:
+            add: [NET_BIND_SERVICE]
+"""
+
+
+def _harden(text: str | bytes) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return harden([Source("test.yaml", data)], ALL).text
+
+
+@pytest.mark.parametrize(
+    ("text", "bodies"),
+    [
+        ("a: 1\n---\nb: 2\n", ["a: 1\n", "b: 2\n"]),
+        ("---apiVersion: v1\nkind: A\n---apiVersion: v1\nkind: B\n",
+         ["apiVersion: v1\nkind: A\n", "apiVersion: v1\nkind: B\n"]),
+        ("---\n---\n# only a comment\n---\nx: 1", ["", "# only a comment\n", "x: 1"]),
+        ("x: 1\n--- # trailing comment\ny: 1\n", ["x: 1\n", "y: 1\n"]),
+        ("key: |\n  ---\n  inside a block\n", ["key: |\n  ---\n  inside a block\n"]),
+    ],
+)
+def test_split_like_helm(text: str, bodies: list[str]) -> None:
+    assert [d.text for d in stream.split(text, "-")] == bodies
+
+
+def test_join_keeps_every_byte_but_gives_glued_separators_a_line() -> None:
+    text = "---\n# Source: x\n\n---\n---apiVersion: v1\nkind: A\n"
+    assert stream.join(stream.split(text, "-"), {}) == text.replace("---apiVersion", "---\napiVersion")
+
+
+def test_changed_document_keeps_quotes_floats_comments_and_long_strings() -> None:
+    long = "x" * 300
+    settings = ("apiVersion: gloo.solo.io/v1\nkind: Settings\nmetadata: {name: default}\n"
+                "spec:\n  gloo:\n    disableKubernetesDestinations: false\n"
+                "  gateway:\n    validation:\n      validationServerGrpcMaxSizeBytes: 1.048576e+08\n")
+    text = "---\n# Source: gloo/templates/7.yaml\n" + PROXY.replace("{long}", long) + "---\n" + settings
+    out = _harden(text)
+    assert '"on"' in out and '"0755"' in out and long in out
+    assert "1.048576e+08" in out and "# keep this comment" in out
+    assert "# Source: gloo/templates/7.yaml" in out
+    assert 'args: ["--log-level", "info"]   # keep this comment' in out
+    proxy, parsed_settings = yaml.safe_load_all(out)  # YAML 1.1, as kubectl reads it
+    env = proxy["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[0]["value"] == "on" and env[1]["value"] == "0755"
+    assert parsed_settings["spec"]["gloo"]["disableKubernetesDestinations"] is True
+
+
+def test_block_scalars_with_trailing_spaces_survive_in_changed_documents() -> None:
+    config = ("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: gateway-proxy\n"
+              "  labels: {gloo: gateway-proxy}\n  annotations:\n    note: |\n"
+              "      port_value: 19000   \n      \n      next line\n")
+    out = _harden(config)
+    assert "      port_value: 19000   \n      \n      next line\n" in out
+    assert out.endswith("automountServiceAccountToken: false\n")
+
+
+def test_crlf_and_bom_input_is_written_with_lf() -> None:
+    text = "\ufeff---\r\n" + PROXY.replace("{long}", "short").replace("\n", "\r\n")
+    out = _harden(text.encode("utf-8"))
+    assert "\r" not in out and not out.startswith("\ufeff")
+    assert "add: []" in out
+
+
+def test_placeholders_survive() -> None:
+    text = PROXY.replace("{long}", "x").replace("namespace: gloo-system", "namespace: ${NAMESPACE}")
+    out = _harden(text)
+    assert "namespace: ${NAMESPACE}" in out and "add: []" in out
+
+
+def test_kind_list_items_are_hardened() -> None:
+    item = "\n".join("  " + line if line else line for line in PROXY.replace("{long}", "x").splitlines())
+    text = "apiVersion: v1\nkind: List\nitems:\n-" + item[1:] + "\n"
+    outcome = harden([Source("list.yaml", text.encode())], ALL)
+    assert any(r.field and r.field.startswith("items[0].spec") for r in outcome.results)
+    data = yaml.safe_load(outcome.text)
+    assert data["items"][0]["spec"]["template"]["spec"]["containers"][0]["securityContext"] == {
+        "capabilities": {"add": []}, "readOnlyRootFilesystem": True}
+
+
+def test_added_strings_are_quoted_where_yaml_1_1_would_misread_them() -> None:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    from gloo_harden.yamlio import quote_if_ambiguous
+
+    for value in ("on", "yes", "No", "0755", "12:30", "1e3", "null", "~", "2024-01-01"):
+        assert isinstance(quote_if_ambiguous(value), DoubleQuotedScalarString), value
+    for value in ("gateway-proxy", "NET_BIND_SERVICE", "v1.2"):
+        assert not isinstance(quote_if_ambiguous(value), DoubleQuotedScalarString), value
