@@ -125,3 +125,38 @@ def assert_hardened(docs: list[Any], *, settings: bool = True) -> None:
 def results_file(results_dir: Path) -> Any:
     """kpt's ``--results-dir`` FunctionResultList."""
     return yaml.safe_load((results_dir / "results.yaml").read_text())
+
+
+def expected(base: list[Any], *, settings: bool = True) -> list[Any]:
+    """What the four hardenings make of the fixture package's objects, and nothing else."""
+    import copy
+
+    out = copy.deepcopy(base)
+    for doc in out:
+        if doc["kind"] == "Deployment":
+            pod = doc["spec"]["template"]["spec"]
+            pod["automountServiceAccountToken"] = False
+            context = pod["containers"][0]["securityContext"]
+            context["capabilities"]["add"] = []
+            context["readOnlyRootFilesystem"] = True
+        elif doc["kind"] == "ServiceAccount":
+            doc["automountServiceAccountToken"] = False
+        elif doc["kind"] == "Settings" and settings:
+            doc["spec"]["gloo"]["disableKubernetesDestinations"] = True
+    return out
+
+
+def kustomization(folder: Path, transformer: Path | None, *resources: Path) -> Path:
+    """A kustomization in ``folder`` over ``resources`` (default: the fixture package)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for path in resources or tuple(sorted(PACKAGE.glob("*.yaml"))):
+        shutil.copy(path, folder / path.name)
+        names.append(path.name)
+    text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+    text += "".join(f"- {name}\n" for name in names)
+    if transformer is not None:
+        shutil.copy(transformer, folder / "harden.yaml")
+        text += "transformers:\n- harden.yaml\n"
+    (folder / "kustomization.yaml").write_text(text)
+    return folder
