@@ -1,0 +1,152 @@
+"""Helm 4: the ``postrenderer/v1`` plugin in helm-plugin/gloo-harden, installed with
+``helm plugin install`` into a private Helm home and run by the real Helm 4 binary."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helmtools import (CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4, assert_hardened,
+                       assert_hook_untouched, helm4_with_plugin, objects, one, recording_shim)
+
+pytestmark = pytest.mark.e2e
+
+#: The only fields of a plugin v1 manifest we use; Helm 4.1+ refuses unknown ones.
+PLUGIN_FIELDS = {"apiVersion", "type", "name", "version", "runtime", "runtimeConfig"}
+
+
+@pytest.fixture
+def helm4(tmp_path: Path) -> Helm4:
+    return helm4_with_plugin(tmp_path / "helm-home")
+
+
+def recording(helm4: Helm4, folder: Path) -> Helm4:
+    env = dict(helm4.env)
+    env["PATH"] = f"{recording_shim(folder).parent}{os.pathsep}{env['PATH']}"
+    return Helm4(helm4.binary, env)
+
+
+def template(helm4: Helm4, *args: str) -> tuple[int, str, str]:
+    done = helm4.run("template", "gloo", str(CHART), "-n", "gloo-system",
+                     "--post-renderer", "gloo-harden", *args)
+    return done.returncode, done.stdout, done.stderr
+
+
+def documents(text: str) -> list[str]:
+    """Raw documents of a stream (split on ``---`` lines), empty ones dropped."""
+    return [d for d in re.split(r"^---[ \t]*\n", text, flags=re.M) if d.strip()]
+
+
+def test_plugin_manifest_is_minimal_plugin_v1() -> None:
+    manifest = yaml.safe_load((PLUGIN / "plugin.yaml").read_text())
+    assert set(manifest) == PLUGIN_FIELDS
+    assert (manifest["apiVersion"], manifest["type"], manifest["runtime"]) == (
+        "v1", "postrenderer/v1", "subprocess")
+    assert manifest["runtimeConfig"]["platformCommand"][0]["command"] == "gloo-harden"
+
+
+def test_plugin_hardens_keeps_filenames_and_passes_hooks(helm4: Helm4, tmp_path: Path) -> None:
+    code, out, err = template(recording(helm4, tmp_path / "shim"))
+    assert code == 0, err
+    sent = (tmp_path / "shim" / "in.yaml").read_text()
+    answered = (tmp_path / "shim" / "out.yaml").read_text()
+    # Helm 4 re-serialises the stream: no "# Source:" lines, a filename annotation instead,
+    # and the hook Job is sent too.
+    assert "# Source:" not in sent
+    assert len(objects(sent)) == len(objects(answered)) == 5
+    for before, after in zip(objects(sent), objects(answered)):
+        assert after["metadata"]["annotations"][FILENAME_ANNOTATION] == \
+            before["metadata"]["annotations"][FILENAME_ANNOTATION]
+    hooks = [d for d in documents(sent) if "helm.sh/hook:" in d]
+    assert len(hooks) == 1 and hooks[0] in documents(answered)
+    # Helm grouped our answer back under the chart's template names, so none was lost.
+    assert "generated-by-postrender" not in out
+    assert "# Source: gloo-like/templates/gateway-proxy-deployment.yaml" in out
+    final = objects(out)
+    assert_hardened(final)
+    assert_hook_untouched(final)
+    assert "gloo-harden: 5 changes in 3 documents" in (tmp_path / "shim" / "err.txt").read_text()
+
+
+def test_args_pass_through(helm4: Helm4) -> None:
+    code, out, err = template(helm4, "--post-renderer-args", "--quiet",
+                              "--post-renderer-args", "--disable=disable-kubernetes-destinations")
+    assert code == 0, err
+    settings = one(objects(out), "Settings", "default")
+    assert "disableKubernetesDestinations" not in settings["spec"]["gloo"]
+    pod = one(objects(out), "Deployment", "gateway-proxy")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+
+
+def test_render_without_proxy_is_not_empty(helm4: Helm4, tmp_path: Path) -> None:
+    code, out, err = template(recording(helm4, tmp_path / "shim"),
+                              "--set", "gatewayProxy.enabled=false", "--set", "settings.create=false")
+    assert code == 0, err
+    assert documents((tmp_path / "shim" / "out.yaml").read_text()) == \
+        documents((tmp_path / "shim" / "in.yaml").read_text())
+    assert_hook_untouched(objects(out))
+
+
+def test_strict_refusal_fails_helm_and_results_file_keeps_why(helm4: Helm4,
+                                                               tmp_path: Path) -> None:
+    # Helm 4.2 discards a post-renderer plugin's stderr, so the reason only survives in the
+    # --results file (helm-plugin/gloo-harden/README.md says so).
+    results = tmp_path / "results.json"
+    code, out, err = template(helm4, *PORT_80, "--post-renderer-args", "--strict",
+                              "--post-renderer-args", f"--results={results}")
+    assert code == 1
+    assert out == ""
+    assert 'plugin "gloo-harden" exited with error' in err
+    errors = [r for r in json.loads(results.read_text()) if r["severity"] == "error"]
+    assert len(errors) == 1
+    assert "containerPort 80 on the host network" in errors[0]["message"]
+    assert errors[0]["hardening"] == "drop-net-bind-service"
+
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+
+def canonical(text: str) -> list[str]:
+    """Objects as sorted JSON, without Helm 4's filename annotation: order-free comparison."""
+    found = []
+    for doc in objects(text):
+        annotations = doc["metadata"].get("annotations") or {}
+        annotations.pop(FILENAME_ANNOTATION, None)
+        if "annotations" in doc["metadata"] and not annotations:
+            del doc["metadata"]["annotations"]
+        found.append(json.dumps(doc, sort_keys=True))
+    return sorted(found)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+@pytest.mark.parametrize("render", sorted(p.name for p in CORPUS.glob("*.yaml")))
+def test_real_gloo_renders_through_helm4_match_the_pipe(render: str, helm4: Helm4,
+                                                        tmp_path: Path) -> None:
+    """A chart that renders a real Gloo manifest verbatim: Helm 4's re-serialised stream (no
+    "# Source:" lines, filename annotations, hooks included) hardens like the pipe does."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: corpus\nversion: 0.1.0\n")
+    (chart / "templates" / "all.yaml").write_text('{{ .Files.Get "rendered.yaml" }}\n')
+    (chart / "rendered.yaml").write_bytes((CORPUS / render).read_bytes())
+    plain = helm4.run("template", "gloo", str(chart))
+    assert plain.returncode == 0, plain.stderr
+    piped = run_tool_on(helm4, plain.stdout)
+    rendered = helm4.run("template", "gloo", str(chart), "--post-renderer", "gloo-harden",
+                         "--post-renderer-args", "--quiet")
+    assert rendered.returncode == 0, rendered.stderr
+    assert canonical(rendered.stdout) == canonical(piped)
+
+
+def run_tool_on(helm4: Helm4, text: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["gloo-harden", "--quiet"], input=text, capture_output=True, text=True,
+                          env=helm4.env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
