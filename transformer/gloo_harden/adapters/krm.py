@@ -14,11 +14,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ruamel.yaml.comments import CommentedBase
-
 from gloo_harden import pipeline, report, stream, yamlio
 from gloo_harden.adapters import fnconfig
 from gloo_harden.adapters.fnconfig import Problem, Settings
+from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
 from gloo_harden.results import ResourceRef, Result, Severity
 from gloo_harden.stream import Document
@@ -26,8 +25,6 @@ from gloo_harden.stream import Document
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
-ITEMS = "ResourceList.items"
-TAG = "gloo-harden.dev/hardening"
 
 
 def is_resource_list(data: bytes) -> bool:
@@ -77,7 +74,7 @@ def process(data: bytes, defaults: Settings) -> tuple[str, list[Result], int]:
         except TransformerError as exc:  # write the items back as they came, with the reason
             resource_list = _load(text)
             results, code = [Result(Severity.ERROR, str(exc))], exc.exit_code
-    return _write(resource_list, results), results, code
+    return write(resource_list, results), results, code
 
 
 def _load(text: str) -> Any:
@@ -124,62 +121,3 @@ def _config_result(problem: Problem, config: Any) -> Result:
         ref = ResourceRef(str(config.get("apiVersion", "")), str(config.get("kind", "")),
                           meta.get("namespace"), meta.get("name"))
     return Result(Severity.ERROR, problem.message, resource=ref, field=problem.field)
-
-
-def _write(resource_list: Any, results: list[Result]) -> str:
-    if getattr(resource_list, "fa", None) is not None and resource_list.fa.flow_style():
-        _set_block(resource_list)  # JSON in, YAML out: kpt would write JSON into the files
-    for item in resource_list["items"]:
-        if item.fa.flow_style():
-            _set_block(item)
-    _strip_comments(resource_list)
-    previous = resource_list.get("results")
-    ours = [_result_map(r) for r in results]
-    resource_list["results"] = (previous if isinstance(previous, list) else []) + ours
-    return yamlio.dump(resource_list)
-
-
-def _result_map(result: Result) -> dict[str, Any]:
-    out: dict[str, Any] = {"message": yamlio.quote_if_ambiguous(result.message),
-                           "severity": result.severity.value}
-    if result.resource is not None:
-        out["resourceRef"] = {k: yamlio.quote_if_ambiguous(v)
-                              for k, v in result.resource.to_dict().items()}
-    if result.field:
-        field: dict[str, Any] = {"path": result.field}
-        for key, value in (("currentValue", result.current), ("proposedValue", result.proposed)):
-            if value is not None:
-                field[key] = _quoted(yamlio.to_plain(value))
-        out["field"] = field
-    if result.file is not None and result.file != ITEMS:
-        out["file"] = {"path": result.file, "index": result.document or 0}
-    if result.hardening:
-        out["tags"] = {TAG: result.hardening}
-    return out
-
-
-def _quoted(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_quoted(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _quoted(v) for k, v in value.items()}
-    return yamlio.quote_if_ambiguous(value)
-
-
-def _strip_comments(node: Any) -> None:
-    if isinstance(node, CommentedBase):
-        node.ca.items.clear()
-        node.ca.comment = None
-        if hasattr(node.ca, "end"):
-            node.ca.end = []
-    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-    for child in children:
-        _strip_comments(child)
-
-
-def _set_block(node: Any) -> None:
-    if isinstance(node, CommentedBase) and hasattr(node, "fa"):
-        node.fa.set_block_style()
-    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-    for child in children:
-        _set_block(child)

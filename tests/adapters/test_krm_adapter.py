@@ -1,0 +1,220 @@
+"""KRM function mode: what goes in a ResourceList comes out, hardened and otherwise untouched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import run_tool
+from gloo_harden.adapters import krm, krmio
+from gloo_harden.adapters.fnconfig import Settings
+from gloo_harden.results import ResourceRef, Result, Severity
+
+ANNOTATIONS = """\
+      annotations:
+        config.kubernetes.io/path: 'gateway-proxy.yaml'
+        config.kubernetes.io/index: '{index}'
+        internal.config.kubernetes.io/path: 'gateway-proxy.yaml'
+        internal.config.kubernetes.io/index: '{index}'
+        internal.config.kubernetes.io/seqindent: 'compact'
+        internal.config.kubernetes.io/id: '{id}'
+        config.k8s.io/id: '{id}'
+        kustomize.config.k8s.io/id: |
+          kind: Thing
+          name: x
+        internal.config.kubernetes.io/some-future-annotation: 'kept'
+"""
+PROXY = """\
+  - # Source: gloo/templates/7-gateway-proxy-deployment.yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: gateway-proxy # the Envoy proxy
+      namespace: gloo-system
+      labels: {{gloo: gateway-proxy}}
+{annotations}    spec:
+      template:
+        spec:
+          containers:
+          - name: gateway-proxy
+            image: quay.io/solo-io/gloo-envoy-wrapper:1.17.0
+            env:
+            - {{name: ENABLE_ACCESS_LOG, value: "on"}}
+            securityContext:
+              capabilities: {{drop: [ALL], add: [NET_BIND_SERVICE]}}
+              readOnlyRootFilesystem: true
+            ports:
+            - containerPort: {port}
+          automountServiceAccountToken: false
+"""
+CRD = """\
+  - # Source: gloo/crds/gateway.yaml
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata:
+      name: gateways.gateway.solo.io
+      annotations:
+        config.k8s.io/id: '2'
+    spec: {group: gateway.solo.io, names: {kind: Gateway}, x-unknown: "yes"}
+"""
+
+
+def resource_list(config: str = "", port: int = 8080, annotations: bool = True,
+                  api_version: str = "config.kubernetes.io/v1") -> str:
+    notes = ANNOTATIONS.format(index=1, id=1) if annotations else ""
+    return (f"apiVersion: {api_version}\nkind: ResourceList\nitems:\n"
+            + PROXY.format(annotations=notes, port=port) + CRD + config)
+
+
+def process(text: str, defaults: Settings = Settings()) -> tuple[Any, list[Result], int, str]:
+    out, results, code = krm.process(text.encode(), defaults)
+    return yaml.safe_load(out), results, code, out
+
+
+def test_hardens_and_keeps_every_annotation_it_does_not_own() -> None:
+    before = yaml.safe_load(resource_list())
+    after, results, code, text = process(resource_list())
+    assert code == 0
+    proxy, crd = after["items"]
+    context = proxy["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    assert context["capabilities"] == {"drop": ["ALL"], "add": []}
+    assert proxy["metadata"]["annotations"] == before["items"][0]["metadata"]["annotations"]
+    assert crd == before["items"][1]
+    assert "local-config" not in text
+    assert "value: \"on\"" in text
+
+
+def test_comments_are_left_to_the_orchestrator() -> None:
+    _, _, _, text = process(resource_list())
+    assert "#" not in text
+
+
+def test_results_carry_file_field_and_tag() -> None:
+    after, _, _, _ = process(resource_list())
+    (result,) = [r for r in after["results"] if "field" in r]
+    assert result == {
+        "message": 'container "gateway-proxy": securityContext.capabilities.add: '
+                   "[NET_BIND_SERVICE] → []",
+        "severity": "info",
+        "resourceRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway-proxy",
+                        "namespace": "gloo-system"},
+        "field": {"path": "spec.template.spec.containers[0].securityContext.capabilities.add",
+                  "currentValue": ["NET_BIND_SERVICE"], "proposedValue": []},
+        "file": {"path": "gateway-proxy.yaml", "index": 1},
+        "tags": {"gloo-harden.dev/hardening": "drop-net-bind-service"},
+    }
+
+
+def test_no_file_without_a_path_annotation() -> None:
+    after, _, _, _ = process(resource_list(annotations=False))
+    assert "file" not in after["results"][0]
+
+
+def test_guard_refusal_under_strict_is_an_error_and_exit_1() -> None:
+    after, _, code, _ = process(resource_list(port=80), Settings(strict=True))
+    assert code == 1
+    (result,) = [r for r in after["results"] if r["severity"] == "error"]
+    assert result["severity"] == "error" and "containerPort 80" in result["message"]
+
+
+def test_bad_function_config_writes_items_unchanged_with_an_error() -> None:
+    config = ("functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
+              "  data: {enable: nope}\n")
+    before = yaml.safe_load(resource_list(config))
+    after, _, code, _ = process(resource_list(config))
+    assert code == 1
+    assert after["items"] == before["items"]
+    assert after["functionConfig"] == before["functionConfig"]
+    (result,) = after["results"]
+    assert result["severity"] == "error" and result["field"] == {"path": "data.enable"}
+    assert result["resourceRef"] == {"apiVersion": "v1", "kind": "ConfigMap", "name": "x"}
+
+
+def test_function_input_default_and_typed_config() -> None:
+    empty = "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n" \
+            "    name: function-input\n  data: {}\n"
+    assert process(resource_list(empty))[0]["results"]
+    typed = ("functionConfig:\n  apiVersion: gloo-harden.dev/v1alpha1\n  kind: GlooHardening\n"
+             "  metadata: {name: h}\n  spec: {disable: [drop-net-bind-service]}\n")
+    after, _, code, _ = process(resource_list(typed))
+    assert code == 0
+    assert not [r for r in after["results"] if "field" in r]  # nothing else to do
+
+
+def test_v1beta1_and_earlier_results_are_kept() -> None:
+    text = resource_list(api_version="config.kubernetes.io/v1beta1")
+    text += "results:\n- {message: from an earlier function, severity: info}\n"
+    after, _, _, _ = process(text)
+    assert after["apiVersion"] == "config.kubernetes.io/v1beta1"
+    assert after["results"][0] == {"message": "from an earlier function", "severity": "info"}
+    assert len([r for r in after["results"] if "field" in r]) == 1
+
+
+def test_json_in_yaml_out() -> None:
+    import json
+
+    data = json.dumps(yaml.safe_load(resource_list()))
+    assert krm.is_resource_list(data.encode())
+    after, _, code, text = process(data)
+    assert code == 0 and not text.lstrip().startswith("{")
+    assert text.startswith("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+                           "- apiVersion: apps/v1\n")
+    assert "{" not in text and "value: \"on\"" in text
+    assert after["items"][0]["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == "on"
+
+
+def test_ambiguous_strings_in_results_are_quoted() -> None:
+    result = Result(Severity.WARNING, "yes", "drop-net-bind-service",
+                    ResourceRef("v1", "ConfigMap", None, "on"), "data.x", current="off")
+    mapped = krmio.result_map(result)
+    import io
+
+    from ruamel.yaml import YAML
+
+    buffer = io.StringIO()
+    YAML().dump(mapped, buffer)
+    assert yaml.safe_load(buffer.getvalue()) == {
+        "message": "yes", "severity": "warning",
+        "resourceRef": {"apiVersion": "v1", "kind": "ConfigMap", "name": "on"},
+        "field": {"path": "data.x", "currentValue": "off"},
+        "tags": {"gloo-harden.dev/hardening": "drop-net-bind-service"}}
+
+
+@pytest.mark.parametrize("text, wanted", [
+    (resource_list(), True),
+    (resource_list(api_version="config.kubernetes.io/v1beta1"), True),
+    ("---\n# a comment\n" + resource_list(), True),
+    (resource_list(api_version="example.com/v1"), False),
+    (resource_list() + "---\napiVersion: v1\nkind: ConfigMap\n", False),
+    ("apiVersion: v1\nkind: List\nitems: []\n", False),
+    ("{not json", False),
+    ("", False),
+])
+def test_detection(text: str, wanted: bool) -> None:
+    assert krm.is_resource_list(text.encode()) is wanted
+
+
+def test_cli_answers_a_resource_list_and_flags_are_defaults() -> None:
+    done = run_tool("--strict", input=resource_list(port=80))
+    assert done.returncode == 1
+    out = yaml.safe_load(done.stdout)
+    assert out["kind"] == "ResourceList" and out["results"][0]["severity"] == "error"
+    assert b"containerPort 80" in done.stderr
+
+
+def test_cli_file_argument_stays_stream_mode(tmp_path: Any) -> None:
+    path = tmp_path / "rl.yaml"
+    path.write_text(resource_list())
+    done = run_tool(str(path))
+    assert done.returncode == 0
+    assert "results:" not in done.stdout.decode()  # a stream of one unknown document, as read
+
+
+def test_an_item_that_is_not_a_mapping_is_unusable_input() -> None:
+    done = run_tool(input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+                          "items:\n- just a string\n")
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().strip().splitlines() == [
+        "gloo-harden: stdin: ResourceList.items[0] is not a mapping; expected a Kubernetes object"]

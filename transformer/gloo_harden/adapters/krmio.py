@@ -1,0 +1,93 @@
+"""Writing the answer ResourceList: results in kyaml's shape, comments left to the client,
+block style only (kpt would copy JSON flow style into the package files).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+
+from gloo_harden import yamlio
+from gloo_harden.results import Result
+
+#: ``tags`` key that names the hardening a result is about.
+TAG = "gloo-harden.dev/hardening"
+#: ``Result.file`` of items that did not come from a file (set by the KRM adapter).
+ITEMS = "ResourceList.items"
+
+
+def write(resource_list: Any, results: list[Result]) -> str:
+    """The ResourceList text: items as they are now, earlier results kept, ours appended."""
+    if resource_list.fa.flow_style():  # JSON in, YAML out: kpt would write JSON into files
+        _set_block(resource_list)
+    for item in resource_list["items"]:
+        if item.fa.flow_style():
+            _set_block(item)
+    _strip_comments(resource_list)
+    previous = resource_list.get("results")
+    ours = [result_map(r) for r in results]
+    resource_list["results"] = (previous if isinstance(previous, list) else []) + ours
+    return yamlio.dump(resource_list)
+
+
+def result_map(result: Result) -> dict[str, Any]:
+    """One result in the KRM shape (kyaml ``framework.Result``); strings quoted for YAML 1.1."""
+    out: dict[str, Any] = {"message": yamlio.quote_if_ambiguous(result.message),
+                           "severity": result.severity.value}
+    if result.resource is not None:
+        out["resourceRef"] = {k: yamlio.quote_if_ambiguous(v)
+                              for k, v in result.resource.to_dict().items()}
+    if result.field:
+        field: dict[str, Any] = {"path": result.field}
+        for key, value in (("currentValue", result.current), ("proposedValue", result.proposed)):
+            if value is not None:
+                field[key] = _quoted(yamlio.to_plain(value))
+        out["field"] = field
+    if result.file is not None and result.file != ITEMS:
+        out["file"] = {"path": result.file, "index": result.document or 0}
+    if result.hardening:
+        out["tags"] = {TAG: result.hardening}
+    return out
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _quoted(v) for k, v in value.items()}
+    return yamlio.quote_if_ambiguous(value)
+
+
+def _strip_comments(node: Any) -> None:
+    if isinstance(node, CommentedBase):
+        node.ca.items.clear()
+        node.ca.comment = None
+        if hasattr(node.ca, "end"):
+            node.ca.end = []
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        _strip_comments(child)
+
+
+def _set_block(node: Any) -> Any:
+    """JSON read as YAML, written as block-style YAML with plain keys and scalars."""
+    if isinstance(node, CommentedMap):
+        node.fa.set_block_style()
+        items = list(node.items())
+        node.clear()
+        for key, value in items:
+            node[_plain(key)] = _set_block(value)
+    elif isinstance(node, CommentedSeq):
+        node.fa.set_block_style()
+        for i, value in enumerate(node):
+            node[i] = _set_block(value)
+    return _plain(node)
+
+
+def _plain(value: Any) -> Any:
+    """A quoted string as a plain one, unless YAML 1.1 would misread it (the emitter quotes
+    whatever else needs it)."""
+    if isinstance(value, str) and type(value) is not str:
+        return yamlio.quote_if_ambiguous(str(value))
+    return value
