@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The CI gate, run locally: the "gate" step of gloo-harden-gate.yml, taken from the workflow
+# file and run in a scratch repository, once on hardened renders and once with one that is not.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+chart=${CHART:-$here/../../tests/e2e/charts/gloo-like}   # any Gloo chart works the same way
+repo=$(mktemp -d)
+trap 'rm -rf "$repo"' EXIT
+
+helm=${HELM3:-}
+if [ -z "$helm" ]; then
+  for candidate in "$HOME/.cache/gloo-harden-ci/helm3/helm" "$(command -v helm || true)"; do
+    if [ -x "$candidate" ] && "$candidate" version --short 2>/dev/null | grep -q '^v3\.'; then
+      helm=$candidate; break
+    fi
+  done
+fi
+[ -n "$helm" ] || { echo "run.sh: no Helm 3 found; set HELM3=/path/to/helm-v3" >&2; exit 1; }
+
+# The gate step's script, exactly as the workflow has it.
+python3 - "$here/gloo-harden-gate.yml" > "$repo/gate.sh" <<'PY'
+import sys
+from ruamel.yaml import YAML  # installed with gloo-harden
+workflow = YAML(typ="safe").load(open(sys.argv[1]))
+(step,) = [s for s in workflow["jobs"]["gloo-harden"]["steps"] if s.get("id") == "gate"]
+sys.stdout.write(step["run"])
+PY
+gate() { (cd "$repo" && bash -e gate.sh); }
+
+# 1. Renders made through the post-renderer pass.
+mkdir -p "$repo/rendered/prod"
+"$helm" template gloo "$chart" -n gloo-system --post-renderer gloo-harden \
+  > "$repo/rendered/prod/gloo.yaml"
+gate
+echo "gate: hardened renders pass"
+
+# 2. A render that skipped gloo-harden fails the gate, and the results file says what is left.
+mkdir -p "$repo/rendered/staging"
+"$helm" template gloo "$chart" -n gloo-staging > "$repo/rendered/staging/gloo.yaml"
+if gate; then echo "run.sh: expected the gate to fail on an unhardened render" >&2; exit 1; fi
+python3 -c 'import json, sys; [print("left to do:", r["message"]) for r in json.load(open(sys.argv[1]))]' \
+  "$repo/gloo-harden-results.json"
+echo "gate: an unhardened render fails"
