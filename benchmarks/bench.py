@@ -1,0 +1,239 @@
+"""gloo-harden against its peers on the same job, side by side: ``python benchmarks/bench.py``.
+
+Every comparison runs the commands alternately in one process tree (order swapped every round,
+one untimed warm-up round first), each run a fresh process, and reports medians, min–max, peak
+RSS (``os.wait4`` ``ru_maxrss``) and the median of the per-round ratios. Targets are ratios, never
+absolute times; the script exits 1 when one is missed, 2 when it cannot run (a tool is missing,
+or the tools' outputs do not carry the same edits). ``--dry-run`` runs every command once,
+checks the outputs and enforces nothing (what the test suite runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import equivalence  # noqa: E402
+import gen_gloo  # noqa: E402
+import kustomization  # noqa: E402
+from timing import Case, Command, Run, measure  # noqa: E402
+
+CORPUS = HERE.parent.parent / "shared" / "corpus" / "gloo-1.17.0-kubegateway.yaml"
+#: gloo-harden's wall time / kustomize's, at most, by stream size.
+KUSTOMIZE_TARGETS = {"corpus": 0.5, 60: 0.5, 1000: 0.35, 10000: 0.1}
+ROUNDS = {"startup": 20, "corpus": 10, 60: 10, 1000: 5, 10000: 1}
+STARTUP_TARGET = 5.0  # x `python -I -c pass`
+KPT_TARGET = 1.2  # x `kpt fn eval --exec cat`
+LINEAR_TARGET = 12.0  # 10k docs / 1k docs
+RSS_TARGET = 3.0  # peak RSS / input size, at 10k docs
+
+
+class Unusable(Exception):  # noqa: N818 - a verdict, not a crash
+    """The benchmark cannot run as asked (exit 2)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="gloo-harden-bench-"))
+    try:
+        tools = _tools(args)
+        print(_machine(tools))
+        cases = _cases(args, tools, work)
+        missed = [line for case in cases for line in _report(case, args.dry_run)]
+        missed += _scaling(cases, args.dry_run)
+    except Unusable as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if not args.workdir and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    for line in missed:
+        print(f"MISSED {line}")
+    return 1 if missed else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="60,1000",
+                        help="generated stream sizes, comma separated (10000 takes ~15 min)")
+    parser.add_argument("--rounds", type=int, help="timed rounds per comparison (default by size)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="one run of each command, outputs checked, no targets")
+    parser.add_argument("--corpus", default=str(CORPUS), help="real render to compare on ('' to skip)")
+    parser.add_argument("--no-kpt", action="store_true", help="skip the kpt comparison")
+    parser.add_argument("--no-startup", action="store_true", help="skip --version/--help")
+    parser.add_argument("--workdir", help="keep generated inputs and outputs here")
+    parser.add_argument("--keep", action="store_true", help="do not delete the temporary workdir")
+    return parser
+
+
+def _tools(args: argparse.Namespace) -> dict[str, str]:
+    harden = Path(sys.executable).parent / "gloo-harden"
+    if not harden.exists():
+        raise Unusable(f"{harden} does not exist; expected gloo-harden installed next to "
+                       f"{sys.executable} (pip install -e .)")
+    tools = {"gloo-harden": str(harden), "python": sys.executable}
+    for name in ("kubectl",) + (() if args.no_kpt else ("kpt",)):
+        found = shutil.which(name)
+        if found is None:
+            raise Unusable(f"{name} is not on PATH; expected it installed (or pass --no-kpt)")
+        tools[name] = found
+    return tools
+
+
+def _machine(tools: dict[str, str]) -> str:
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+                 platform.processor())
+    kubectl = subprocess.run([tools["kubectl"], "version", "--client"], capture_output=True,
+                             text=True).stdout.replace("\n", "; ").strip("; ")
+    return (f"machine: {os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+            f"{kubectl}" + (f", kpt {_kpt_version(tools)}" if "kpt" in tools else ""))
+
+
+def _kpt_version(tools: dict[str, str]) -> str:
+    return subprocess.run([tools["kpt"], "version"], capture_output=True, text=True).stdout.strip()
+
+
+def _cases(args: argparse.Namespace, tools: dict[str, str], work: Path) -> list[Case]:
+    cases: list[Case] = []
+    if not args.no_startup:
+        cases.append(_startup(args, tools))
+    inputs: list[tuple[str | int, Path, str]] = []
+    if args.corpus:
+        corpus = Path(args.corpus)
+        if not corpus.is_file():
+            raise Unusable(f"{corpus} does not exist; expected the corpus (or --corpus '')")
+        inputs.append(("corpus", corpus, kustomization.CORPUS))
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        path = work / f"d{size}" / "stream.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(gen_gloo.stream(size))
+        inputs.append((size, path, kustomization.GENERATED))
+    for label, path, patches in inputs:
+        cases.append(_versus_kustomize(args, tools, work, label, path, patches))
+        if "kpt" in tools and label in ("corpus", 60):
+            cases.append(_versus_kpt(args, tools, work, label, path))
+    return cases
+
+
+def _rounds(args: argparse.Namespace, label: str | int) -> tuple[int, int]:
+    """(warm-up rounds, timed rounds)."""
+    if args.dry_run:
+        return 0, 1
+    rounds = args.rounds or ROUNDS.get(label, 3)
+    return (0 if label == 10000 else 1), rounds
+
+
+def _startup(args: argparse.Namespace, tools: dict[str, str]) -> Case:
+    python = Command("python -I -c pass", [tools["python"], "-I", "-c", "pass"])
+    version = Command("gloo-harden --version", [tools["gloo-harden"], "--version"])
+    helps = Command("gloo-harden --help", [tools["gloo-harden"], "--help"])
+    warm, rounds = _rounds(args, "startup")
+    case = measure(Case("start-up", [python, version, helps], baseline=0, warmup=warm,
+                        rounds=rounds))
+    case.targets = {1: STARTUP_TARGET, 2: STARTUP_TARGET}
+    return case
+
+
+def _versus_kustomize(args: argparse.Namespace, tools: dict[str, str], work: Path,
+                      label: str | int, path: Path, patches: str) -> Case:
+    folder = work / f"kz-{label}"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, folder / "stream.yaml")
+    kustomization.write(folder, "stream.yaml", patches)
+    ours = Command("gloo-harden", [tools["gloo-harden"], str(path)], stdout=work / f"gh-{label}.yaml")
+    theirs = Command("kubectl kustomize", [tools["kubectl"], "kustomize", str(folder)],
+                     stdout=work / f"kz-{label}.yaml")
+    warm, rounds = _rounds(args, label)
+    case = measure(Case(f"{_name(label)} vs kustomize", [ours, theirs], baseline=1,
+                        warmup=warm, rounds=rounds, input_bytes=path.stat().st_size))
+    case.targets = {0: KUSTOMIZE_TARGETS.get(label, 0.35)}
+    case.label = label
+    _same_edits(case, path, ours, theirs)
+    return case
+
+
+def _versus_kpt(args: argparse.Namespace, tools: dict[str, str], work: Path,
+                label: str | int, path: Path) -> Case:
+    package = work / f"kpt-{label}"
+    package.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, package / "resources.yaml")
+    base = [tools["kpt"], "fn", "eval", str(package), "-o", "unwrap", "--exec"]
+    ours = Command("kpt fn eval --exec gloo-harden", base + [tools["gloo-harden"]],
+                   stdout=work / f"kpt-gh-{label}.yaml")
+    cat = Command("kpt fn eval --exec cat", base + [shutil.which("cat") or "/bin/cat"],
+                  stdout=work / f"kpt-cat-{label}.yaml")
+    warm, rounds = _rounds(args, label)
+    case = measure(Case(f"{_name(label)} in kpt", [ours, cat], baseline=1, warmup=warm,
+                        rounds=rounds, input_bytes=path.stat().st_size))
+    case.targets = {0: KPT_TARGET}
+    _same_edits(case, path, ours, Command("gloo-harden", [], stdout=work / f"gh-{label}.yaml"))
+    return case
+
+
+def _name(label: str | int) -> str:
+    return f"{label} docs" if isinstance(label, int) else f"corpus {CORPUS.name}"
+
+
+def _same_edits(case: Case, source: Path, ours: Command, theirs: Command) -> None:
+    assert ours.stdout is not None and theirs.stdout is not None
+    count, problems = equivalence.compare(source, ours.stdout, theirs.stdout)
+    if problems:
+        raise Unusable(f"{case.name}: the outputs differ in their edits; expected the same "
+                       "edits from both:\n  " + "\n  ".join(problems))
+    case.notes.append(f"{count} edited fields, the same in both outputs (PyYAML re-read)")
+
+
+def _report(case: Case, dry_run: bool) -> list[str]:
+    print(f"\n### {case.name}" + (f" ({case.input_bytes / 1e6:.2f} MB)" if case.input_bytes else ""))
+    for note in case.notes:
+        print(f"- {note}")
+    print("\n| command | wall median | min–max | peak RSS | x baseline (paired median) | target |")
+    print("|---|---|---|---|---|---|")
+    missed = []
+    for i, command in enumerate(case.commands):
+        run = Run.summary(case.runs[i])
+        ratio = case.ratio(i) if i != case.baseline else None
+        target = case.targets.get(i)
+        mark = "" if ratio is None or target is None else ("✓" if ratio <= target else "✗ missed")
+        print(f"| `{command.label}` | {run.wall} | {run.spread} | {run.rss} | "
+              f"{'—' if ratio is None else f'{ratio:.2f}'} | "
+              f"{'' if target is None else f'≤ {target} {mark}'} |")
+        if not dry_run and ratio is not None and target is not None and ratio > target:
+            missed.append(f"{case.name}: {command.label} at {ratio:.2f}x, target ≤ {target}x")
+    return missed
+
+
+def _scaling(cases: list[Case], dry_run: bool) -> list[str]:
+    """10k docs: linear growth against 1k docs, and peak RSS against the input size."""
+    by_size = {c.label: c for c in cases if isinstance(c.label, int) and c.name.endswith("kustomize")}
+    missed: list[str] = []
+    big = by_size.get(10000)
+    if big is None or dry_run:
+        return missed
+    rss = max(r.rss_kib for r in big.runs[0]) * 1024 / big.input_bytes
+    print(f"\n10,000 docs: gloo-harden peak RSS {rss:.2f} x the input size (target ≤ {RSS_TARGET})")
+    if rss > RSS_TARGET:
+        missed.append(f"10,000 docs: peak RSS {rss:.2f}x the input, target ≤ {RSS_TARGET}x")
+    small = by_size.get(1000)
+    if small is not None:
+        growth = Run.median(big.runs[0]) / Run.median(small.runs[0])
+        print(f"10,000 docs / 1,000 docs, gloo-harden wall: {growth:.1f} (target ≤ {LINEAR_TARGET})")
+        if growth > LINEAR_TARGET:
+            missed.append(f"10k/1k time {growth:.1f}, target ≤ {LINEAR_TARGET}")
+    return missed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
