@@ -21,6 +21,7 @@ def render(original: str, after: Any, where: str) -> str:
     """The text of the changed document: minimal if possible, the full dump otherwise."""
     wanted = yamlio.to_plain(after)
     before = yamlio.load(original, where)
+    yamlio.remember_plain(original, before)  # the invariants re-read the original: parse it once
     fallback = None
     for wide in _indent_styles(original):
         noop = yamlio.dump(before, wide)
@@ -92,6 +93,6 @@ def _indent_styles(body: str) -> list[bool]:
 
 def _same(text: str, wanted: Any, where: str) -> bool:
     try:
-        return bool(yamlio.to_plain(yamlio.load(text, where)) == wanted)
+        return bool(yamlio.load_plain(text, where) == wanted)
     except InputError:
         return False

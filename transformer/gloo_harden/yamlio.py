@@ -8,10 +8,13 @@ strings are never folded.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import functools
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -114,3 +117,41 @@ def _describe(exc: MarkedYAMLError) -> str:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "invalid YAML"
+
+
+#: Within ``verifying()``: text → its plain data, so a text is parsed once for all checks.
+_VERIFIED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "gloo_harden_verified", default=None)
+
+
+@contextlib.contextmanager
+def verifying() -> Iterator[None]:
+    """One run's checks: the writer and the invariants re-parse the same texts, so share them.
+
+    Only the *plain data* is shared (``load_plain``), never a round-trip tree a caller could
+    change, and only inside this block: a parse is deterministic, so reading a cached result is
+    exactly as strict as parsing the same text again.
+    """
+    token = _VERIFIED.set({})
+    try:
+        yield
+    finally:
+        _VERIFIED.reset(token)
+
+
+def load_plain(text: str, where: str) -> Any:
+    """``to_plain(load(text))``, parsed once per text inside ``verifying()``; do not mutate it."""
+    cache = _VERIFIED.get()
+    if cache is not None and text in cache:
+        return cache[text]
+    plain = to_plain(load(text, where))
+    if cache is not None:
+        cache[text] = plain
+    return plain
+
+
+def remember_plain(text: str, tree: Any) -> None:
+    """Record that ``text`` parses to ``tree`` (just loaded, unchanged) for ``load_plain``."""
+    cache = _VERIFIED.get()
+    if cache is not None:
+        cache[text] = to_plain(tree)
