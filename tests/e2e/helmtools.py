@@ -6,11 +6,16 @@ A missing Helm fails the test when ``GLOO_HARDEN_REQUIRE_CLIENTS=1`` (CI) and sk
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +59,7 @@ def helm_env(home: Path | None = None, **extra: str) -> dict[str, str]:
     """Our scripts first on PATH, no cluster, and (optionally) a private Helm home."""
     # Same as tests/conftest.py's tool_env; not imported from there because a second
     # conftest module under tests/e2e would shadow the name.
-    env = dict(os.environ, KUBECONFIG=os.devnull, **extra)
+    env = {**os.environ, "KUBECONFIG": os.devnull, **extra}
     env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
     if home is not None:
         # Helm 4.2 installs local plugins under $HELM_DATA_HOME/plugins whatever HELM_PLUGINS
@@ -144,3 +149,65 @@ def assert_hook_untouched(docs: list[dict[str, Any]]) -> None:
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["securityContext"] == {"capabilities": {"add": ["NET_BIND_SERVICE"]}}
     assert "automountServiceAccountToken" not in job["spec"]["template"]["spec"]
+
+
+#: The discovery answers Helm needs before it renders for install/upgrade (capabilities).
+DISCOVERY: dict[str, dict[str, Any]] = {
+    "/version": {"major": "1", "minor": "30", "gitVersion": "v1.30.0", "platform": "linux/amd64"},
+    "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []},
+    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": []},
+    "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": []},
+}
+#: A release 1 of "gloo", deployed, for ``helm upgrade`` to upgrade.
+PREVIOUS_RELEASE = """\
+- name: gloo
+  namespace: gloo-system
+  version: 1
+  info: {status: deployed}
+  chart: {metadata: {name: gloo-like, version: 0.1.0}}
+  config: {}
+  manifest: ""
+"""
+
+
+class _Discovery(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        body = DISCOVERY.get(self.path.split("?")[0])
+        data = json.dumps(body).encode()
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data) if body is not None else 0))
+        self.end_headers()
+        if body is not None:
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
+        pass
+
+
+@contextmanager
+def release_store(folder: Path, upgrade: bool = False) -> Iterator[dict[str, str]]:
+    """Environment for a real ``helm install``/``helm upgrade`` without a cluster.
+
+    Helm's own test hook: with ``HELM_DRIVER=memory`` and ``HELM_MEMORY_DRIVER_DATA`` Helm keeps
+    releases in memory (preloaded from the file) and uses its printing fake kube client, so
+    nothing is applied; it still asks a server for its version and API groups, which a tiny
+    discovery-only server answers. The post-renderer runs exactly as it would against a cluster.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Discovery)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        kubeconfig = folder / "kubeconfig"
+        kubeconfig.write_text(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\nusers: []\n"
+            f"clusters: [{{name: fake, cluster: {{server: 'http://127.0.0.1:{server.server_port}'}}}}]\n"
+            "contexts: [{name: fake, context: {cluster: fake, namespace: gloo-system}}]\n")
+        releases = folder / "releases.yaml"
+        releases.write_text(PREVIOUS_RELEASE if upgrade else "[]\n")
+        yield {"KUBECONFIG": str(kubeconfig), "HELM_DRIVER": "memory",
+               "HELM_MEMORY_DRIVER_DATA": str(releases)}
+    finally:
+        server.shutdown()
+        server.server_close()

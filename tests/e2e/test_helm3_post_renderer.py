@@ -3,13 +3,14 @@ Helm 3 binary and the console script found on PATH."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from helmtools import (BIN_DIR, CHART, PORT_80, assert_hardened, assert_hook_untouched, helm,
-                       helm_env, objects, one, recording_shim, run_helm)
+                       helm_env, objects, one, recording_shim, release_store, run_helm)
 
 pytestmark = pytest.mark.e2e
 
@@ -86,3 +87,28 @@ def test_unknown_hardening_is_a_usage_error_helm_reports() -> None:
     assert code == 1
     assert "exit status 2" in err
     assert "no-such-hardening" in err
+
+
+@pytest.mark.parametrize("action", ["install", "upgrade"])
+def test_install_and_upgrade_record_the_hardened_manifest(action: str, tmp_path: Path) -> None:
+    with release_store(tmp_path, upgrade=action == "upgrade") as store:
+        done = run_helm(helm(3), action, "gloo", str(CHART), "-n", "gloo-system", "-o", "json",
+                        "--post-renderer", "gloo-harden", "--post-renderer-args", "--quiet",
+                        env=helm_env(**store))
+    assert done.returncode == 0, done.stderr
+    release = json.loads(done.stdout)
+    assert release["info"]["status"] == "deployed"
+    assert release["version"] == (2 if action == "upgrade" else 1)
+    assert_hardened(objects(release["manifest"]))
+    (hook,) = release["hooks"]  # never sent to the post-renderer by Helm 3
+    assert_hook_untouched(objects(hook["manifest"]))
+
+
+def test_strict_refusal_fails_upgrade_with_our_message(tmp_path: Path) -> None:
+    with release_store(tmp_path, upgrade=True) as store:
+        done = run_helm(helm(3), "upgrade", "gloo", str(CHART), "-n", "gloo-system", *PORT_80,
+                        "--post-renderer", "gloo-harden", "--post-renderer-args", "--strict",
+                        env=helm_env(**store))
+    assert done.returncode == 1
+    assert "UPGRADE FAILED" in done.stderr
+    assert 'kept for container "gateway-proxy": containerPort 80 on the host network' in done.stderr

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from helmtools import (CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4, assert_hardened,
-                       assert_hook_untouched, helm4_with_plugin, objects, one, recording_shim)
+                       assert_hook_untouched, helm4_with_plugin, objects, one, recording_shim,
+                       release_store)
 
 pytestmark = pytest.mark.e2e
 
@@ -150,3 +151,19 @@ def run_tool_on(helm4: Helm4, text: str) -> str:
                           env=helm4.env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+@pytest.mark.parametrize("action", ["install", "upgrade"])
+def test_install_and_upgrade_record_the_hardened_manifest(action: str, helm4: Helm4,
+                                                          tmp_path: Path) -> None:
+    with release_store(tmp_path / "store", upgrade=action == "upgrade") as store:
+        done = Helm4(helm4.binary, {**helm4.env, **store}).run(
+            action, "gloo", str(CHART), "-n", "gloo-system", "-o", "json",
+            "--post-renderer", "gloo-harden", "--post-renderer-args", "--quiet")
+    assert done.returncode == 0, done.stderr
+    release = json.loads(done.stdout)
+    assert (release["info"]["status"], release["version"]) == (
+        "deployed", 2 if action == "upgrade" else 1)
+    assert_hardened(objects(release["manifest"]))
+    (hook,) = release["hooks"]  # went through gloo-harden, came back as it was
+    assert_hook_untouched(objects(hook["manifest"]))
