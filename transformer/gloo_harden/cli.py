@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from gloo_harden import __version__, report
+from gloo_harden import __version__, limits, report
 from gloo_harden.errors import TransformerError
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ Exit codes: 0 done (warnings allowed), 1 refused under --strict or --check found
 """
 
 
+def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    try:
+        return limits.parse_size(str(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
@@ -55,11 +63,24 @@ Exit codes: 0 done (warnings allowed), 1 refused under --strict or --check found
 @click.option("--kustomize-plugin-config", "plugin_config", metavar="FILE",
               type=click.Path(dir_okay=False),
               help="Run as a kustomize legacy exec plugin configured by FILE (see kustomize-plugin/).")
+@click.option("--validate-all", is_flag=True,
+              help="Parse every document, not only those a hardening reads, so YAML errors "
+                   "anywhere in the stream are reported (slower).")
+@click.option("--max-input-bytes", default="256MiB", show_default=True, metavar="SIZE",
+              callback=_size, help="Refuse more input than this, all files together (e.g. 1GiB).")
+@click.option("--max-documents", default=limits.DEFAULT.max_documents, show_default=True,
+              type=click.IntRange(1), help="Refuse a stream with more documents.")
+@click.option("--max-depth", default=limits.DEFAULT.max_depth, show_default=True,
+              type=click.IntRange(1, 5000), help="Refuse a parsed document nested deeper.")
+@click.option("--max-aliases", default=limits.DEFAULT.max_aliases, show_default=True,
+              type=click.IntRange(0),
+              help="Refuse a parsed document whose YAML aliases expand to more extra nodes.")
 @click.version_option(__version__, "--version", prog_name="gloo-harden")
 def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str, ...],
                    disable: tuple[str, ...], check: bool, show_diff: bool, strict: bool,
                    sidecars: bool, results_file: str | None, quiet: bool,
-                   plugin_config: str | None) -> None:
+                   plugin_config: str | None, validate_all: bool, max_input_bytes: int,
+                   max_documents: int, max_depth: int, max_aliases: int) -> None:
     """Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
 
     Drops NET_BIND_SERVICE from proxies, disables their service-account token mount, keeps
@@ -69,9 +90,14 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     from gloo_harden import hardenings, pipeline
     from gloo_harden.scopes import ScopeOptions
 
+    run_limits = limits.activate(limits.Limits(max_input_bytes, max_documents, max_aliases,
+                                               max_depth))  # adapters read them too
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * max_depth + 1000))
     options = pipeline.Options(hardenings.select(enable, disable), strict,
-                               ScopeOptions(sidecars=sidecars))
-    sources = [_read(name) for name in files or ("-",)]
+                               ScopeOptions(sidecars=sidecars), run_limits, validate_all)
+    sources: list[Source] = []
+    for name in files or ("-",):
+        sources.append(_read(name, max_input_bytes - sum(len(s.data) for s in sources)))
     if not files or plugin_config:  # stdin read once: a ResourceList means KRM function mode
         from gloo_harden.adapters import dispatch
 
@@ -143,7 +169,22 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _quiet_broken_pipe()
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except Exception as exc:  # a bug: still one line and no partial output
+        _crash(exc)
     sys.exit(0)
+
+
+def _crash(exc: Exception) -> NoReturn:
+    """Keep the traceback for the bug report in a file, not on the user's terminal."""
+    import traceback
+
+    from gloo_harden.errors import InvariantError
+
+    handle, path = tempfile.mkstemp(prefix="gloo-harden-crash-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("".join(traceback.format_exception(exc)))
+    message = str(InvariantError(f"{type(exc).__name__}: {exc} (traceback in {path})"))
+    _fail(message, report.EXIT_INTERNAL)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -158,13 +199,18 @@ def _quiet_broken_pipe() -> NoReturn:
     _fail("stdout closed before the output was written", report.EXIT_UNUSABLE)
 
 
-def _read(name: str) -> Source:
+def _read(name: str, budget: int) -> Source:
+    """Read one input, in chunks, refusing it as soon as it is larger than ``budget``."""
     from gloo_harden.pipeline import Source
 
     if name == "-":
-        return Source("stdin", sys.stdin.buffer.read())
+        return Source("stdin", limits.read_limited(sys.stdin.buffer, "stdin", budget))
     try:
-        return Source(name, Path(name).read_bytes())
+        with open(name, "rb") as handle:
+            if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and \
+                    os.fstat(handle.fileno()).st_size > budget:
+                raise limits.too_large(name)  # refused before reading a byte
+            return Source(name, limits.read_limited(handle, name, budget))
     except OSError as exc:
         raise TransformerError(f"{name}: cannot read ({exc.strerror}); expected a readable "
                                "manifest file") from None

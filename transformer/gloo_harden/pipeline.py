@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gloo_harden import embedded, fidelity, stream, yamlio
+from gloo_harden import embedded, fidelity, invariants, limits, stream, yamlio
 from gloo_harden.apply import apply_all
-from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.errors import InputError
 from gloo_harden.index import StreamIndex
+from gloo_harden.limits import Limits
 from gloo_harden.model import Resource
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.podspec import POD_SPEC_PATHS
@@ -35,6 +36,8 @@ class Options:
     hardenings: tuple[Hardening, ...]
     strict: bool = False
     scope: ScopeOptions = ScopeOptions()
+    limits: Limits | None = None  # None: the active limits (limits.using), else these
+    validate_all: bool = False  # parse every document, not only those a scope or guard reads
 
 
 @dataclass
@@ -61,19 +64,23 @@ class Source:
 def read(sources: Sequence[Source]) -> list[Document]:
     """Decode and split every input into one list of documents."""
     documents: list[Document] = []
+    if sum(len(source.data) for source in sources) > limits.active().max_input_bytes:
+        raise limits.too_large(", ".join(source.name for source in sources))
     for source in sources:
         documents += stream.split(stream.decode(source.data, source.name), source.name)
+        limits.check_documents(len(documents), source.name)
     return documents
 
 
 def harden(sources: Sequence[Source], options: Options) -> Outcome:
     """Run the whole pipeline over ``sources`` (stream mode)."""
-    documents = read(sources)
-    changed, results = harden_documents(documents, options)
-    texts = {p: fidelity.render(documents[p].text, documents[p].tree, documents[p].where)
-             for p in changed}
-    output = stream.join(documents, texts)
-    check_invariants(documents, texts)
+    with limits.using(options.limits or limits.active()), yamlio.verifying():
+        documents = read(sources)
+        changed, results = harden_documents(documents, options)
+        texts = {p: fidelity.render(documents[p].text, documents[p].tree, documents[p].where)
+                 for p in changed}
+        output = stream.join(documents, texts)
+        check_invariants(documents, texts, output)
     return Outcome(output, results, changed)
 
 
@@ -83,7 +90,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     Documents may arrive already parsed (``tree`` set, as KRM items do); the rest are parsed
     here only when a scope or guard needs them. Returns the positions of changed documents.
     """
-    resources, results = parse(documents)
+    with limits.using(options.limits or limits.active()):
+        resources, results = parse(documents, options.validate_all)
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
     changed, applied = apply_all(StreamIndex(resources), options.hardenings, options.scope,
@@ -91,13 +99,19 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     return sorted(changed), results + applied
 
 
-def parse(documents: list[Document]) -> tuple[list[Resource], list[Result]]:
+def parse(documents: list[Document], validate_all: bool = False) -> tuple[list[Resource],
+                                                                          list[Result]]:
     """Parse the documents a scope or guard needs; describe the rest as pass-through."""
     resources: list[Resource] = []
     results: list[Result] = []
     for position, doc in enumerate(documents):
         if doc.tree is None:
-            if doc.is_blank or not _needed(doc):
+            if doc.is_blank:
+                continue
+            if not _needed(doc):
+                if validate_all:  # --validate-all: parse to find errors, still copy the bytes
+                    _resources(Document(doc.index, doc.source, doc.separator, doc.text,
+                                        yamlio.load(doc.text, doc.where)), position, results)
                 continue
             doc.tree = yamlio.load(doc.text, doc.where)
         resources += _resources(doc, position, results)
@@ -136,12 +150,6 @@ def _shape(value: Any) -> str:
     return "scalar" if value is not None else "null"
 
 
-def check_invariants(documents: list[Document], texts: dict[int, str]) -> None:
-    """Every changed document re-parses to the same object identity it had."""
-    for position, text in texts.items():
-        doc = documents[position]
-        reparsed = yamlio.to_plain(yamlio.load(text, doc.where))
-        wanted = yamlio.to_plain(doc.tree)
-        if reparsed != wanted:
-            raise InvariantError(f"{doc.where}: the written document does not re-parse to the "
-                                 "hardened object")
+def check_invariants(documents: list[Document], texts: dict[int, str], output: str) -> None:
+    """Same documents and objects out as in, changed ones re-parse (see invariants.py)."""
+    invariants.check(documents, texts, output)

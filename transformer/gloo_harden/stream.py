@@ -19,6 +19,10 @@ _SEPARATOR = re.compile(r"^---(?:[ \t]*(?:#[^\n]*)?(?:\n|$)|[ \t]*(?=[^-\s]))", 
 _KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9_.-]+)", re.MULTILINE)
 _API_VERSION = re.compile(r"^apiVersion:[ \t]*[\"']?([A-Za-z0-9_./-]+)", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
+#: YAML's printable set (as ruamel's reader checks it), and its ASCII part for a fast pre-check.
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 
 
 @dataclass
@@ -62,8 +66,24 @@ def decode(data: bytes, source: str) -> str:
             f"{source}: byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8; "
             "expected a UTF-8 YAML text stream"
         ) from None
+    if data.translate(None, _PRINTABLE_ASCII):  # fast path: plain ASCII text has nothing left
+        _refuse_control_characters(text, source)
     text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n")
+
+
+def _refuse_control_characters(text: str, source: str) -> None:
+    """Refuse what no YAML reader accepts (ruamel and kubectl alike), in every document.
+
+    Checked on the whole stream, so it also covers documents that are copied through unparsed.
+    """
+    match = _NON_PRINTABLE.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        raise InputError(f"{source}: line {line}, column {column}: control character "
+                         f"U+{ord(match.group()):04X} is not allowed in YAML; expected a "
+                         "YAML text stream")
 
 
 def split(text: str, source: str, start_index: int = 0) -> list[Document]:
@@ -93,6 +113,8 @@ def join(documents: list[Document], texts: dict[int, str]) -> str:
         body = texts.get(position, doc.text)
         if out and out[-1] and not out[-1].endswith("\n"):
             out.append("\n")
-        out.append(doc.separator)
+        # A later file's first document has no separator; without one it would run into the
+        # previous file's last document and both would become one mapping.
+        out.append(doc.separator or ("---\n" if any(out) else ""))
         out.append(body)
     return "".join(out)

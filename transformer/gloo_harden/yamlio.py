@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from gloo_harden.errors import InputError
+from gloo_harden.limits import LimitedComposer, LimitExceeded
 
 #: Plain strings a YAML 1.1 reader would take for something else (bool, null, number, time).
 _YAML11_AMBIGUOUS = re.compile(
@@ -51,6 +52,7 @@ def _rt(wide_sequences: bool) -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 1 << 20
     yaml.allow_duplicate_keys = False
+    yaml.Composer = LimitedComposer  # depth and alias-expansion limits (limits.py)
     if wide_sequences:
         yaml.indent(mapping=2, sequence=4, offset=2)
     else:
@@ -62,6 +64,8 @@ def load(text: str, where: str) -> Any:
     """Parse one YAML document in round-trip mode; errors name ``where`` and the position."""
     try:
         return _rt(False).load(text)
+    except LimitExceeded as exc:
+        raise LimitExceeded(f"{where}: {exc}") from None
     except MarkedYAMLError as exc:
         raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
     except YAMLError as exc:
@@ -74,6 +78,8 @@ def load_all(text: str, where: str) -> list[Any]:
     """Parse a multi-document string (e.g. Gateways embedded in a ConfigMap)."""
     try:
         return list(_rt(False).load_all(text))
+    except LimitExceeded as exc:
+        raise LimitExceeded(f"{where}: {exc}") from None
     except MarkedYAMLError as exc:
         raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
     except (YAMLError, RecursionError) as exc:

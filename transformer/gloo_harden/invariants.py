@@ -1,0 +1,79 @@
+"""Promises every run checks on its own output before anything is written (black's safety nets).
+
+1. The output splits into the same documents, in the same order, as the input; every
+   document no hardening changed is byte for byte what was read (a line break may be added
+   after a document that ended without one, and a ``---`` before a file's first document
+   when files are joined, so the next document cannot run into it).
+2. Every changed document re-parses, to exactly the hardened tree.
+3. Every changed document still names the same objects: apiVersion, kind, namespace and name
+   (each item of a ``kind: List``, in order). No built-in hardening removes or renames an
+   object; a patch that did would be a bug here.
+
+The fourth promise, idempotence, is asserted per target in ``apply._assert_stable`` on every
+run, and for whole streams (second run == first run) by the property tests: running the
+pipeline twice on every run would double its cost.
+
+A broken promise raises ``InvariantError`` (exit 3, asking for a bug report): never output.
+The cost is one regex pass over the output; the two parses per *changed* document are the
+writer's own, shared through ``yamlio.verifying()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gloo_harden import stream, yamlio
+from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.stream import Document
+
+Identity = tuple[str, str, str, str]
+
+
+def check(documents: list[Document], texts: dict[int, str], output: str) -> None:
+    """Raise ``InvariantError`` unless ``output`` keeps all three promises above."""
+    _same_documents(documents, texts, output)
+    for position, text in sorted(texts.items()):
+        _same_objects(documents[position], text)
+
+
+def _same_documents(documents: list[Document], texts: dict[int, str], output: str) -> None:
+    written = stream.split(output, "output")
+    if len(written) != len(documents):
+        raise InvariantError(f"the output has {len(written)} documents where the input has "
+                             f"{len(documents)}")
+    for position, (doc, out) in enumerate(zip(documents, written)):
+        body = texts.get(position, doc.text)
+        if out.text not in (body, body + "\n"):
+            raise InvariantError(f"{doc.where}: the document was written differently from "
+                                 "how it was hardened")
+
+
+def _same_objects(doc: Document, text: str) -> None:
+    try:  # load_plain: inside yamlio.verifying() the writer has parsed both texts already
+        reparsed = yamlio.load_plain(text, doc.where)
+        original = yamlio.load_plain(doc.text, doc.where) if doc.text.strip() else doc.tree
+    except InputError as exc:
+        raise InvariantError(f"the hardened document does not parse ({exc})") from None
+    if reparsed != yamlio.to_plain(doc.tree):
+        raise InvariantError(f"{doc.where}: the written document does not re-parse to the "
+                             "hardened object")
+    before, after = identities(original), identities(reparsed)
+    if before != after:
+        raise InvariantError(f"{doc.where}: hardening changed which objects the document "
+                             f"holds, from {_show(before)} to {_show(after)}")
+
+
+def identities(tree: Any) -> list[Identity]:
+    """apiVersion/kind/namespace/name of the object (or of each ``kind: List`` item)."""
+    if not isinstance(tree, dict):
+        return []
+    if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
+        return [i for item in tree["items"] for i in identities(item)]
+    metadata = tree.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return [(str(tree.get("apiVersion", "")), str(tree.get("kind", "")),
+             str(metadata.get("namespace", "")), str(metadata.get("name", "")))]
+
+
+def _show(objects: list[Identity]) -> str:
+    return "[" + ", ".join("/".join(part for part in o if part) for o in objects) + "]"

@@ -1,0 +1,166 @@
+"""Resource limits: how much input one run accepts before it refuses, and how that is enforced.
+
+A post-renderer sits in front of every install, so hostile or broken input must cost bounded
+memory and time and end in one clear line. Four limits, each with a flag to raise it:
+
+* ``max_input_bytes``: all inputs together. Adapters read in chunks and stop at the limit, so a
+  1 GB line is never held in memory (``read_limited``).
+* ``max_documents``: documents after splitting.
+* ``max_depth``: nesting of mappings and sequences in a *parsed* document. ruamel's composer,
+  constructor and representer, and our own tree walks, recurse once or more per level; a
+  limit well below Python's recursion limit keeps every one of them safe.
+* ``max_aliases``: YAML alias expansions in a parsed document, counted the way a consumer that
+  follows aliases (``to_plain``, JSON, kubectl) would meet them, nested ones included. This is
+  what stops "billion laughs": nine aliases of nine aliases are few in the text and 9⁹ when
+  expanded. Counted in linear time while composing, before anything is expanded.
+
+Documents no scope or guard needs are copied through as bytes and never parsed, so only the
+first two limits (and the byte checks in ``stream.decode``) apply to them; they cost linear time
+whatever they hold. The active limits are a context variable so the one YAML factory can read
+them without every caller passing them down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from gloo_harden.errors import InputError
+
+_UNITS = {"": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3,
+          "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+_SIZE = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z]*)\s*$")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one run; the defaults are far above any real Gloo render."""
+
+    max_input_bytes: int = 256 * 1024**2
+    max_documents: int = 100_000
+    max_aliases: int = 1_000
+    max_depth: int = 200
+
+
+DEFAULT = Limits()
+_ACTIVE: contextvars.ContextVar[Limits] = contextvars.ContextVar("gloo_harden_limits",
+                                                                 default=DEFAULT)
+
+
+class LimitExceeded(InputError):
+    """Input larger than a limit allows; the message names the flag that raises it."""
+
+
+def active() -> Limits:
+    return _ACTIVE.get()
+
+
+def activate(limits: Limits) -> Limits:
+    """Make ``limits`` the active ones from now on (an adapter, once per process)."""
+    _ACTIVE.set(limits)
+    return limits
+
+
+@contextlib.contextmanager
+def using(limits: Limits) -> Iterator[Limits]:
+    """Make ``limits`` the active ones for the duration of a run."""
+    token = _ACTIVE.set(limits)
+    try:
+        yield limits
+    finally:
+        _ACTIVE.reset(token)
+
+
+def parse_size(text: str) -> int:
+    """``"256MiB"`` → 268435456; plain digits are bytes. Raises ValueError on anything else."""
+    match = _SIZE.match(text)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise ValueError(f'"{text}" is not a size; expected bytes such as 1000000, 64MiB or 1GB')
+    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
+def read_limited(stream: IO[bytes], name: str, budget: int) -> bytes:
+    """Read ``stream`` in chunks, refusing as soon as more than ``budget`` bytes arrive."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, budget - total + 1))
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > budget:
+            raise too_large(name)
+        chunks.append(chunk)
+
+
+def too_large(name: str) -> LimitExceeded:
+    limit = active().max_input_bytes
+    return LimitExceeded(f"{name}: input exceeds {limit} bytes; expected at most {limit} bytes "
+                         "in all inputs together (raise it with --max-input-bytes)")
+
+
+def check_documents(count: int, where: str) -> None:
+    limit = active().max_documents
+    if count > limit:
+        raise LimitExceeded(f"{where}: more than {limit} documents; expected at most {limit} "
+                            "(raise it with --max-documents)")
+
+
+class LimitedComposer(Composer):
+    """ruamel's composer with a depth bound and an alias-expansion count, per document."""
+
+    def compose_document(self) -> Any:
+        self._depth = 0
+        self._weights: dict[int, int] = {}  # id(node) → node count with aliases expanded
+        self._unique = 0
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            return super().compose_node(parent, index)
+        limit = active().max_depth
+        self._depth += 1
+        if self._depth > limit:
+            mark = self.parser.peek_event().start_mark
+            raise LimitExceeded(f"line {mark.line + 1}, column {mark.column + 1}: nesting "
+                                f"deeper than {limit} levels; expected at most {limit} "
+                                "(raise it with --max-depth)")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._weigh(node)
+        return node
+
+    def _weigh(self, node: Any) -> None:
+        if isinstance(node, SequenceNode):
+            children = node.value
+        elif isinstance(node, MappingNode):
+            children = [item for pair in node.value for item in pair]
+        else:
+            children = []
+        weight = 1
+        for child in children:
+            known = self._weights.get(id(child))
+            if known is None:  # an alias of a node still being composed: a cycle
+                raise self._refuse(node, "an alias refers to a node that contains it")
+            weight += known
+        self._unique += 1
+        self._weights[id(node)] = weight
+        limit = active().max_aliases
+        if weight - self._unique > limit:
+            raise self._refuse(node, f"YAML aliases expand to more than {limit} extra nodes")
+
+    def _refuse(self, node: Any, problem: str) -> LimitExceeded:
+        mark = node.start_mark
+        limit = active().max_aliases
+        return LimitExceeded(f"line {mark.line + 1}, column {mark.column + 1}: {problem}; "
+                             f"expected at most {limit} alias expansions "
+                             "(raise it with --max-aliases)")
