@@ -7,12 +7,13 @@ Since 1.12 the default Gateways (which carry ``bindPort``) are not documents of 
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from gloo_harden import yamlio
+from gloo_harden import limits, yamlio
 from gloo_harden.errors import InputError
 from gloo_harden.model import Resource
 from gloo_harden.podspec import containers, pod_spec
@@ -36,13 +37,24 @@ def find(resources: list[Resource]) -> tuple[list[Embedded], list[str]]:
     for resource in resources:
         for origin, text in _texts(resource):
             try:
-                documents = yamlio.load_all(text, origin)
+                documents = _parse(text, origin, limits.active())
             except InputError:
                 unparsed.append(origin)
                 continue
-            found.extend(Embedded(origin, d) for d in map(yamlio.to_plain, documents)
-                         if isinstance(d, dict) and d.get("kind"))
+            found.extend(Embedded(origin, d) for d in documents)
     return found, unparsed
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(text: str, origin: str, _limits: limits.Limits) -> tuple[dict[str, Any], ...]:
+    """The objects in one embedded text, as plain data (read-only for callers).
+
+    Cached (per text, origin and parse limits): guards call ``find`` once per target, so
+    without it a stream with many proxies re-parses every embedded text once per proxy
+    (quadratic in the stream size).
+    """
+    return tuple(d for d in map(yamlio.to_plain, yamlio.load_all(text, origin))
+                 if isinstance(d, dict) and d.get("kind"))
 
 
 def _texts(resource: Resource) -> list[tuple[str, str]]:
