@@ -1,0 +1,30 @@
+"""Every real render in ../shared/corpus through ``kpt fn eval - --exec gloo-harden -o unwrap``
+gives the same objects (read as YAML 1.1, like kubectl) as the pipe does: the KRM adapter
+hardens exactly what stream mode hardens, and kpt's re-serialisation changes no value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import corpus_files, needs_corpus, run_tool
+from krmtools import client, objects, run
+
+pytestmark = [pytest.mark.e2e, needs_corpus]
+
+
+def _key(doc: Any) -> tuple[str, str, str]:
+    meta = doc.get("metadata") or {}
+    return doc.get("kind", ""), meta.get("namespace") or "", meta.get("name") or ""
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_kpt_stdin_equals_the_pipe(path: Path) -> None:
+    piped = run_tool(str(path))
+    through_kpt = run(client("kpt"), "fn", "eval", "-", "--exec", "gloo-harden", "-o", "unwrap",
+                      stdin=path.read_text())
+    assert through_kpt.returncode == piped.returncode, through_kpt.stderr
+    want = sorted(objects(piped.stdout.decode()), key=_key)
+    assert sorted(objects(through_kpt.stdout), key=_key) == want
