@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,11 +55,11 @@ def _version(binary: str) -> str:
     return done.stdout.strip()
 
 
-def helm_env(home: Path | None = None, **extra: str) -> dict[str, str]:
+def helm_env(home: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Our scripts first on PATH, no cluster, and (optionally) a private Helm home."""
     # Same as tests/conftest.py's tool_env; not imported from there because a second
     # conftest module under tests/e2e would shadow the name.
-    env = {**os.environ, "KUBECONFIG": os.devnull, **extra}
+    env = {**os.environ, "KUBECONFIG": os.devnull, **(extra or {})}
     env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
     if home is not None:
         # Helm 4.2 installs local plugins under $HELM_DATA_HOME/plugins whatever HELM_PLUGINS
@@ -116,7 +116,8 @@ def recording_shim(folder: Path) -> Path:
 
 def objects(text: str) -> list[dict[str, Any]]:
     """Every non-empty document of a stream, parsed; anything but a mapping fails the test."""
-    found = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there is one
+    found = [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
     for doc in found:
         assert isinstance(doc, dict) and "kind" in doc and "apiVersion" in doc, doc
     return found
@@ -202,7 +203,8 @@ def release_store(folder: Path, upgrade: bool = False) -> Iterator[dict[str, str
         kubeconfig = folder / "kubeconfig"
         kubeconfig.write_text(
             "apiVersion: v1\nkind: Config\ncurrent-context: fake\nusers: []\n"
-            f"clusters: [{{name: fake, cluster: {{server: 'http://127.0.0.1:{server.server_port}'}}}}]\n"
+            "clusters: [{name: fake, cluster: {server: "
+            f"'http://127.0.0.1:{server.server_port}'}}}}]\n"
             "contexts: [{name: fake, context: {cluster: fake, namespace: gloo-system}}]\n")
         releases = folder / "releases.yaml"
         releases.write_text(PREVIOUS_RELEASE if upgrade else "[]\n")

@@ -94,7 +94,7 @@ def test_install_and_upgrade_record_the_hardened_manifest(action: str, tmp_path:
     with release_store(tmp_path, upgrade=action == "upgrade") as store:
         done = run_helm(helm(3), action, "gloo", str(CHART), "-n", "gloo-system", "-o", "json",
                         "--post-renderer", "gloo-harden", "--post-renderer-args", "--quiet",
-                        env=helm_env(**store))
+                        env=helm_env(extra=store))
     assert done.returncode == 0, done.stderr
     release = json.loads(done.stdout)
     assert release["info"]["status"] == "deployed"
@@ -108,7 +108,7 @@ def test_strict_refusal_fails_upgrade_with_our_message(tmp_path: Path) -> None:
     with release_store(tmp_path, upgrade=True) as store:
         done = run_helm(helm(3), "upgrade", "gloo", str(CHART), "-n", "gloo-system", *PORT_80,
                         "--post-renderer", "gloo-harden", "--post-renderer-args", "--strict",
-                        env=helm_env(**store))
+                        env=helm_env(extra=store))
     assert done.returncode == 1
     assert "UPGRADE FAILED" in done.stderr
     assert 'kept for container "gateway-proxy": containerPort 80 on the host network' in done.stderr

@@ -86,7 +86,8 @@ def test_args_pass_through(helm4: Helm4) -> None:
 
 def test_render_without_proxy_is_not_empty(helm4: Helm4, tmp_path: Path) -> None:
     code, out, err = template(recording(helm4, tmp_path / "shim"),
-                              "--set", "gatewayProxy.enabled=false", "--set", "settings.create=false")
+                              "--set", "gatewayProxy.enabled=false",
+                              "--set", "settings.create=false")
     assert code == 0, err
     assert documents((tmp_path / "shim" / "out.yaml").read_text()) == \
         documents((tmp_path / "shim" / "in.yaml").read_text())
