@@ -14,38 +14,56 @@ from gloo_harden.errors import InvariantError
 from gloo_harden.guards import GUARDS
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
-from gloo_harden.patching import json6902, strategic
+from gloo_harden.patching import json6902, strategic, undo
+from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.results import Result, Severity
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 
 def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: ScopeOptions,
-              strict: bool) -> tuple[set[int], list[Result]]:
+              strict: bool, fail_on_unmatched: bool = False) -> tuple[set[int], list[Result]]:
     """Apply ``hardenings`` in order; return changed document positions and all results."""
     changed: set[int] = set()
     results: list[Result] = []
     for item in hardenings:
-        for scope_id in item.scopes:
-            scope = SCOPES[scope_id]
-            targets = list(scope.targets(index, options))
-            if not targets and scope.EMPTY is not None:
-                severity, message = scope.EMPTY
-                results.append(Result(severity, message, hardening=item.id))
+        matched = 0
+        for targets in _target_sets(item, index, options, results):
+            matched += len(targets)
             for target in targets:
                 did_change, outcome = _apply_one(item, target, index, strict)
                 results += outcome
                 if did_change:
                     changed.add(target.resource.position)
+        if not matched and not item.is_builtin:
+            results.append(undo.unmatched(item, fail_on_unmatched))
+    results += undo.conflicts(index, hardenings, options, results)
     return changed, results
 
 
-def patch(item: Hardening, node: Any, type_name: str | None, where: str) -> None:
-    """Apply the body of ``item`` to ``node`` in place."""
+def _target_sets(item: Hardening, index: StreamIndex, options: ScopeOptions,
+                 results: list[Result]) -> Iterator[list[Target]]:
+    """The targets of ``item``: what its ``target:`` selects, then each scope's."""
+    if item.target is not None:
+        yield targets_of(index.resources, item.target)
+    for scope_id in item.scopes:
+        scope = SCOPES[scope_id]
+        targets = list(scope.targets(index, options))
+        if not targets and scope.EMPTY is not None and item.is_builtin:
+            severity, message = scope.EMPTY
+            results.append(Result(severity, message, hardening=item.id))
+        yield targets
+
+
+def patch(item: Hardening, node: Any, type_name: str | None, where: str) -> list[str]:
+    """Apply the body of ``item`` to ``node`` in place; return list elements it did not find."""
+    report = strategic.MergeReport()
     if item.strategic is not None:
-        strategic.merge(node, item.strategic, type_name, path=where)
+        strategic.merge(node, item.strategic, type_name, path=where,
+                        create_missing=item.create_missing, report=report)
     else:
         json6902.apply(node, item.json6902, where)
+    return report.missing
 
 
 def _apply_one(item: Hardening, target: Target, index: StreamIndex,
@@ -53,10 +71,13 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     """Patch one target if it needs it and nothing forbids it; say what happened."""
     before = yamlio.to_plain(target.node)
     trial = yamlio.to_plain(target.node)
-    patch(item, trial, target.type_name, target.path)
+    missing = undo.trial(item, target, lambda: patch(item, trial, target.type_name, target.path))
     changes = list(_diff(before, yamlio.to_plain(trial), ""))
+    notes = [_result(Severity.WARNING, f"{target.what}: {where} not found, so nothing was "
+                     "patched there (createMissing: true creates it)", item, target, where)
+             for where in missing]
     if not changes:
-        return False, []
+        return False, notes
     reasons = target.resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
@@ -69,7 +90,7 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         return False, [_result(severity, message, item, target)]
     patch(item, target.node, target.type_name, target.path)
     _assert_stable(item, target)
-    return True, [_result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item,
+    return True, notes + [_result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item,
                           target, child_path(target.path, path) if path else target.path, old, new)
                   for path, old, new in changes]
 

@@ -75,12 +75,22 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 @click.option("--max-aliases", default=limits.DEFAULT.max_aliases, show_default=True,
               type=click.IntRange(0),
               help="Refuse a parsed document whose YAML aliases expand to more extra nodes.")
+@click.option("--patches", "patch_dirs", multiple=True, metavar="DIR",
+              help="Apply every *.yaml Hardening patch in DIR after the built-ins, in file-name "
+                   "order (repeatable).")
+@click.option("--profile", "profile_names", multiple=True, metavar="NAME",
+              help="Apply an opt-in profile after the built-ins, e.g. restricted (Pod Security "
+                   "Standards restricted for every Gloo pod). See `gloo-harden list`.")
+@click.option("--fail-on-unmatched", is_flag=True,
+              help="A --patches/--profile patch that matches nothing is an error, not a warning.")
 @click.version_option(__version__, "--version", prog_name="gloo-harden")
 def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str, ...],
                    disable: tuple[str, ...], check: bool, show_diff: bool, strict: bool,
                    sidecars: bool, results_file: str | None, quiet: bool,
                    plugin_config: str | None, validate_all: bool, max_input_bytes: int,
-                   max_documents: int, max_depth: int, max_aliases: int) -> None:
+                   max_documents: int, max_depth: int, max_aliases: int,
+                   patch_dirs: tuple[str, ...] = (), profile_names: tuple[str, ...] = (),
+                   fail_on_unmatched: bool = False) -> None:
     """Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
 
     Drops NET_BIND_SERVICE from proxies, disables their service-account token mount, keeps
@@ -94,7 +104,9 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
                                                max_depth))  # adapters read them too
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * max_depth + 1000))
     options = pipeline.Options(hardenings.select(enable, disable), strict,
-                               ScopeOptions(sidecars=sidecars), run_limits, validate_all)
+                               ScopeOptions(sidecars=sidecars), run_limits, validate_all,
+                               patches=hardenings.user_patches(patch_dirs, profile_names),
+                               fail_on_unmatched=fail_on_unmatched)
     sources: list[Source] = []
     for name in files or ("-",):
         sources.append(_read(name, max_input_bytes - sum(len(s.data) for s in sources)))
@@ -131,6 +143,10 @@ def list_command() -> None:
 
     for item in hardenings.builtin():
         click.echo(f"{item.id:34} {item.summary}")
+    for name in hardenings.profiles():  # opt-in sets of patches
+        click.echo(f"\nprofile {name} (opt-in: --profile {name})")
+        for item in hardenings.profile(name):
+            click.echo(f"  {item.id:38} {item.summary}")
 
 
 @click.command("explain")
@@ -139,7 +155,10 @@ def explain_command(hardening_id: str) -> None:
     """Print what a hardening does, why, and when it is skipped."""
     from gloo_harden import hardenings
 
-    (item,) = hardenings.select((hardening_id,), ())
+    if hardening_id in hardenings.profiles():
+        click.echo(hardenings.describe_profile(hardening_id))
+        return
+    item = hardenings.find(hardening_id)
     click.echo(f"{item.id}: {item.summary}\n")
     click.echo(item.description)
     click.echo(f"\nscope: {', '.join(item.scopes)}")

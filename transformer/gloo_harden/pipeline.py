@@ -38,6 +38,8 @@ class Options:
     scope: ScopeOptions = ScopeOptions()
     limits: Limits | None = None  # None: the active limits (limits.using), else these
     validate_all: bool = False  # parse every document, not only those a scope or guard reads
+    patches: tuple[Hardening, ...] = ()  # profiles' and users' patches, after the built-ins
+    fail_on_unmatched: bool = False  # a user patch that matches nothing is an error
 
 
 @dataclass
@@ -91,16 +93,17 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     here only when a scope or guard needs them. Returns the positions of changed documents.
     """
     with limits.using(options.limits or limits.active()):
-        resources, results = parse(documents, options.validate_all)
+        # profiles' and users' patches may select any kind (e.g. hook Jobs): index everything
+        resources, results = parse(documents, options.validate_all, bool(options.patches))
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
-    changed, applied = apply_all(StreamIndex(resources), options.hardenings, options.scope,
-                                 options.strict)
+    changed, applied = apply_all(StreamIndex(resources), options.hardenings + options.patches,
+                                 options.scope, options.strict, options.fail_on_unmatched)
     return sorted(changed), results + applied
 
 
-def parse(documents: list[Document], validate_all: bool = False) -> tuple[list[Resource],
-                                                                          list[Result]]:
+def parse(documents: list[Document], validate_all: bool = False,
+          everything: bool = False) -> tuple[list[Resource], list[Result]]:
     """Parse the documents a scope or guard needs; describe the rest as pass-through."""
     resources: list[Resource] = []
     results: list[Result] = []
@@ -108,7 +111,7 @@ def parse(documents: list[Document], validate_all: bool = False) -> tuple[list[R
         if doc.tree is None:
             if doc.is_blank:
                 continue
-            if not _needed(doc):
+            if not everything and not _needed(doc):
                 if validate_all:  # --validate-all: parse to find errors, still copy the bytes
                     _resources(Document(doc.index, doc.source, doc.separator, doc.text,
                                         yamlio.load(doc.text, doc.where)), position, results)

@@ -11,9 +11,19 @@ from types import ModuleType
 
 
 def _registry() -> dict[str, ModuleType]:
-    from gloo_harden.guards import no_istio_integration, no_kube_destinations, no_privileged_ports
+    from gloo_harden.guards import (
+        keeps_host_network,
+        known_non_root_user,
+        no_custom_seccomp,
+        no_istio_integration,
+        no_kube_destinations,
+        no_privileged_ports,
+        writable_paths_on_volumes,
+    )
 
-    ordered = (no_privileged_ports, no_istio_integration, no_kube_destinations)
+    ordered = (no_privileged_ports, no_istio_integration, no_kube_destinations,
+               known_non_root_user, writable_paths_on_volumes, no_custom_seccomp,
+               keeps_host_network)
     return {module.ID: module for module in ordered}
 
 

@@ -14,6 +14,11 @@ strategic:                      # or json6902: [ {op, path, value}, ... ]
   securityContext:
     readOnlyRootFilesystem: true
 ```
+
+User patches (``--patches DIR``) may name a kustomize-style ``target:`` instead of ``scope:``
+(see ``targets``); the patch then applies to each whole resource the target selects.
+``createMissing: true`` lets a strategic patch create list elements it names but does not
+find (kubectl's behaviour); by default they are reported.
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ from typing import Any
 
 from gloo_harden import yamlio
 from gloo_harden.errors import PatchError
-from gloo_harden.patching import json6902
+from gloo_harden.patching import json6902, targets
+from gloo_harden.patching.targets import Selector
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
 KIND = "Hardening"
 _KEYS = {"apiVersion", "kind", "metadata", "summary", "description", "scope", "guards",
-         "strategic", "json6902"}
+         "strategic", "json6902", "target", "createMissing"}
+#: Where a hardening comes from: built in, an opt-in profile, or a user's patch folder.
+BUILTIN, PROFILE, USER = "builtin", "profile", "user"
 
 
 @dataclass(frozen=True)
@@ -44,9 +52,16 @@ class Hardening:
     strategic: Any
     json6902: Any
     source: str
+    target: Selector | None = None
+    create_missing: bool = False
+    origin: str = BUILTIN
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.origin == BUILTIN
 
 
-def load(path: Path, scope_ids: set[str], guard_ids: set[str]) -> Hardening:
+def load(path: Path, scope_ids: set[str], guard_ids: set[str], origin: str = BUILTIN) -> Hardening:
     """Read and validate one patch file; every problem names the file and the field."""
     where = str(path)
     try:
@@ -56,10 +71,11 @@ def load(path: Path, scope_ids: set[str], guard_ids: set[str]) -> Hardening:
     data = yamlio.load(text, where)
     if not isinstance(data, dict):
         raise PatchError(f"{where}: expected a {KIND} mapping")
-    return parse(data, where, scope_ids, guard_ids)
+    return parse(data, where, scope_ids, guard_ids, origin)
 
 
-def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str]) -> Hardening:
+def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
+          origin: str = BUILTIN) -> Hardening:
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
         raise PatchError(f"{where}: unknown key \"{unknown[0]}\"; expected one of "
@@ -70,7 +86,18 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str]) -> Ha
     name = meta.get("name") if isinstance(meta, dict) else None
     if not isinstance(name, str) or not name:
         raise PatchError(f"{where}: metadata.name is required; expected the hardening id")
-    scopes = _names(data.get("scope"), f"{where}: scope", scope_ids, required=True)
+    selector = None
+    if origin != BUILTIN and "target" in data:
+        if "scope" in data:
+            raise PatchError(f"{where}: scope and target are both given; expected one of them")
+        selector = targets.parse(data["target"], f"{where}: target")
+    elif "target" in data:
+        raise PatchError(f"{where}: target: built-in hardenings use a scope; expected scope")
+    scopes = () if selector else _names(data.get("scope"), f"{where}: scope", scope_ids,
+                                         required=True)
+    create = data.get("createMissing", False)
+    if not isinstance(create, bool):
+        raise PatchError(f"{where}: createMissing: expected true or false")
     guards = _names(data.get("guards"), f"{where}: guards", guard_ids, required=False)
     strategic, operations = data.get("strategic"), data.get("json6902")
     if (strategic is None) == (operations is None):
@@ -88,6 +115,9 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str]) -> Ha
         strategic=strategic,
         json6902=operations,
         source=where,
+        target=selector,
+        create_missing=create,
+        origin=origin,
     )
 
 
@@ -96,7 +126,8 @@ def _names(value: Any, where: str, known: set[str], required: bool) -> tuple[str
         return ()
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names and required:
-        raise PatchError(f"{where}: expected one id or a list of ids")
+        raise PatchError(f"{where}: expected one id or a list of ids"
+                         + (" (or a target:, in a user patch)" if "scope" in where else ""))
     for name in names:
         if name not in known:
             raise PatchError(f"{where}: unknown id \"{name}\"; expected one of "

@@ -39,9 +39,11 @@ def apply(tree: Any, operations: list[dict[str, Any]], where: str) -> None:
     """Apply ``operations`` to ``tree`` in place; a failing operation is a ``PatchError``."""
     import jsonpatch  # imported here: only runs that use JSON6902 pay for it
 
-    prepared = [{**op, "value": _fresh(op["value"])} if "value" in op else dict(op)
-                for op in operations]
-    try:
-        jsonpatch.apply_patch(tree, prepared, in_place=True)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise PatchError(f"{where}: {exc}; expected a path that exists in the target") from None
+    for number, op in enumerate(operations):
+        prepared = {**op, "value": _fresh(op["value"])} if "value" in op else dict(op)
+        try:
+            jsonpatch.apply_patch(tree, [prepared], in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise PatchError(f"json6902[{number}].path \"{op.get('path')}\": {exc}; expected a "
+                             f"path that exists in the target ({where or 'the object root'})"
+                             ) from None

@@ -1,16 +1,33 @@
-"""Kubernetes strategic merge patch on round-trip trees, after apimachinery's ``strategicpatch``.
+"""Kubernetes strategic merge patch on round-trip trees, equal to apimachinery's ``strategicpatch``.
 
-Supported: recursive map merge, ``null`` to delete a key, ``$patch: replace|delete|merge`` on maps
-and list elements, ``$deleteFromPrimitiveList/<field>``, ``$retainKeys``,
-``$setElementOrder/<field>``, lists merged by their merge key (see ``schema``) and primitive lists
-with ``patchStrategy: merge``. Every other list is replaced.
+The reference is ``kubectl patch --local --type strategic`` (kubectl 1.32), and
+``tests/patching/test_strategic_kubectl.py`` compares the two on hand-written and generated
+cases. What that means in detail:
 
-Differences on purpose: ``$deleteFromPrimitiveList`` works on every primitive list (kubectl
-honours it only on lists with ``patchStrategy: merge`` and otherwise writes the directive into
-the object as a literal key, e.g. under ``capabilities``, which the API server then rejects); and
-a patch element whose merge key names no existing element is not
-created silently (that is how a typo in a container name becomes a new, broken container). It is
-reported through ``MergeReport.missing`` unless ``create_missing`` is set.
+- maps merge key by key; ``null`` deletes a key; ``{$patch: replace, …}`` replaces a map,
+  ``{$patch: delete}`` empties it (kubectl leaves ``{}``), ``$patch: merge`` on a map is an error;
+- lists with a merge key (``schema``) merge element by element; ``{<key>: v, $patch: delete}``
+  removes every element with that key, a ``{$patch: replace}`` element replaces the list;
+  other lists are replaced; primitive lists with ``patchStrategy: merge`` (``finalizers``) merge
+  as sets;
+- merged lists come out in apimachinery's order: the elements the patch names in patch order,
+  the others woven in by their original order, so a new element lands first (``smp_lists``);
+- ``$deleteFromPrimitiveList/<field>`` removes values from a primitive list (kubectl 1.32 does
+  this on every primitive list, ``capabilities.add`` included); ``$retainKeys`` drops the keys
+  it does not name; ``$setElementOrder/<field>`` orders a list and must agree with the patch;
+- a value for a key the original lacks is copied as given, minus nulls and minus maps that
+  carry ``$patch``, as kubectl does; a list or map replaced wholesale is copied as given;
+- custom resources have no merge keys: every list in them is replaced (kubectl refuses
+  strategic patches on CRDs locally; this is what ``--type merge`` does to their lists).
+
+Differences on purpose, each tested:
+
+- a patch element whose merge key names no existing element is not created silently (that is
+  how a typo in a container name becomes a new, broken container). It is reported through
+  ``MergeReport.missing`` unless ``create_missing`` is set, which then behaves like kubectl;
+- ``$deleteFromPrimitiveList`` never writes its directive into the object: where kubectl would
+  (a map the original lacks, e.g. a ``capabilities`` block that does not exist yet) we drop it,
+  because deleting from a list that is not there leaves nothing to do.
 """
 
 from __future__ import annotations
@@ -23,6 +40,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from gloo_harden.errors import PatchError
 from gloo_harden.model import child_path
+from gloo_harden.patching import smp_lists
 from gloo_harden.patching.schema import field_info
 from gloo_harden.yamlio import quote_if_ambiguous
 
@@ -51,7 +69,10 @@ def merge(
     """Merge ``patch`` into the mapping ``original`` in place."""
     if not isinstance(patch, dict) or not isinstance(original, dict):
         raise PatchError(f"{path or '<root>'}: a strategic merge patch must be a mapping")
-    _Merger(create_missing, report or MergeReport()).map(original, patch, type_name, path)
+    merged = _Merger(create_missing, report or MergeReport()).map(original, patch, type_name, path)
+    if merged is not original:
+        original.clear()
+        original.update(merged)
 
 
 @dataclass
@@ -59,119 +80,221 @@ class _Merger:
     create_missing: bool
     report: MergeReport
 
-    def map(self, original: Any, patch: Any, type_name: str | None, path: str) -> None:
-        directive = patch.get(PATCH)
-        if directive not in (None, "merge", "replace", "delete"):
-            raise PatchError(f"{path or '<root>'}.$patch: unknown directive \"{directive}\"; "
-                             "expected one of delete, merge, replace")
-        if directive == "replace":
-            original.clear()
-            for key, value in patch.items():
-                if key != PATCH:
-                    original[key] = _fresh(value)
-            return
+    def map(self, original: Any, patch: Any, type_name: str | None, path: str) -> Any:
+        """``mergeMap``: returns the merged mapping (``original`` itself unless a directive says)."""
+        if PATCH in patch:
+            return _map_directive(patch, path)
         if RETAIN_KEYS in patch:
-            keep = set(map(str, patch[RETAIN_KEYS] or []))
-            for key in [k for k in original if k not in keep]:
-                del original[key]
-        orders: dict[str, Any] = {}
+            _retain(original, patch[RETAIN_KEYS], child_path(path, RETAIN_KEYS))
+        done = self.ordered_lists(original, patch, type_name, path)
         for key, value in patch.items():
             key = str(key)
-            if key in (PATCH, RETAIN_KEYS):
+            if key in done or key == RETAIN_KEYS or key.startswith(SET_ORDER):
                 continue
             if key.startswith(DELETE_FROM):
-                self.delete_from_list(original, key[len(DELETE_FROM):], value, path)
-            elif key.startswith(SET_ORDER):
-                orders[key[len(SET_ORDER):]] = value
+                _delete_from(original, key[len(DELETE_FROM):], value, child_path(path, key))
             else:
                 self.field(original, key, value, type_name, path)
-        for key, order in orders.items():
-            _reorder(original.get(key), order, field_info(type_name, key).merge_key)
+        return original
 
     def field(self, original: Any, key: str, value: Any, type_name: str | None, path: str) -> None:
         here = child_path(path, key)
         info = field_info(type_name, key)
+        current = original.get(key)
         if value is None:
             original.pop(key, None)
-        elif isinstance(value, dict) and value.get(PATCH) == "delete":
-            original.pop(key, None)
-        elif isinstance(value, dict) and isinstance(original.get(key), dict):
-            self.map(original[key], value, info.type, here)
+        elif key not in original:
+            if not _carries_patch(value) and not _only_deletions(value):
+                original[key] = _absent_copy(value, drop_nulls=True)
+        elif smp_lists.kind_of(current) != smp_lists.kind_of(value):
+            original[key] = _fresh(value)
         elif isinstance(value, dict):
-            fresh = CommentedMap()
-            self.map(fresh, value, info.type, here)
-            if fresh or not all(str(k).startswith("$") for k in value):
-                original[key] = fresh  # a patch of directives alone creates nothing
-        elif isinstance(value, list) and isinstance(original.get(key), list) and info.strategy == "merge":
-            self.list(original[key], value, info.type, info.merge_key, here)
+            original[key] = self.map(current, value, info.type, here)
+        elif isinstance(value, list) and info.strategy == "merge":
+            original[key] = self.merge_list(current, value, info.type, info.merge_key, here)
         else:
-            original[key] = _fresh(_strip_directives(value))
+            original[key] = _fresh(value)
 
-    def list(self, original: Any, patch: list[Any], type_name: str | None,
-             merge_key: str | None, path: str) -> None:
-        if any(isinstance(v, dict) and v.get(PATCH) == "replace" for v in patch):
-            original[:] = [_fresh(_strip_directives(v)) for v in patch
-                           if not (isinstance(v, dict) and v.get(PATCH) == "replace")]
-            return
-        if merge_key is None:  # a primitive list merged as a set
-            for value in patch:
-                if value not in original:
-                    original.append(_fresh(value))
-            return
+    def merge_list(self, original: Any, patch: list[Any], type_name: str | None,
+             merge_key: str | None, path: str) -> Any:
+        """``mergeSlice``: merge ``patch`` into the list ``original``; returns the result."""
+        if not original and not patch:
+            return original
+        kind = smp_lists.element_kind(original, patch, path)
+        if kind != "map":
+            merged = smp_lists.dedupe([*original, *(_fresh(v) for v in patch)])
+            return self.ordered(original, merged, patch, None)
+        if merge_key is None:
+            raise PatchError(f"{path}: cannot merge a list of maps without a merge key")
+        elements, replaced = self.special_elements(original, patch, merge_key, path)
+        if replaced is not None:
+            return replaced
+        merged = list(original)
+        for element in elements:
+            self.element(merged, element, type_name, merge_key, path)
+        return self.ordered(original, merged, elements, merge_key)
+
+    def special_elements(self, original: Any, patch: list[Any], merge_key: str,
+                         path: str) -> tuple[list[Any], Any]:
+        """``mergeSliceWithSpecialElements``: apply ``$patch`` elements; the rest to merge."""
+        plain, replace = [], False
         for element in patch:
-            if not isinstance(element, dict) or merge_key not in element:
-                raise PatchError(f"{path}: every element needs its merge key \"{merge_key}\"")
-            wanted = element[merge_key]
-            matches = [i for i, item in enumerate(original)
-                       if isinstance(item, dict) and item.get(merge_key) == wanted]
-            if element.get(PATCH) == "delete":
-                for i in reversed(matches):
-                    del original[i]
-            elif matches:
-                index = matches[0]
-                self.map(original[index], element, type_name, f"{path}[{merge_key}={wanted}]")
-            elif self.create_missing:
-                fresh = CommentedMap()
-                self.map(fresh, element, type_name, path)
-                original.append(fresh)
+            directive = element.get(PATCH)
+            if PATCH not in element:
+                plain.append(element)
+            elif directive == "delete":
+                if merge_key not in element:
+                    raise PatchError(f"{path}: a $patch: delete element needs its merge key "
+                                     f"\"{merge_key}\"")
+                original[:] = [v for v in original
+                               if smp_lists.index([element], v, merge_key) < 0]
+            elif directive == "replace":
+                replace = True
+            elif directive == "merge":
+                raise PatchError(f"{path}.$patch: merging lists cannot be specified in the "
+                                 "patch; expected delete or replace")
             else:
-                self.report.missing.append(f"{path}[{merge_key}={wanted}]")
+                raise PatchError(f"{path}.$patch: unknown directive \"{directive}\"; "
+                                 "expected one of delete, replace")
+        if replace:
+            return [], _as_seq(original, [_fresh(v) for v in plain])
+        return plain, None
 
-    def delete_from_list(self, original: Any, key: str, values: Any, path: str) -> None:
-        if not isinstance(values, list):
-            raise PatchError(f"{child_path(path, DELETE_FROM + key)}: expected a list of values")
-        current = original.get(key)
-        if isinstance(current, list):
-            current[:] = [item for item in current if item not in values]
+    def element(self, merged: list[Any], element: Any, type_name: str | None,
+                merge_key: str, path: str) -> None:
+        if merge_key not in element:
+            raise PatchError(f"{path}: every element needs its merge key \"{merge_key}\"")
+        wanted = element[merge_key]
+        position = smp_lists.index(merged, element, merge_key)
+        here = f"{path}[{merge_key}={wanted}]"
+        if position >= 0:
+            merged[position] = self.map(merged[position], element, type_name, here)
+        elif self.create_missing:
+            merged.append(_fresh(element))
+        else:
+            self.report.missing.append(here)
+
+    def ordered(self, original: Any, merged: list[Any], patch: list[Any],
+                merge_key: str | None) -> Any:
+        named, rest = smp_lists.partition(merged, patch, merge_key)
+        return _as_seq(original, smp_lists.normalize(named, rest, patch, list(original), merge_key))
+
+    def ordered_lists(self, original: Any, patch: Any, type_name: str | None,
+                      path: str) -> set[str]:
+        """``mergePatchIntoOriginal``: lists with ``$setElementOrder``; returns the keys done."""
+        done: set[str] = set()
+        for key, order in patch.items():
+            if not str(key).startswith(SET_ORDER):
+                continue
+            name = str(key)[len(SET_ORDER):]
+            here = child_path(path, name)
+            info = field_info(type_name, name)
+            current, given = original.get(name), patch.get(name)
+            if not isinstance(order, list) or (current is not None and not isinstance(current, list)):
+                raise PatchError(f"{child_path(path, str(key))}: expected a list")
+            merge_key = info.merge_key if info.strategy == "merge" else None
+            if any(isinstance(v, dict) for v in [*order, *(current or [])]) and merge_key is None:
+                raise PatchError(f"{child_path(path, str(key))}: {name} has no merge key; "
+                                 "expected $setElementOrder only on lists with one")
+            if isinstance(given, list):
+                smp_lists.check_order_list(given, order, merge_key, here)
+            merged = self.order_source(current, given, info, here)
+            if merged is None:
+                continue
+            named, rest = smp_lists.partition(list(merged), order, merge_key)
+            original[name] = _as_seq(merged, smp_lists.normalize(
+                named, rest, order, list(current or []), merge_key))
+            done.add(name)
+        return done
+
+    def order_source(self, current: Any, given: Any, info: Any, path: str) -> Any:
+        if given is None:
+            return current
+        if current is None:
+            return _absent_copy(given, drop_nulls=False)
+        if info.strategy == "merge":
+            return self.merge_list(current, given, info.type, info.merge_key, path)
+        return _fresh(given)
 
 
-def _reorder(items: Any, order: Any, merge_key: str | None) -> None:
-    """Apply ``$setElementOrder``: listed elements first in the given order, the rest after."""
-    if not isinstance(items, list) or not isinstance(order, list):
-        return
-    wanted = [o.get(merge_key) if merge_key and isinstance(o, dict) else o for o in order]
-
-    def position(item: Any) -> int:
-        value = item.get(merge_key) if merge_key and isinstance(item, dict) else item
-        return wanted.index(value) if value in wanted else len(wanted)
-
-    items[:] = sorted(items, key=position)
+def _map_directive(patch: Any, path: str) -> Any:
+    directive = patch[PATCH]
+    if directive == "replace":
+        return _fresh({k: v for k, v in patch.items() if k != PATCH})
+    if directive == "delete":
+        return CommentedMap()
+    raise PatchError(f"{child_path(path, PATCH)}: unknown directive \"{directive}\" in a map; "
+                     "expected delete or replace")
 
 
-def _strip_directives(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_directives(v) for k, v in value.items() if not str(k).startswith("$")}
-    if isinstance(value, list):
-        return [_strip_directives(v) for v in value]
-    return value
+def _retain(original: Any, keep: Any, where: str) -> None:
+    if not isinstance(keep, list):
+        raise PatchError(f"{where}: expected a list of keys")
+    for key in [k for k in original if not any(smp_lists.same(k, kept) for kept in keep)]:
+        del original[key]
 
 
-def _fresh(value: Any) -> Any:
-    """A private copy of a patch value, with strings YAML 1.1 would misread quoted."""
+def _delete_from(original: Any, key: str, values: Any, where: str) -> None:
+    if not isinstance(values, list):
+        raise PatchError(f"{where}: expected a list of values")
+    current = original.get(key)
+    if isinstance(current, list):
+        current[:] = [v for v in current if not any(smp_lists.same(v, d) for d in values)]
+
+
+def _carries_patch(value: Any) -> bool:
+    return isinstance(value, dict) and PATCH in value
+
+
+def _absent_copy(value: Any, drop_nulls: bool) -> Any:
+    """A value for a key the original lacks: as given, minus nulls and ``$patch`` maps (kubectl).
+
+    Unlike kubectl we also drop ``$deleteFromPrimitiveList`` keys, and maps left empty by that
+    alone: deleting from a list that does not exist changes nothing.
+    """
     if isinstance(value, dict):
         out = CommentedMap()
         for key, item in value.items():
-            out[key] = _fresh(item)
+            if (item is None and drop_nulls) or _carries_patch(item) \
+                    or str(key).startswith(DELETE_FROM):
+                continue
+            copied = _absent_copy(item, drop_nulls)
+            if not (isinstance(item, dict) and item and not copied and _only_deletions(item)):
+                out[key] = copied
+        return out
+    if isinstance(value, list):
+        return _as_seq(None, [_absent_copy(v, drop_nulls) for v in value if not _carries_patch(v)])
+    return _fresh(value)
+
+
+def _only_deletions(value: Any) -> bool:
+    """A map made of ``$deleteFromPrimitiveList`` directives only (at any depth)."""
+    return isinstance(value, dict) and bool(value) and all(
+        str(k).startswith(DELETE_FROM) or _only_deletions(v) for k, v in value.items())
+
+
+def _as_seq(like: Any, items: list[Any]) -> Any:
+    """``items`` in the sequence ``like`` (kept, so its comments and style survive) or a new one."""
+    if isinstance(like, CommentedSeq):
+        if list(like) != items or any(a is not b for a, b in zip(like, items)):
+            like[:] = items
+        return like
+    seq = CommentedSeq()
+    seq.extend(items)
+    return seq
+
+
+def _fresh(value: Any) -> Any:
+    """A private copy of a patch value, with strings YAML 1.1 would misread quoted.
+
+    ``$deleteFromPrimitiveList`` keys, and maps made of nothing else, are left out: kubectl
+    would write them into the object literally (difference (b) in the module docstring).
+    """
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            if not str(key).startswith(DELETE_FROM) and not _only_deletions(item):
+                out[key] = _fresh(item)
         return out
     if isinstance(value, list):
         seq = CommentedSeq()

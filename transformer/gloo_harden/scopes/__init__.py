@@ -37,13 +37,16 @@ class Target:
 
 def _registry() -> dict[str, ModuleType]:
     from gloo_harden.scopes import (
+        gloo_container,
+        gloo_pod,
         gloo_settings,
         proxy_container,
         proxy_pod,
         proxy_service_account,
     )
 
-    ordered = (proxy_container, proxy_pod, proxy_service_account, gloo_settings)
+    ordered = (proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
+               gloo_container)
     return {module.ID: module for module in ordered}
 
 

@@ -1,0 +1,38 @@
+"""``known-non-root-user``: set ``runAsNonRoot: true`` only where a non-root user is known.
+
+``runAsNonRoot`` makes the kubelet refuse to start a container whose user is root or cannot be
+proven otherwise: an image with a named (non-numeric) ``USER`` and no ``runAsUser`` does not
+start. So the container, or its pod, must give a ``runAsUser`` above 0 (Gloo's is 10101); the
+guard never sets or changes ``runAsUser`` itself. Evidence: no ``runAsUser`` anywhere (the
+image's user is unknown: ingress/knative proxies, Gloo 1.2, kgateway, Istio sidecars), or
+``runAsUser: 0``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.podspec import pod_spec
+from gloo_harden.scopes import Target
+
+ID = "known-non-root-user"
+
+
+def check(target: Target, index: StreamIndex) -> list[str]:
+    user = _user(target.node)
+    if user is None:
+        located = pod_spec(target.resource.tree, target.resource.kind)
+        user = _user(located[0]) if located is not None else None
+    if user is None:
+        return ["no runAsUser on the container or its pod, so the image's user is not known "
+                "to be non-root (set runAsUser, e.g. 10101)"]
+    if user == 0:
+        return ["runAsUser is 0 (root)"]
+    return []
+
+
+def _user(node: Any) -> int | None:
+    context = node.get("securityContext") if isinstance(node, dict) else None
+    value = context.get("runAsUser") if isinstance(context, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,24 @@
+"""``no-custom-seccomp``: set the pod's ``seccompProfile`` to ``RuntimeDefault`` only where no
+profile of its own is chosen.
+
+A pod-level ``Localhost`` profile is a deliberate choice that Pod Security "restricted" also
+accepts; merging ``type: RuntimeDefault`` into it would also leave a stray ``localhostProfile``
+behind. Evidence: a pod ``seccompProfile`` of any type other than ``RuntimeDefault`` and
+``Unconfined`` (the latter is what "restricted" forbids, so it is replaced).
+"""
+
+from __future__ import annotations
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.scopes import Target
+
+ID = "no-custom-seccomp"
+
+
+def check(target: Target, index: StreamIndex) -> list[str]:
+    context = target.node.get("securityContext")
+    profile = context.get("seccompProfile") if isinstance(context, dict) else None
+    kind = profile.get("type") if isinstance(profile, dict) else None
+    if kind in (None, "RuntimeDefault", "Unconfined"):
+        return []
+    return [f"the pod already chooses seccompProfile type {kind}"]

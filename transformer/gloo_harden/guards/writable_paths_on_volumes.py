@@ -1,0 +1,42 @@
+"""``writable-paths-on-volumes``: a read-only root filesystem only where the container writes
+nowhere else than its volumes.
+
+Known to write nothing outside volumes: Gloo's control plane (``gloo``, ``discovery``,
+``gateway``, the ``ingress`` controller, ``certgen``, which only talks to the API server) and
+the Envoy container of every Gloo proxy (its bootstrap and caches are volumes; the chart
+already sets read-only root there). Known to write elsewhere: ``kubectl`` in the rollout Jobs
+(its discovery cache under ``$HOME/.kube``), unless a volume is mounted there. Every other
+container is kept as it is, because its writable paths are not known.
+"""
+
+from __future__ import annotations
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.scopes import Target
+
+ID = "writable-paths-on-volumes"
+READ_ONLY_SAFE = ("gloo", "discovery", "gateway", "ingress", "certgen")
+#: container name → (path it writes, where it comes from)
+WRITES = {"kubectl": ("/.kube", "kubectl's discovery cache under $HOME/.kube")}
+
+
+def check(target: Target, index: StreamIndex) -> list[str]:
+    name = str(target.node.get("name", ""))
+    if _is_envoy(target, index) or name in READ_ONLY_SAFE:
+        return []
+    if name in WRITES:
+        path, what = WRITES[name]
+        mounts = [str(m.get("mountPath", "")) for m in target.node.get("volumeMounts") or []
+                  if isinstance(m, dict)]
+        if any(m.rstrip("/").endswith(path) for m in mounts):
+            return []
+        return [f'container "{name}" writes {what}, which is not on a volume']
+    return [f'the writable paths of container "{name}" are not known; set '
+            "readOnlyRootFilesystem yourself once they are on volumes"]
+
+
+def _is_envoy(target: Target, index: StreamIndex) -> bool:
+    for proxy in index.proxies:
+        if proxy.resource is target.resource and proxy.envoy is not None:
+            return target.path == proxy.container_path(proxy.envoy)
+    return False

@@ -1,0 +1,31 @@
+"""``gloo-container``: every container of every Gloo workload (see ``gloo-pod``).
+
+Init containers and sidecars (``sds``, ``istio-proxy``, ``kubectl`` in the rollout Jobs, …)
+included: a profile that brings pods to a Pod Security level has to cover every container,
+because the level is judged per container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import child_path
+from gloo_harden.results import Severity
+from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes.gloo_pod import workloads
+
+ID = "gloo-container"
+EMPTY = (Severity.INFO, "no Gloo workload in the stream")
+LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
+    for resource, spec, path in workloads(index):
+        assert isinstance(spec, dict)
+        for field in LISTS:
+            items = spec.get(field)
+            for i, container in enumerate(items if isinstance(items, list) else []):
+                if isinstance(container, dict):
+                    yield Target(ID, resource, container, child_path(child_path(path, field), i),
+                                 "Container", f'container "{container.get("name")}"')

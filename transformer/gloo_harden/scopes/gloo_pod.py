@@ -1,0 +1,43 @@
+"""``gloo-pod``: the pod spec of every Gloo workload: proxies and the control plane.
+
+That is every Deployment, DaemonSet, StatefulSet, Job, CronJob or Pod labelled as Gloo's:
+``app: gloo`` or a ``gloo`` label (on the object or its pod template; the chart puts
+``gloo: <component>`` on gloo, discovery, gateway, the proxies, certgen and the rollout Jobs,
+ingress and knative), or ``app.kubernetes.io/name: kgateway``. Used by opt-in profiles that
+harden the whole install, not only the data plane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import Resource
+from gloo_harden.podspec import POD_SPEC_PATHS, pod_labels, pod_spec
+from gloo_harden.results import Severity
+from gloo_harden.scopes import ScopeOptions, Target
+
+ID = "gloo-pod"
+EMPTY = (Severity.INFO, "no Gloo workload in the stream")
+
+
+def is_gloo(resource: Resource) -> bool:
+    """A workload Gloo's or kgateway's chart renders (see the module docstring)."""
+    for labels in (resource.labels, pod_labels(resource.tree, resource.kind)):
+        if labels.get("app") == "gloo" or "gloo" in labels \
+                or labels.get("app.kubernetes.io/name") == "kgateway":
+            return True
+    return False
+
+
+def workloads(index: StreamIndex) -> Iterator[tuple[Resource, object, str]]:
+    """Every Gloo workload with its pod spec and the spec's field path."""
+    for resource in index.of_kind(*POD_SPEC_PATHS):
+        located = pod_spec(resource.tree, resource.kind)
+        if located is not None and is_gloo(resource):
+            yield resource, located[0], resource.field(located[1])
+
+
+def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
+    for resource, spec, path in workloads(index):
+        yield Target(ID, resource, spec, path, "PodSpec", "pod spec")
