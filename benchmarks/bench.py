@@ -199,16 +199,18 @@ def _report(case: Case, dry_run: bool) -> list[str]:
     print(f"\n### {case.name}" + (f" ({case.input_bytes / 1e6:.2f} MB)" if case.input_bytes else ""))
     for note in case.notes:
         print(f"- {note}")
-    print("\n| command | wall median | min–max | peak RSS | x baseline (paired median) | target |")
-    print("|---|---|---|---|---|---|")
+    print("\n| command | wall median | min–max | CPU median | peak RSS | x baseline, wall "
+          "(paired median) | x baseline, CPU | target (wall) |")
+    print("|---|---|---|---|---|---|---|---|")
     missed = []
     for i, command in enumerate(case.commands):
         run = Run.summary(case.runs[i])
         ratio = case.ratio(i) if i != case.baseline else None
         target = case.targets.get(i)
         mark = "" if ratio is None or target is None else ("✓" if ratio <= target else "✗ missed")
-        print(f"| `{command.label}` | {run.wall} | {run.spread} | {run.rss} | "
-              f"{'—' if ratio is None else f'{ratio:.2f}'} | "
+        cpu = case.ratio(i, cpu=True) if i != case.baseline else None
+        print(f"| `{command.label}` | {run.wall} | {run.spread} | {run.cpu} | {run.rss} | "
+              f"{'—' if ratio is None else f'{ratio:.2f}'} | {'—' if cpu is None else f'{cpu:.2f}'} | "
               f"{'' if target is None else f'≤ {target} {mark}'} |")
         if not dry_run and ratio is not None and target is not None and ratio > target:
             missed.append(f"{case.name}: {command.label} at {ratio:.2f}x, target ≤ {target}x")

@@ -21,10 +21,11 @@ class Command:
 
 @dataclass(frozen=True)
 class Run:
-    """One process: its wall time in seconds and its peak RSS in KiB."""
+    """One process: its wall time and CPU time (user + system) in seconds, peak RSS in KiB."""
 
     wall: float
     rss_kib: int
+    cpu: float = 0.0
 
     @staticmethod
     def median(runs: list[Run]) -> float:
@@ -33,11 +34,12 @@ class Run:
     @staticmethod
     def summary(runs: list[Run]) -> Summary:
         if not runs:
-            return Summary("—", "—", "—")
+            return Summary("—", "—", "—", "—")
         walls = [r.wall for r in runs]
         return Summary(_seconds(statistics.median(walls)),
                        f"{_seconds(min(walls))}–{_seconds(max(walls))}",
-                       f"{max(r.rss_kib for r in runs) / 1024:.0f} MiB")
+                       f"{max(r.rss_kib for r in runs) / 1024:.0f} MiB",
+                       _seconds(statistics.median(r.cpu for r in runs)))
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Summary:
     wall: str
     spread: str
     rss: str
+    cpu: str
 
 
 @dataclass
@@ -62,9 +65,10 @@ class Case:
     notes: list[str] = field(default_factory=list)
     label: str | int = ""
 
-    def ratio(self, index: int) -> float | None:
+    def ratio(self, index: int, cpu: bool = False) -> float | None:
         """Median over rounds of this command's time / the baseline's time in the same round."""
-        pairs = [a.wall / b.wall for a, b in zip(self.runs[index], self.runs[self.baseline])]
+        pairs = [(a.cpu / b.cpu) if cpu else (a.wall / b.wall)
+                 for a, b in zip(self.runs[index], self.runs[self.baseline])]
         return statistics.median(pairs) if pairs else None
 
 
@@ -102,7 +106,7 @@ def run_once(command: Command) -> Run:
     if process.returncode != 0:
         raise RuntimeError(f"{command.label} exited {process.returncode}: "
                            f"{errors.decode(errors='replace')[-2000:]}")
-    return Run(wall, usage.ru_maxrss)
+    return Run(wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def _seconds(value: float) -> str:

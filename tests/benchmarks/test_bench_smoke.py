@@ -1,0 +1,74 @@
+"""The benchmark cannot rot: its generator, its edit-equivalence check and one dry run of
+``benchmarks/bench.py`` (every command once, outputs compared, no timing asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN_DIR, CORPUS, REPO, run_tool, tool_env
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import equivalence  # noqa: E402
+import gen_gloo  # noqa: E402
+
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+from krmtools import client  # noqa: E402
+
+
+@pytest.mark.parametrize("docs", [1, 59, 60, 61, 150])
+def test_generator_writes_n_distinct_resources(docs: int, tmp_path: Path) -> None:
+    text = "".join(gen_gloo.stream(docs))
+    assert text == "".join(gen_gloo.stream(docs)), "the generator must be deterministic"
+    path = tmp_path / "stream.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert len(equivalence.load(path)) == docs  # unique apiVersion/kind/namespace/name
+
+
+def test_gloo_harden_makes_the_13_edits_of_a_release_unit(tmp_path: Path) -> None:
+    source = tmp_path / "d120.yaml"
+    source.write_text("".join(gen_gloo.stream(120)), encoding="utf-8")
+    done = run_tool(str(source))
+    assert done.returncode == 0, done.stderr
+    hardened = tmp_path / "out.yaml"
+    hardened.write_bytes(done.stdout)
+    edits = equivalence.edits(equivalence.load(source), equivalence.load(hardened))
+    assert len(edits) == 2 * 13
+    assert {path for _, path, _ in edits} == {
+        ".spec.template.spec.containers[0].securityContext.capabilities.add",
+        ".spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem",
+        ".spec.template.spec.automountServiceAccountToken",
+        ".automountServiceAccountToken",
+        ".spec.gloo.disableKubernetesDestinations",
+    }
+
+
+def test_equivalence_sees_a_missing_edit(tmp_path: Path) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text("".join(gen_gloo.stream(60)), encoding="utf-8")
+    ours = tmp_path / "ours.yaml"
+    ours.write_bytes(run_tool(str(source)).stdout)
+    weaker = tmp_path / "weaker.yaml"
+    weaker.write_text(ours.read_text().replace("disableKubernetesDestinations: true",
+                                               "disableKubernetesDestinations: false"))
+    count, problems = equivalence.compare(source, ours, weaker)
+    assert count == 12 and len(problems) == 1 and "disableKubernetesDestinations" in problems[0]
+
+
+@pytest.mark.e2e
+def test_bench_dry_run_against_kustomize_and_kpt() -> None:
+    client("kubectl")
+    client("kpt")
+    corpus = CORPUS / "gloo-1.17.0-kubegateway.yaml"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench.py"), "--dry-run", "--sizes", "60",
+         "--corpus", str(corpus) if corpus.is_file() else ""],
+        capture_output=True, text=True, env=tool_env(), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "13 edited fields, the same in both outputs" in done.stdout
+    assert done.stdout.count("the same in both outputs") == (4 if corpus.is_file() else 2)
+    assert "gloo-harden --version" in done.stdout and "MISSED" not in done.stdout
+    assert (Path(BIN_DIR) / "gloo-harden").exists()

@@ -1,0 +1,140 @@
+"""The design choices that keep gloo-harden fast, guarded without timing anything.
+
+- A document no scope or guard reads (CRD, RBAC, webhook, big ConfigMap) is never handed to
+  the round-trip parser: it is copied through as bytes.
+- A changed document is parsed a bounded number of times: the writer and the invariants share
+  their re-parses (``yamlio.verifying``), so nothing is read twice for the same check.
+- An embedded text (Gateways in the chart's ConfigMap) is parsed once per run, not once per
+  proxy the guards look at (that was quadratic in the number of proxies).
+- ``gloo-harden --version`` imports neither click nor the YAML and patch libraries, and says
+  exactly what click's ``version_option`` says.
+"""
+
+from __future__ import annotations
+
+import collections
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import BIN_DIR, REPO, tool_env
+from gloo_harden import hardenings, pipeline, yamlio
+from gloo_harden.stream import Document
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import gen_gloo  # noqa: E402
+
+NEVER_PARSED = ("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Role",
+                "RoleBinding", "ValidatingWebhookConfiguration", "Upstream")
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
+    """Every text handed to the round-trip parser, counted."""
+    seen: collections.Counter[str] = collections.Counter()
+    load, load_all = yamlio.load, yamlio.load_all
+
+    def counting_load(text: str, where: str) -> Any:
+        seen[text] += 1
+        return load(text, where)
+
+    def counting_load_all(text: str, where: str) -> list[Any]:
+        seen[text] += 1
+        return load_all(text, where)
+
+    monkeypatch.setattr(yamlio, "load", counting_load)
+    monkeypatch.setattr(yamlio, "load_all", counting_load_all)
+    yield seen
+
+
+def _harden(text: str) -> pipeline.Outcome:
+    options = pipeline.Options(hardenings.select((), ()))
+    return pipeline.harden([pipeline.Source("gen.yaml", text.encode())], options)
+
+
+def _kind(text: str) -> str | None:
+    return Document(0, "t", "", text).sniff_kind()
+
+
+def test_unrelated_kinds_are_never_parsed(parses: collections.Counter[str]) -> None:
+    stream = "".join(gen_gloo.stream(60))
+    outcome = _harden(stream)
+    parsed_kinds = {_kind(text) for text in parses}
+    assert outcome.changed, "the generated stream should be hardened"
+    assert not parsed_kinds & set(NEVER_PARSED), parsed_kinds
+    envoy = [t for t in parses if "gateway-proxy-envoy-config" in t and _kind(t) == "ConfigMap"]
+    assert envoy == [], "the 14 KB Envoy bootstrap ConfigMap was parsed"
+    assert "Deployment" in parsed_kinds and "ServiceAccount" in parsed_kinds
+
+
+def test_untouched_documents_are_copied_byte_for_byte() -> None:
+    stream = "".join(gen_gloo.stream(60))
+    outcome = _harden(stream)
+    before = stream.split("\n---\n")
+    after = outcome.text.split("\n---\n")
+    assert len(before) == len(after) == 60
+    assert sum(a != b for a, b in zip(before, after)) == len(outcome.changed) == 7
+
+
+def test_changed_documents_are_parsed_a_bounded_number_of_times(
+        parses: collections.Counter[str]) -> None:
+    stream = "".join(gen_gloo.stream(60))
+    documents = pipeline.read([pipeline.Source("gen.yaml", stream.encode())])
+    outcome = _harden(stream)
+    written = pipeline.read([pipeline.Source("out.yaml", outcome.text.encode())])
+    for position in outcome.changed:
+        original, hardened = documents[position].text, written[position].text
+        # read once to harden, once more for the writer's no-op dump; never by the checks
+        assert parses[original] <= 2, (position, parses[original])
+        # the writer's check and the invariants share one parse of the written text
+        assert parses[hardened] <= 1, (position, parses[hardened])
+
+
+def test_embedded_gateways_are_parsed_once_for_all_proxies(
+        parses: collections.Counter[str]) -> None:
+    unit = list(gen_gloo.stream(60))
+    marker = f"# run {uuid.uuid4()}"  # a text no earlier test has parsed (the cache is per text)
+    unit = [doc.replace("  custom-resources: |\n", f"  custom-resources: |\n    {marker}\n")
+            for doc in unit]
+    outcome = _harden("".join(unit))
+    embedded_texts = [t for t in parses if marker in t and _kind(t) != "ConfigMap"]
+    proxies = sum(1 for r in outcome.results if r.hardening == "drop-net-bind-service")
+    assert proxies >= 3 and len(embedded_texts) == 1
+    assert parses[embedded_texts[0]] == 1
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=tool_env(), timeout=60)
+
+
+def test_version_imports_no_click_yaml_or_jsonpatch() -> None:
+    probe = _run(
+        "import atexit, sys\n"
+        "heavy = ('click', 'ruamel', 'jsonpatch', 'jsonpointer', 'yaml')\n"
+        "atexit.register(lambda: print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in heavy), file=sys.stderr))\n"
+        "sys.argv = ['gloo-harden', '--version']\n"
+        "from gloo_harden.__main__ import main\n"
+        "main()\n")
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stderr.strip() == "[]"
+    via_click = _run("from gloo_harden.cli import main\nmain(['--version'])\n")
+    assert via_click.returncode == 0
+    assert probe.stdout == via_click.stdout == "gloo-harden, version " + \
+        metadata.version("gloo-harden") + "\n"
+
+
+def test_the_installed_script_takes_the_fast_entry_point() -> None:
+    (script,) = [e for e in metadata.entry_points(group="console_scripts")
+                 if e.name == "gloo-harden"]
+    assert script.value == "gloo_harden.__main__:main"
+    done = subprocess.run([str(Path(BIN_DIR) / "gloo-harden"), "--version"], capture_output=True,
+                          text=True, env=tool_env(), timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("gloo-harden, version ")
