@@ -8,7 +8,12 @@ import pytest
 
 from gloo_harden.adapters import fnconfig
 from gloo_harden.adapters.fnconfig import Settings
+from gloo_harden import hardenings
 from gloo_harden.errors import ConfigError
+from gloo_harden.pipeline import Options
+from gloo_harden.scopes import ScopeOptions
+
+BASE = Options(hardenings.builtin())
 
 IDS = "disable-kubernetes-destinations, disable-sa-token-automount, drop-net-bind-service, " \
       "read-only-root-filesystem"
@@ -95,7 +100,7 @@ def test_patches_must_be_existing_folders(tmp_path: Any, monkeypatch: pytest.Mon
 
 def test_options_follow_the_settings() -> None:
     options = fnconfig.options(Settings(disable=("drop-net-bind-service",), strict=True,
-                                        sidecars=True))
+                                        sidecars=True), BASE)
     assert [h.id for h in options.hardenings] == ["disable-sa-token-automount",
                                                   "read-only-root-filesystem",
                                                   "disable-kubernetes-destinations"]
@@ -104,4 +109,23 @@ def test_options_follow_the_settings() -> None:
 
 def test_options_refuse_unknown_ids_from_flags() -> None:
     with pytest.raises(ConfigError):
-        fnconfig.options(Settings(enable=("nope",)))
+        fnconfig.options(Settings(enable=("nope",)), BASE)
+
+
+def test_options_keep_what_the_command_line_set() -> None:
+    base = Options(hardenings.builtin(), scope=ScopeOptions(sidecars=False))
+    options = fnconfig.options(Settings(sidecars=True), base)
+    assert options.scope.sidecars and options.hardenings == base.hardenings
+    assert options.patches == base.patches
+
+
+def test_patch_folders_from_the_config_are_loaded(tmp_path: Any) -> None:
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "pull-policy.yaml").write_text(
+        "apiVersion: gloo-harden.dev/v1alpha1\nkind: Hardening\nmetadata:\n"
+        "  name: always-pull-proxy-image\nsummary: Always pull the proxy image.\n"
+        "description: Sets imagePullPolicy Always on the proxy container.\n"
+        "scope: proxy-container\nstrategic:\n  imagePullPolicy: Always\n")
+    options = fnconfig.options(Settings(patches=(str(folder),)), BASE)
+    assert [h.id for h in options.patches] == ["always-pull-proxy-image"]

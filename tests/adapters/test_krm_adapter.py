@@ -9,7 +9,9 @@ import yaml
 
 from conftest import run_tool
 from gloo_harden.adapters import krm, krmio
+from gloo_harden import hardenings
 from gloo_harden.adapters.fnconfig import Settings
+from gloo_harden.pipeline import Options
 from gloo_harden.results import ResourceRef, Result, Severity
 
 ANNOTATIONS = """\
@@ -69,7 +71,7 @@ def resource_list(config: str = "", port: int = 8080, annotations: bool = True,
 
 
 def process(text: str, defaults: Settings = Settings()) -> tuple[Any, list[Result], int, str]:
-    out, results, code = krm.process(text.encode(), defaults)
+    out, results, code = krm.process(text.encode(), defaults, Options(hardenings.builtin()))
     return yaml.safe_load(out), results, code, out
 
 

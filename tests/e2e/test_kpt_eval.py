@@ -170,3 +170,37 @@ def test_eval_stdin_to_stdout_unwrapped() -> None:
     sources = [line for line in done.stdout.splitlines() if line.startswith("# Source")]
     assert sources == [line for line in stream.splitlines() if line.startswith("# Source")]
     assert 'value: "on" # must stay a string' in done.stdout
+
+
+PULL_ALWAYS = """\
+apiVersion: gloo-harden.dev/v1alpha1
+kind: Hardening
+metadata:
+  name: always-pull-proxy-image
+summary: Always pull the proxy image.
+description: Sets imagePullPolicy Always on the proxy container.
+scope: proxy-container
+strategic:
+  imagePullPolicy: Always
+"""
+
+
+def test_eval_applies_patch_folders_named_in_the_config(tmp_path: Path) -> None:
+    folder = tmp_path / "extra-patches"
+    folder.mkdir()
+    (folder / "pull-always.yaml").write_text(PULL_ALWAYS)
+    pkg = package(PACKAGE, tmp_path / "pkg")
+    done = kpt_eval(pkg, "--results-dir", str(tmp_path / "results"), "--", f"patches={folder}")
+    assert done.returncode == 0, done.stderr
+    assert "imagePullPolicy: Always" in (pkg / "gateway-proxy.yaml").read_text()
+    (item,) = results_file(tmp_path / "results")["items"]
+    assert "always-pull-proxy-image" in [r.get("tags", {}).get("gloo-harden.dev/hardening")
+                                         for r in item["results"]]
+
+
+def test_eval_missing_patch_folder_is_a_config_error(tmp_path: Path) -> None:
+    pkg = package(PACKAGE, tmp_path / "pkg")
+    done = kpt_eval(pkg, "--", f"patches={tmp_path / 'nope'}")
+    assert done.returncode == 1
+    assert diff(pkg) == ""
+    assert "data.patches" in done.stderr and "is not a directory" in done.stderr

@@ -113,7 +113,8 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     if not files or plugin_config:  # stdin read once: a ResourceList means KRM function mode
         from gloo_harden.adapters import dispatch
 
-        code = dispatch(sources[0].data, plugin_config, enable, disable, strict, sidecars)
+        code = dispatch(sources[0].data, plugin_config, options, enable, disable, strict,
+                        sidecars)
         if code is not None:
             sys.exit(code)
     outcome = pipeline.harden(sources, options)

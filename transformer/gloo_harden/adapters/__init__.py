@@ -9,18 +9,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def dispatch(data: bytes, plugin_config: str | None, enable: tuple[str, ...],
+if TYPE_CHECKING:
+    from gloo_harden.pipeline import Options
+
+
+def dispatch(data: bytes, plugin_config: str | None, base: Options, enable: tuple[str, ...],
              disable: tuple[str, ...], strict: bool, sidecars: bool) -> int | None:
     """Run the adapter ``data`` (stdin) and the flags call for; None means plain stream mode.
 
-    Flags give the defaults and the functionConfig (or plugin config file) overrides them.
+    ``base`` and the flags give the defaults; the functionConfig (or plugin config file)
+    overrides them.
     """
     from gloo_harden.adapters import fnconfig, krm, kustomize
 
     defaults = fnconfig.Settings(enable, disable, strict, sidecars)
     if plugin_config is not None:
-        return kustomize.main(data, plugin_config, defaults)
+        return kustomize.main(data, plugin_config, defaults, base)
     if krm.is_resource_list(data):
-        return krm.main(data, defaults)
+        return krm.main(data, defaults, base)
     return None

@@ -22,7 +22,6 @@ from typing import Any
 from gloo_harden import hardenings
 from gloo_harden.hardenings import BUILTIN
 from gloo_harden.pipeline import Options
-from gloo_harden.scopes import ScopeOptions
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
 KIND = "GlooHardening"
@@ -161,15 +160,13 @@ def _shape(value: Any) -> str:
     return "null"
 
 
-def options(settings: Settings) -> Options:
-    """The pipeline options for ``settings``.
-
-    ``patches`` is validated here; it reaches the pipeline once ``Options`` has a ``patches``
-    field (the user-patch feature), and until then it is accepted and not applied.
-    """
-    built = Options(hardenings.select(settings.enable, settings.disable), settings.strict,
-                    ScopeOptions(sidecars=settings.sidecars))
-    if settings.patches and "patches" in {f.name for f in dataclasses.fields(Options)}:
-        extra: dict[str, Any] = {"patches": settings.patches}
-        built = dataclasses.replace(built, **extra)
+def options(settings: Settings, base: Options) -> Options:
+    """``base`` (the command line's options: limits, ``--patches``, profiles) with the choices
+    of ``settings``; patch folders named in the configuration run after the command line's."""
+    built = dataclasses.replace(
+        base, hardenings=hardenings.select(settings.enable, settings.disable),
+        strict=settings.strict, scope=dataclasses.replace(base.scope, sidecars=settings.sidecars))
+    if settings.patches:
+        built = dataclasses.replace(
+            built, patches=base.patches + hardenings.user_patches(settings.patches))
     return built

@@ -19,6 +19,7 @@ from gloo_harden.adapters import fnconfig
 from gloo_harden.adapters.fnconfig import Problem, Settings
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
+from gloo_harden.pipeline import Options
 from gloo_harden.results import ResourceRef, Result, Severity
 from gloo_harden.stream import Document
 
@@ -46,9 +47,9 @@ def is_resource_list(data: bytes) -> bool:
     return document.sniff_kind() == "ResourceList" and document.sniff_api_version() in API_VERSIONS
 
 
-def main(data: bytes, defaults: Settings) -> int:
+def main(data: bytes, defaults: Settings, base: Options) -> int:
     """Answer the ResourceList in ``data`` on stdout; logs on stderr; return the exit code."""
-    text, results, code = process(data, defaults)
+    text, results, code = process(data, defaults, base)
     for line in report.text(results, quiet=True):
         print(line, file=sys.stderr)
     changes = sum(1 for r in results if r.severity is Severity.INFO and r.field)
@@ -58,7 +59,8 @@ def main(data: bytes, defaults: Settings) -> int:
     return code
 
 
-def process(data: bytes, defaults: Settings) -> tuple[str, list[Result], int]:
+def process(data: bytes, defaults: Settings,
+            base: Options) -> tuple[str, list[Result], int]:
     """The output ResourceList text, every result, and the exit code."""
     text = stream.decode(data, "stdin")
     resource_list = _load(text)
@@ -69,7 +71,7 @@ def process(data: bytes, defaults: Settings) -> tuple[str, list[Result], int]:
         code = report.EXIT_REFUSED
     else:
         try:
-            results = _harden(resource_list["items"], settings)
+            results = _harden(resource_list["items"], fnconfig.options(settings, base))
             code = report.exit_code(results, 0, False)
         except TransformerError as exc:  # write the items back as they came, with the reason
             resource_list = _load(text)
@@ -90,9 +92,9 @@ def _load(text: str) -> Any:
     return tree
 
 
-def _harden(items: list[Any], settings: Settings) -> list[Result]:
+def _harden(items: list[Any], options: Options) -> list[Result]:
     documents = [Document(i, ITEMS, "", "", tree=item) for i, item in enumerate(items)]
-    _, results = pipeline.harden_documents(documents, fnconfig.options(settings))
+    _, results = pipeline.harden_documents(documents, options)
     files = [_file(item) for item in items]
     return [r if r.file != ITEMS or r.document is None else _with_file(r, files[r.document])
             for r in results]

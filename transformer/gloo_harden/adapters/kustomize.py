@@ -16,12 +16,14 @@ from gloo_harden import pipeline, report, yamlio
 from gloo_harden.adapters import fnconfig
 from gloo_harden.adapters.fnconfig import Settings
 from gloo_harden.errors import ConfigError
+from gloo_harden.pipeline import Options
 
 
-def main(data: bytes, config_file: str, defaults: Settings) -> int:
+def main(data: bytes, config_file: str, defaults: Settings, base: Options) -> int:
     """Harden the stream in ``data`` as configured by ``config_file``; return the exit code."""
     settings = read_config(config_file, defaults)
-    outcome = pipeline.harden([pipeline.Source("stdin", data)], fnconfig.options(settings))
+    options = fnconfig.options(settings, base)
+    outcome = pipeline.harden([pipeline.Source("stdin", data)], options)
     for line in report.text(outcome.results, quiet=True):
         print(line, file=sys.stderr)
     print(report.summary(outcome.results, len(outcome.changed)), file=sys.stderr)
