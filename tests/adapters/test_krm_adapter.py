@@ -71,7 +71,7 @@ def resource_list(config: str = "", port: int = 8080, annotations: bool = True,
 
 
 def process(text: str, defaults: Settings = Settings()) -> tuple[Any, list[Result], int, str]:
-    out, results, code = krm.process(text.encode(), defaults, Options(hardenings.builtin()))
+    out, results, code, _ = krm.process(text.encode(), defaults, Options(hardenings.builtin()))
     return yaml.safe_load(out), results, code, out
 
 
@@ -220,3 +220,23 @@ def test_an_item_that_is_not_a_mapping_is_unusable_input() -> None:
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().strip().splitlines() == [
         "gloo-harden: stdin: ResourceList.items[0] is not a mapping; expected a Kubernetes object"]
+
+
+def test_check_returns_items_unchanged_and_fails_when_work_is_left() -> None:
+    before = yaml.safe_load(resource_list())
+    out, results, code, changed = krm.process(resource_list().encode(), Settings(),
+                                              Options(hardenings.builtin()), check=True)
+    after = yaml.safe_load(out)
+    assert code == 1 and changed == 1
+    assert after["items"] == before["items"]
+    assert after["results"][-1] == {
+        "message": "--check: 1 item would be hardened; run without --check to apply the changes",
+        "severity": "error"}
+
+
+def test_check_passes_when_nothing_is_left() -> None:
+    hardened = resource_list().replace("add: [NET_BIND_SERVICE]", "add: []")
+    _, results, code, changed = krm.process(hardened.encode(), Settings(),
+                                            Options(hardenings.builtin()), check=True)
+    assert code == 0 and changed == 0
+    assert not [r for r in results if r.severity is Severity.ERROR]

@@ -99,3 +99,35 @@ def test_render_refusal_under_strict_fails_and_writes_nothing(tmp_path: Path) ->
     assert listing["exitCode"] == 1
     (error,) = [r for r in listing["items"][0]["results"] if r["severity"] == "error"]
     assert error["resourceRef"]["kind"] == "Deployment"
+
+
+VALIDATOR = """\
+apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: gloo-gateway
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+{mutators}  validators:
+    - exec: gloo-harden --check   # kpt discards what validators write: fail instead
+"""
+
+
+@pytest.mark.parametrize("mutators, code", [
+    ("", 1),  # nothing hardens the package: the validator fails the render
+    ("  mutators:\n    - exec: gloo-harden\n", 0),  # hardened first: the validator passes
+])
+def test_render_validator_with_check(tmp_path: Path, mutators: str, code: int) -> None:
+    pkg = package(PACKAGE, tmp_path / "pkg")
+    (pkg / "Kptfile").write_text(VALIDATOR.format(mutators=mutators))
+    commit(pkg)
+    done = render(pkg, tmp_path / "results")
+    assert done.returncode == code, done.stderr
+    if code:
+        assert diff(pkg) == ""
+        assert "--check: 3 items would be hardened" in done.stderr
+    else:
+        assert_hardened(objects("---\n".join(files(pkg).values())))
+        validator = results_file(tmp_path / "results")["items"][-1]
+        assert validator["exec"] == "gloo-harden --check" and validator["exitCode"] == 0

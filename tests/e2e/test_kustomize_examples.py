@@ -35,7 +35,7 @@ def test_kustomize_krm_function_example() -> None:
     assert set(changed) == CHANGED | {"-    disableKubernetesDestinations: false",
                                       "+    disableKubernetesDestinations: true"}
     assert last == "second build: no change"
-    assert "gloo-harden: 5 changes (KRM function)" in done.stderr
+    assert "gloo-harden: 5 changes in 3 documents (KRM function)" in done.stderr
 
 
 def test_example_function_config_is_the_shipped_one() -> None:

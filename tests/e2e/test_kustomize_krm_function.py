@@ -37,7 +37,7 @@ def test_kustomize_build_runs_the_exec_function(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert objects(done.stdout) == expected(objects(baseline.stdout))
     assert "config.kubernetes.io" not in done.stdout and "config.k8s.io" not in done.stdout
-    assert "gloo-harden: 5 changes (KRM function)" in done.stderr
+    assert "gloo-harden: 5 changes in 3 documents (KRM function)" in done.stderr
 
 
 def test_function_config_disable_and_typed_fields(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_build_twice_changes_nothing_more(tmp_path: Path) -> None:
                    "--enable-alpha-plugins", "--enable-exec")
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
-    assert "gloo-harden: 0 changes (KRM function)" in second.stderr
+    assert "gloo-harden: 0 changes in 0 documents (KRM function)" in second.stderr
 
 
 def test_strict_refusal_fails_the_build(tmp_path: Path) -> None:

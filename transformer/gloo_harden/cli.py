@@ -114,7 +114,7 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
         from gloo_harden.adapters import dispatch
 
         code = dispatch(sources[0].data, plugin_config, options, enable, disable, strict,
-                        sidecars)
+                        sidecars, check)
         if code is not None:
             sys.exit(code)
     outcome = pipeline.harden(sources, options)

@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 
 
 def dispatch(data: bytes, plugin_config: str | None, base: Options, enable: tuple[str, ...],
-             disable: tuple[str, ...], strict: bool, sidecars: bool) -> int | None:
+             disable: tuple[str, ...], strict: bool, sidecars: bool,
+             check: bool = False) -> int | None:
     """Run the adapter ``data`` (stdin) and the flags call for; None means plain stream mode.
 
     ``base`` and the flags give the defaults; the functionConfig (or plugin config file)
-    overrides them.
+    overrides them. ``check`` (for a Kptfile validator) returns the items unchanged and
+    exits 1 when anything would change.
     """
     from gloo_harden.adapters import fnconfig, krm, kustomize
 
@@ -28,5 +30,5 @@ def dispatch(data: bytes, plugin_config: str | None, base: Options, enable: tupl
     if plugin_config is not None:
         return kustomize.main(data, plugin_config, defaults, base)
     if krm.is_resource_list(data):
-        return krm.main(data, defaults, base)
+        return krm.main(data, defaults, base, check)
     return None

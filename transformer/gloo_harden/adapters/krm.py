@@ -47,36 +47,42 @@ def is_resource_list(data: bytes) -> bool:
     return document.sniff_kind() == "ResourceList" and document.sniff_api_version() in API_VERSIONS
 
 
-def main(data: bytes, defaults: Settings, base: Options) -> int:
+def main(data: bytes, defaults: Settings, base: Options, check: bool = False) -> int:
     """Answer the ResourceList in ``data`` on stdout; logs on stderr; return the exit code."""
-    text, results, code = process(data, defaults, base)
+    text, results, code, changed = process(data, defaults, base, check)
     for line in report.text(results, quiet=True):
         print(line, file=sys.stderr)
-    changes = sum(1 for r in results if r.severity is Severity.INFO and r.field)
-    print(f"gloo-harden: {changes} change{'s' * (changes != 1)} (KRM function)", file=sys.stderr)
+    print(report.summary(results, changed) + " (KRM function)", file=sys.stderr)
     sys.stdout.write(text)
     sys.stdout.flush()
     return code
 
 
-def process(data: bytes, defaults: Settings,
-            base: Options) -> tuple[str, list[Result], int]:
-    """The output ResourceList text, every result, and the exit code."""
+def process(data: bytes, defaults: Settings, base: Options,
+            check: bool = False) -> tuple[str, list[Result], int, int]:
+    """The output ResourceList text, every result, the exit code and the changed items.
+
+    With ``check`` (a Kptfile validator: kpt ignores what validators write) the items come
+    back as they were, and the exit code is 1 when anything would change.
+    """
     text = stream.decode(data, "stdin")
     resource_list = _load(text)
     config = resource_list.get("functionConfig")
     settings, problems = fnconfig.parse(config, defaults)
     if problems:
         results = [_config_result(problem, config) for problem in problems]
-        code = report.EXIT_REFUSED
-    else:
-        try:
-            results = _harden(resource_list["items"], fnconfig.options(settings, base))
-            code = report.exit_code(results, 0, False)
-        except TransformerError as exc:  # write the items back as they came, with the reason
-            resource_list = _load(text)
-            results, code = [Result(Severity.ERROR, str(exc))], exc.exit_code
-    return write(resource_list, results), results, code
+        return write(resource_list, results), results, report.EXIT_REFUSED, 0
+    try:
+        changed, results = _harden(resource_list["items"], fnconfig.options(settings, base))
+    except TransformerError as exc:  # write the items back as they came, with the reason
+        results = [Result(Severity.ERROR, str(exc))]
+        return write(_load(text), results), results, exc.exit_code, 0
+    code = report.exit_code(results, changed, check)
+    if check and changed:
+        resource_list = _load(text)
+        results.append(Result(Severity.ERROR, f"--check: {changed} item{'s' * (changed != 1)} "
+                              "would be hardened; run without --check to apply the changes"))
+    return write(resource_list, results), results, code, changed
 
 
 def _load(text: str) -> Any:
@@ -92,12 +98,12 @@ def _load(text: str) -> Any:
     return tree
 
 
-def _harden(items: list[Any], options: Options) -> list[Result]:
+def _harden(items: list[Any], options: Options) -> tuple[int, list[Result]]:
     documents = [Document(i, ITEMS, "", "", tree=item) for i, item in enumerate(items)]
-    _, results = pipeline.harden_documents(documents, options)
+    changed, results = pipeline.harden_documents(documents, options)
     files = [_file(item) for item in items]
-    return [r if r.file != ITEMS or r.document is None else _with_file(r, files[r.document])
-            for r in results]
+    return len(changed), [r if r.file != ITEMS or r.document is None
+                          else _with_file(r, files[r.document]) for r in results]
 
 
 def _file(item: Any) -> tuple[str, int] | None:
