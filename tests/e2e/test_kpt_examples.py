@@ -34,4 +34,4 @@ def test_kpt_render_example() -> None:
     assert shown[:len(HARDENED) + 2] == ["-            add:", "-            - NET_BIND_SERVICE",
                                          *HARDENED]
     assert shown[-1] == "second render: no change"
-    assert "Successfully executed 1 function(s) in 1 package(s)." in done.stderr
+    assert "Successfully executed 2 function(s) in 1 package(s)." in done.stderr
