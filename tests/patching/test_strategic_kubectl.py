@@ -208,17 +208,19 @@ def containers(draw: st.DrawFn) -> dict[str, Any]:
         out["env"] = draw(st.lists(st.fixed_dictionaries(
             {"name": st.sampled_from(["POD_NAMESPACE", "NEW", "LOG_LEVEL"])},
             optional={"value": st.sampled_from(["1", "debug", None]),
-                      "$patch": st.just("delete")}), max_size=2))
+                      "$patch": st.just("delete")}), max_size=2, unique_by=lambda e: e["name"]))
     if draw(st.booleans()):
         out["ports"] = draw(st.lists(st.fixed_dictionaries(
             {"containerPort": st.sampled_from([8080, 8443, 9977, 80, 1234])},
             optional={"name": st.sampled_from(["http", "https", "x"]),
-                      "$patch": st.just("delete")}), max_size=2))
+                      "$patch": st.just("delete")}), max_size=2,
+            unique_by=lambda p: p["containerPort"]))
     if draw(st.booleans()):
         out["volumeMounts"] = draw(st.lists(st.fixed_dictionaries(
             {"mountPath": st.sampled_from(["/etc/envoy", "/tmp", "/new"])},
             optional={"name": st.sampled_from(["envoy-config", "tmp"]),
-                      "readOnly": st.booleans()}), max_size=2))
+                      "readOnly": st.booleans()}), max_size=2,
+            unique_by=lambda m: m["mountPath"]))
     if draw(st.booleans()):
         out["image"] = draw(st.sampled_from(["x:1", None]))
     return out
@@ -228,7 +230,9 @@ def containers(draw: st.DrawFn) -> dict[str, Any]:
 def workload_patches(draw: st.DrawFn) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if draw(st.booleans()):
-        spec["containers"] = draw(st.lists(containers(), min_size=1, max_size=2))
+        # one element per merge key: kubectl's order for duplicate keys is not specified
+        spec["containers"] = draw(st.lists(containers(), min_size=1, max_size=2,
+                                           unique_by=lambda c: c["name"]))
     if draw(st.booleans()):
         spec["securityContext"] = {"runAsNonRoot": draw(maybe_bool), "fsGroup": draw(small_int)}
     if draw(st.booleans()):
@@ -252,7 +256,8 @@ def service_patches(draw: st.DrawFn) -> dict[str, Any]:
         spec["ports"] = draw(st.lists(st.fixed_dictionaries(
             {"port": st.sampled_from([80, 443, 9977, 9999])},
             optional={"targetPort": st.sampled_from([8080, 8443, "http"]),
-                      "$patch": st.just("delete")}), min_size=1, max_size=2))
+                      "$patch": st.just("delete")}), min_size=1, max_size=2,
+            unique_by=lambda p: p["port"]))
     if draw(st.booleans()):
         spec["selector"] = {"gloo": draw(st.sampled_from(["gateway-proxy", None]))}
     spec["type"] = draw(st.sampled_from(["ClusterIP", "LoadBalancer", None]))

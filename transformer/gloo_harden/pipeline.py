@@ -93,8 +93,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     here only when a scope or guard needs them. Returns the positions of changed documents.
     """
     with limits.using(options.limits or limits.active()):
-        # profiles' and users' patches may select any kind (e.g. hook Jobs): index everything
-        resources, results = parse(documents, options.validate_all, bool(options.patches))
+        resources, results = parse(documents, options.validate_all, _extra_kinds(options))
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
     changed, applied = apply_all(StreamIndex(resources), options.hardenings + options.patches,
@@ -102,8 +101,17 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     return sorted(changed), results + applied
 
 
+def _extra_kinds(options: Options) -> frozenset[str] | None:
+    """Kinds user patches need parsed: a target may select any (None: all); Gloo scopes also
+    cover hook Jobs, which the built-ins never read."""
+    if any(p.target is not None for p in options.patches):
+        return None
+    return frozenset(POD_SPEC_PATHS) if options.patches else frozenset()
+
+
 def parse(documents: list[Document], validate_all: bool = False,
-          everything: bool = False) -> tuple[list[Resource], list[Result]]:
+          extra_kinds: frozenset[str] | None = frozenset()) -> tuple[list[Resource],
+                                                                     list[Result]]:
     """Parse the documents a scope or guard needs; describe the rest as pass-through."""
     resources: list[Resource] = []
     results: list[Result] = []
@@ -111,7 +119,8 @@ def parse(documents: list[Document], validate_all: bool = False,
         if doc.tree is None:
             if doc.is_blank:
                 continue
-            if not everything and not _needed(doc):
+            if not _needed(doc) and not (extra_kinds is None
+                                         or doc.sniff_kind() in extra_kinds):
                 if validate_all:  # --validate-all: parse to find errors, still copy the bytes
                     _resources(Document(doc.index, doc.source, doc.separator, doc.text,
                                         yamlio.load(doc.text, doc.where)), position, results)

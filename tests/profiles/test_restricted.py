@@ -1,0 +1,124 @@
+"""The restricted profile over every corpus file, judged by our offline PSS reading (tests/pss.py).
+
+After the built-ins and ``--profile restricted`` no Pod Security "restricted" violation is left
+except those a guard kept on purpose and reported: runAsNonRoot where no non-root user is known
+(``known-non-root-user``) and host networking/ports of a hostNetwork DaemonSet
+(``keeps-host-network``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import corpus_files, needs_corpus, run_tool
+from gloo_harden import hardenings, pipeline
+from gloo_harden.results import Result, Severity
+from pss import Violation, check
+
+#: control → the profile patch whose guard keeps that violation on purpose
+KEPT_BY = {"runAsNonRoot": "restricted-run-as-non-root",
+           "hostNamespaces": "restricted-host-namespaces",
+           "hostPorts": "restricted-host-namespaces"}
+
+
+def _harden(path: Path, profile: bool = True) -> pipeline.Outcome:
+    patches = hardenings.profile("restricted") if profile else ()
+    options = pipeline.Options(hardenings.builtin(), patches=patches)
+    return pipeline.harden([pipeline.Source(path.name, path.read_bytes())], options)
+
+
+def _violations(text: str) -> list[Violation]:
+    return [v for doc in yaml.safe_load_all(text) if isinstance(doc, dict) for v in check(doc)]
+
+
+def _reported(violation: Violation, results: list[Result]) -> bool:
+    hid = KEPT_BY.get(violation.control)
+    kind, _, name = violation.resource.partition(" ")
+    for r in results:
+        if r.severity is Severity.WARNING and r.hardening == hid and r.resource is not None \
+                and r.resource.kind == kind and f"{r.resource.namespace or '-'}/{r.resource.name}" == name \
+                and (violation.control != "runAsNonRoot" or f'"{violation.container}"' in r.message):
+            return True
+    return False
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_only_reported_violations_are_left(path: Path) -> None:
+    outcome = _harden(path)
+    left = [v for v in _violations(outcome.text) if not _reported(v, outcome.results)]
+    assert left == []
+
+
+@needs_corpus
+def test_the_profile_removes_violations_the_builtins_leave() -> None:
+    """Without the profile, the same check finds plenty (so the test above can fail)."""
+    before = sum(len(_violations(_harden(p, profile=False).text)) for p in corpus_files())
+    after = sum(len(_violations(_harden(p).text)) for p in corpus_files())
+    assert before > 100 and after < 15
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_never_changes_an_explicit_user_and_runs_twice_the_same(path: Path) -> None:
+    outcome = _harden(path)
+    assert _users(path.read_text()) == _users(outcome.text)
+    again = pipeline.harden([pipeline.Source(path.name, outcome.text.encode())],
+                            pipeline.Options(hardenings.builtin(),
+                                             patches=hardenings.profile("restricted")))
+    assert again.text == outcome.text and again.changed == []
+
+
+def _users(text: str) -> list[Any]:
+    users = []
+    for doc in yaml.safe_load_all(text):
+        pod = None
+        if isinstance(doc, dict):
+            from pss import pod_of
+            pod = pod_of(doc)
+        for c in (pod or {}).get("containers") or []:
+            users.append(((c.get("securityContext") or {}).get("runAsUser"),
+                          ((pod or {}).get("securityContext") or {}).get("runAsUser")))
+    return users
+
+
+def test_runs_as_non_root_only_where_the_user_is_known() -> None:
+    text = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-proxy, namespace: gloo-system, labels: {app: gloo, gloo: ingress-proxy}}
+spec:
+  template:
+    metadata: {labels: {gloo: ingress-proxy}}
+    spec:
+      containers:
+      - name: ingress-proxy
+        image: quay.io/solo-io/gloo-envoy-wrapper:1.13.0
+        securityContext: {readOnlyRootFilesystem: true}
+      - name: helper
+        image: x
+        securityContext: {runAsUser: 10101}
+"""
+    outcome = pipeline.harden([pipeline.Source("d.yaml", text.encode())],
+                              pipeline.Options((), patches=hardenings.profile("restricted")))
+    proxy, helper = yaml.safe_load(outcome.text)["spec"]["template"]["spec"]["containers"]
+    assert "runAsNonRoot" not in proxy["securityContext"]
+    assert helper["securityContext"]["runAsNonRoot"] is True
+    assert helper["securityContext"]["runAsUser"] == 10101
+    assert any("no runAsUser" in r.message and r.hardening == "restricted-run-as-non-root"
+               for r in outcome.results)
+
+
+def test_cli_list_and_explain_show_the_profile() -> None:
+    listed = run_tool("list")
+    assert listed.returncode == 0
+    assert b"profile restricted (opt-in: --profile restricted)" in listed.stdout
+    assert b"restricted-run-as-non-root" in listed.stdout
+    explained = run_tool("explain", "restricted")
+    assert explained.returncode == 0 and b"restricted-seccomp" in explained.stdout
+    one = run_tool("explain", "restricted-run-as-non-root")
+    assert one.returncode == 0 and b"known-non-root-user" in one.stdout
