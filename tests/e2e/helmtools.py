@@ -84,7 +84,8 @@ class Helm4:
 def helm4_with_plugin(home: Path, plugin: Path = PLUGIN) -> Helm4:
     """Install ``plugin`` into a fresh Helm home under ``home``, the way the README says."""
     helm4 = Helm4(helm(4), helm_env(home))
-    installed = helm4.run("plugin", "install", str(plugin))
+    # The README's command, from the repository root: helm plugin install ./helm-plugin/gloo-harden
+    installed = helm4.run("plugin", "install", f"./{plugin.relative_to(REPO)}", cwd=REPO)
     assert installed.returncode == 0, installed.stderr
     listed = helm4.run("plugin", "list")
     assert "gloo-harden" in listed.stdout and "postrenderer/v1" in listed.stdout, listed.stdout
@@ -208,8 +209,9 @@ def release_store(folder: Path, upgrade: bool = False) -> Iterator[dict[str, str
             "contexts: [{name: fake, context: {cluster: fake, namespace: gloo-system}}]\n")
         releases = folder / "releases.yaml"
         releases.write_text(PREVIOUS_RELEASE if upgrade else "[]\n")
-        yield {"KUBECONFIG": str(kubeconfig), "HELM_DRIVER": "memory",
-               "HELM_MEMORY_DRIVER_DATA": str(releases)}
+        # KUBECACHEDIR: a private discovery cache, not ~/.kube/cache shared by parallel tests.
+        yield {"KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(folder / "kube-cache"),
+               "HELM_DRIVER": "memory", "HELM_MEMORY_DRIVER_DATA": str(releases)}
     finally:
         server.shutdown()
         server.server_close()

@@ -12,7 +12,7 @@ from typing import Any
 from gloo_harden import embedded, fidelity, invariants, limits, stream, yamlio
 from gloo_harden.apply import apply_all
 from gloo_harden.errors import InputError
-from gloo_harden.index import StreamIndex
+from gloo_harden.index import PROXY_ROLES, StreamIndex
 from gloo_harden.limits import Limits
 from gloo_harden.model import Resource
 from gloo_harden.patching.hardening import Hardening
@@ -138,7 +138,20 @@ def _needed(doc: Document) -> bool:
         return embedded.CUSTOM_RESOURCE_CONFIGMAP in doc.text
     if kind == "Job":
         return "<<" in doc.text  # a rollout script that may apply embedded Gateways
+    if kind in POD_SPEC_PATHS:
+        return _maybe_proxy(doc.text)
     return kind in INDEXED_KINDS
+
+
+def _maybe_proxy(text: str) -> bool:
+    """Could this workload be a Gloo proxy? Only a ``gloo: <role>`` label makes it one.
+
+    Without a role's name anywhere in its text, and without an escape that could spell one,
+    it is not, and the built-in hardenings read no other workload (gloo, discovery, certgen…
+    are a quarter to a half of the bytes a real render would otherwise parse). Profiles and
+    user patches may target any workload: they parse everything (see ``parse``).
+    """
+    return "\\" in text or any(role in text for role in PROXY_ROLES)
 
 
 def _resources(doc: Document, position: int, results: list[Result]) -> list[Resource]:
