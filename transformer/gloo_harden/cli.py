@@ -107,6 +107,8 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
                                ScopeOptions(sidecars=sidecars), run_limits, validate_all,
                                patches=hardenings.user_patches(patch_dirs, profile_names),
                                fail_on_unmatched=fail_on_unmatched)
+    for target in filter(None, (output, results_file)):
+        _check_folder(str(target))  # before any work: the error is then the only line
     sources: list[Source] = []
     for name in files or ("-",):
         sources.append(_read(name, max_input_bytes - sum(len(s.data) for s in sources)))
@@ -132,8 +134,11 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     elif output:
         _write_atomically(output, outcome.text)
     elif not check:
-        sys.stdout.write(outcome.text)
-        sys.stdout.flush()
+        try:  # here, not in main(): click turns a broken pipe into a bare exit 1 of its own
+            sys.stdout.write(outcome.text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
     sys.exit(report.exit_code(outcome.results, len(outcome.changed), check))
 
 
@@ -242,12 +247,17 @@ def _decoded(source: Source) -> str:
     return stream.join(stream.split(stream.decode(source.data, source.name), source.name), {})
 
 
-def _write_atomically(target: str, text: str) -> None:
-    """Write via a temporary file in the same directory, then rename over ``target``."""
+def _check_folder(target: str) -> str:
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise TransformerError(f"{target}: directory {folder} does not exist; expected an "
                                "existing directory")
+    return folder
+
+
+def _write_atomically(target: str, text: str) -> None:
+    """Write via a temporary file in the same directory, then rename over ``target``."""
+    folder = _check_folder(target)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:

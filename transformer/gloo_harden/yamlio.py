@@ -22,7 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from gloo_harden.errors import InputError
-from gloo_harden.limits import LimitedComposer, LimitExceeded
+from gloo_harden.limits import LimitedComposer, LimitedScanner, LimitExceeded
 
 #: Plain strings a YAML 1.1 reader would take for something else (bool, null, number, time).
 _YAML11_AMBIGUOUS = re.compile(
@@ -53,6 +53,7 @@ def _rt(wide_sequences: bool) -> YAML:
     yaml.width = 1 << 20
     yaml.allow_duplicate_keys = False
     yaml.Composer = LimitedComposer  # depth and alias-expansion limits (limits.py)
+    yaml.Scanner = LimitedScanner  # flow depth, refused before ruamel's quadratic look-ahead
     if wide_sequences:
         yaml.indent(mapping=2, sequence=4, offset=2)
     else:
@@ -116,6 +117,9 @@ def _describe(exc: MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
     problem = _first_line(problem)
+    if "end of stream" in problem and exc.context and exc.context_mark:  # say what is open
+        start = exc.context_mark
+        problem += f" {exc.context} that starts at line {start.line + 1}, column {start.column + 1}"
     if mark is None:
         return problem
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"

@@ -1,0 +1,110 @@
+"""The run's own promises (invariants.py): each broken one is an InvariantError, exit 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run_tool
+from gloo_harden import invariants, stream, yamlio
+from gloo_harden.errors import InvariantError
+
+A = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n"
+B = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n  namespace: gloo\n"
+HARDENED_B = B + "automountServiceAccountToken: false\n"
+
+
+def _documents(*texts: str) -> list[stream.Document]:
+    documents = stream.split("---\n".join(texts), "in.yaml")
+    for doc in documents:
+        doc.tree = yamlio.load(doc.text, doc.where)
+    return documents
+
+
+def _harden_b(documents: list[stream.Document]) -> None:
+    documents[1].tree["automountServiceAccountToken"] = False
+
+
+def test_a_faithful_run_passes() -> None:
+    documents = _documents(A, B)
+    _harden_b(documents)
+    texts = {1: HARDENED_B}
+    invariants.check(documents, texts, stream.join(documents, texts))
+
+
+@pytest.mark.parametrize("output, message", [
+    (A + HARDENED_B, "the output has 1 documents where the input has 2"),
+    (A + "---\n" + HARDENED_B + "---\n" + A, "the output has 3 documents where the input has 2"),
+    (A.replace("a\n", "c\n") + "---\n" + HARDENED_B,
+     "in.yaml[doc 0]: the document was written differently from how it was hardened"),
+])
+def test_documents_lost_added_or_changed_unasked(output: str, message: str) -> None:
+    documents = _documents(A, B)
+    _harden_b(documents)
+    with pytest.raises(InvariantError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        invariants.check(documents, {1: HARDENED_B}, output)
+
+
+def test_a_renamed_object_is_refused() -> None:
+    documents = _documents(A, B)
+    documents[1].tree["metadata"]["name"] = "c"
+    text = B.replace("name: b", "name: c")
+    with pytest.raises(InvariantError) as info:
+        invariants.check(documents, {1: text}, stream.join(documents, {1: text}))
+    assert str(info.value).startswith(
+        "internal error: in.yaml[doc 1]: hardening changed which objects the document holds, "
+        "from [v1/ServiceAccount/gloo/b] to [v1/ServiceAccount/gloo/c]; please report it")
+
+
+def test_a_written_text_that_differs_from_the_tree_is_refused() -> None:
+    documents = _documents(A, B)
+    _harden_b(documents)
+    text = B + "automountServiceAccountToken: true\n"
+    with pytest.raises(InvariantError, match="does not re-parse to the hardened object"):
+        invariants.check(documents, {1: text}, stream.join(documents, {1: text}))
+
+
+def test_a_written_text_that_does_not_parse_is_refused() -> None:
+    documents = _documents(A, B)
+    text = B + "automountServiceAccountToken: [\n"
+    with pytest.raises(InvariantError, match="the hardened document does not parse"):
+        invariants.check(documents, {1: text}, stream.join(documents, {1: text}))
+
+
+def test_list_items_are_objects_too() -> None:
+    listed = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ServiceAccount\n"
+              "  metadata: {name: x}\n")
+    assert invariants.identities(yamlio.load(listed, "t")) == [("v1", "ServiceAccount", "", "x")]
+
+
+def test_two_files_stay_two_documents(tmp_path: Path) -> None:
+    """Found by the invariant: a second file without ``---`` used to merge into the first."""
+    (tmp_path / "a.yaml").write_text(A)
+    (tmp_path / "b.yaml").write_text(B.rstrip("\n"))  # no separator, no final line break
+    (tmp_path / "c.yaml").write_text(A)
+    done = run_tool("a.yaml", "b.yaml", "c.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode() == A + "---\n" + B + "---\n" + A
+
+
+def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    from gloo_harden import cli, fidelity
+
+    def renaming(original: str, after: Any, where: str) -> str:
+        return original.replace("name: gateway-proxy\n", "name: renamed\n", 1)
+
+    monkeypatch.setattr(fidelity, "render", renaming)
+    source = Path(__file__).parent / "data" / "proxy-with-net-bind.yaml"
+    out = tmp_path / "out.yaml"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([str(source), "-o", str(out)])
+    assert exit_info.value.code == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1].startswith(f"gloo-harden: internal error: {source}[doc 0]")
+    assert "please report it" in captured.err
+    assert not out.exists()
