@@ -43,7 +43,8 @@ def test_post_renderer_on_path_hardens_and_leaves_hooks_alone(tmp_path: Path) ->
 def test_post_renderer_by_path_and_args_pass_through(tmp_path: Path) -> None:
     code, out, err = template("--post-renderer", str(BIN_DIR / "gloo-harden"),
                               "--post-renderer-args", "--quiet",
-                              "--post-renderer-args", "--disable=read-only-root-filesystem")
+                              "--post-renderer-args", "--disable",
+                              "--post-renderer-args", "read-only-root-filesystem")
     assert code == 0, err
     container = one(objects(out), "Deployment", "gateway-proxy")[
         "spec"]["template"]["spec"]["containers"][0]
