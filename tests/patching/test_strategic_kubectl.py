@@ -119,6 +119,15 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "new-map-keeps-retainKeys-literally": (POD, {"spec": {"dnsConfig": {
         "nameservers": ["1"], "$retainKeys": ["nameservers"]}}}),
     "type-change-replaces": (POD, {"spec": {"containers": {"a": 1}}}),
+    "type-change-drops-nulls": (POD, _c(args={"a": None, "b": 1})),
+    "type-change-drops-directive-maps": (POD, _c(args={"a": {"$patch": "delete"}, "b": 1})),
+    "retainKeys-unlisted-key-fails": (POD, {"spec": {"securityContext": {
+        "$retainKeys": ["fsGroup"], "runAsUser": 3}}}),
+    "delete-from-list-of-maps-fails": (POD, {"spec": {"$deleteFromPrimitiveList/tolerations": [
+        {"key": "t", "operator": "Exists"}]}}),
+    "delete-from-a-string-does-nothing": (POD, _c(**{"$deleteFromPrimitiveList/image": ["i"]})),
+    "new-list-of-lists-keeps-null-elements": (POD, {"spec": {"dnsConfig": {
+        "x": [[None, {"a": None}]]}}}),
     "empty-list": (POD, _c(ports=[])),
     "root-replace": (POD, {"$patch": "replace", "apiVersion": "v1", "kind": "Pod",
                            "metadata": {"name": "q"}}),
@@ -153,7 +162,7 @@ def test_case_equals_kubectl(name: str) -> None:
 def test_the_table_has_failing_cases_too() -> None:
     """The error rows really are errors in kubectl (so 'both failed' is not a free pass)."""
     errors = [n for n in CASES if n.endswith("-fails")]
-    assert len(errors) == 5
+    assert len(errors) == 7
     assert all(isinstance(theirs([CASES[n][0]], CASES[n][1]), str) for n in errors)
 
 

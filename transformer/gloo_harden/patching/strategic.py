@@ -85,7 +85,7 @@ class _Merger:
         if PATCH in patch:
             return _map_directive(patch, path)
         if RETAIN_KEYS in patch:
-            _retain(original, patch[RETAIN_KEYS], child_path(path, RETAIN_KEYS))
+            _retain(original, patch, child_path(path, RETAIN_KEYS))
         done = self.ordered_lists(original, patch, type_name, path)
         for key, value in patch.items():
             key = str(key)
@@ -107,7 +107,7 @@ class _Merger:
             if not _carries_patch(value) and not _only_deletions(value):
                 original[key] = _absent_copy(value, drop_nulls=True)
         elif smp_lists.kind_of(current) != smp_lists.kind_of(value):
-            original[key] = _fresh(value)
+            original[key] = _absent_copy(value, drop_nulls=True)  # as kubectl: nulls dropped
         elif isinstance(value, dict):
             original[key] = self.map(current, value, info.type, here)
         elif isinstance(value, list) and info.strategy == "merge":
@@ -227,9 +227,15 @@ def _map_directive(patch: Any, path: str) -> Any:
                      "expected delete or replace")
 
 
-def _retain(original: Any, keep: Any, where: str) -> None:
+def _retain(original: Any, patch: Any, where: str) -> None:
+    """``applyRetainKeysDirective``: drop unlisted keys; the patch may only set listed ones."""
+    keep = patch[RETAIN_KEYS]
     if not isinstance(keep, list):
         raise PatchError(f"{where}: expected a list of keys")
+    for key in patch:
+        if not str(key).startswith("$") and not any(smp_lists.same(key, k) for k in keep):
+            raise PatchError(f"{where}: the patch sets \"{key}\", which the list does not "
+                             "name; expected every patched key in $retainKeys")
     for key in [k for k in original if not any(smp_lists.same(k, kept) for kept in keep)]:
         del original[key]
 
@@ -238,6 +244,9 @@ def _delete_from(original: Any, key: str, values: Any, where: str) -> None:
     if not isinstance(values, list):
         raise PatchError(f"{where}: expected a list of values")
     current = original.get(key)
+    if isinstance(current, list) and any(isinstance(v, dict) for v in [*current, *values]):
+        raise PatchError(f"{where}: cannot delete from a list of maps; expected a list of "
+                         "strings or numbers (use $patch: delete elements for lists of maps)")
     if isinstance(current, list):
         current[:] = [v for v in current if not any(smp_lists.same(v, d) for d in values)]
 
