@@ -6,6 +6,7 @@ A missing Helm fails the test when ``GLOO_HARDEN_REQUIRE_CLIENTS=1`` (CI) and sk
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ PORT_80 = ("--set", "gatewayProxy.hostNetwork=true", "--set", "gatewayProxy.http
 FILENAME_ANNOTATION = "postrenderer.helm.sh/postrender-filename"
 
 
+@functools.cache
 def helm(major: int) -> str:
     """The Helm ``major`` binary: ``$HELM<major>``, else the CI cache, else ``helm`` on PATH."""
     candidates = [os.environ.get(f"HELM{major}", ""), str(CACHE / f"helm{major}" / "helm"),

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from helmtools import (CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4, assert_hardened,
-                       assert_hook_untouched, helm4_with_plugin, objects, one, recording_shim,
-                       release_store)
+from helmtools import (BIN_DIR, CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4,
+                       assert_hardened, assert_hook_untouched, helm4_with_plugin, objects, one,
+                       recording_shim, release_store)
 
 pytestmark = pytest.mark.e2e
 
@@ -146,9 +147,7 @@ def test_real_gloo_renders_through_helm4_match_the_pipe(render: str, helm4: Helm
 
 
 def run_tool_on(helm4: Helm4, text: str) -> str:
-    import subprocess
-
-    done = subprocess.run(["gloo-harden", "--quiet"], input=text, capture_output=True, text=True,
+    done = subprocess.run([str(BIN_DIR / "gloo-harden"), "--quiet"], input=text, capture_output=True, text=True,
                           env=helm4.env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
