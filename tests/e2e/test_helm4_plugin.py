@@ -147,8 +147,8 @@ def test_real_gloo_renders_through_helm4_match_the_pipe(render: str, helm4: Helm
 
 
 def run_tool_on(helm4: Helm4, text: str) -> str:
-    done = subprocess.run([str(BIN_DIR / "gloo-harden"), "--quiet"], input=text, capture_output=True, text=True,
-                          env=helm4.env, timeout=300, check=False)
+    done = subprocess.run([str(BIN_DIR / "gloo-harden"), "--quiet"], input=text,
+                          capture_output=True, text=True, env=helm4.env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
