@@ -3,8 +3,8 @@ nowhere else than its volumes.
 
 Known to write nothing outside volumes: Gloo's control plane (``gloo``, ``discovery``,
 ``gateway``, the ``ingress`` controller, ``certgen``, which only talks to the API server) and
-the Envoy container of every Gloo proxy (its bootstrap and caches are volumes; the chart
-already sets read-only root there). Known to write elsewhere: ``kubectl`` in the rollout Jobs
+the Envoy container of every Gloo proxy and of ``GatewayParameters`` (its bootstrap and caches
+are volumes; the charts already set read-only root there). Known to write elsewhere: ``kubectl`` in the rollout Jobs
 (its discovery cache under ``$HOME/.kube``), unless a volume is mounted there. Every other
 container is kept as it is, because its writable paths are not known.
 """
@@ -36,6 +36,8 @@ def check(target: Target, index: StreamIndex) -> list[str]:
 
 
 def _is_envoy(target: Target, index: StreamIndex) -> bool:
+    if target.resource.kind == "GatewayParameters":
+        return target.path.endswith("envoyContainer")
     for proxy in index.proxies:
         if proxy.resource is target.resource and proxy.envoy is not None:
             return target.path == proxy.container_path(proxy.envoy)

@@ -37,6 +37,7 @@ class Target:
 
 def _registry() -> dict[str, ModuleType]:
     from gloo_harden.scopes import (
+        gateway_parameters_envoy,
         gloo_container,
         gloo_pod,
         gloo_settings,
@@ -46,7 +47,7 @@ def _registry() -> dict[str, ModuleType]:
     )
 
     ordered = (proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
-               gloo_container)
+               gloo_container, gateway_parameters_envoy)
     return {module.ID: module for module in ordered}
 
 

@@ -2,7 +2,8 @@
 
 Init containers and sidecars (``sds``, ``istio-proxy``, ``kubectl`` in the rollout Jobs, …)
 included: a profile that brings pods to a Pod Security level has to cover every container,
-because the level is judged per container.
+because the level is judged per container. Also the ``envoyContainer`` of ``GatewayParameters``
+(see ``gateway-parameters-envoy``), the template of the Gateway-API proxies made at runtime.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes import ScopeOptions, Target, gateway_parameters_envoy
 from gloo_harden.scopes.gloo_pod import workloads
 
 ID = "gloo-container"
@@ -29,3 +30,5 @@ def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
                 if isinstance(container, dict):
                     yield Target(ID, resource, container, child_path(child_path(path, field), i),
                                  "Container", f'container "{container.get("name")}"')
+    for target in gateway_parameters_envoy.targets(index, options):
+        yield Target(ID, target.resource, target.node, target.path, "Container", target.what)

@@ -1,0 +1,29 @@
+"""``gateway-parameters-envoy``: the ``spec.kube.envoyContainer`` of every ``GatewayParameters``.
+
+Gloo 1.17+ and kgateway create Gateway-API proxies at runtime from these resources, so their
+pods never appear in a render; the Envoy container template is the one place to harden them.
+A patch body written for a container (``securityContext…``) applies to it as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.results import Severity
+from gloo_harden.scopes import ScopeOptions, Target
+
+ID = "gateway-parameters-envoy"
+EMPTY = (Severity.INFO, "no GatewayParameters in the stream")
+GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
+
+
+def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
+    for group in GROUPS:
+        for resource in index.of_kind("GatewayParameters", group=group):
+            spec = resource.tree.get("spec")
+            kube = spec.get("kube") if isinstance(spec, dict) else None
+            envoy = kube.get("envoyContainer") if isinstance(kube, dict) else None
+            if isinstance(envoy, dict):
+                yield Target(ID, resource, envoy, resource.field("spec.kube.envoyContainer"),
+                             "Container", "envoyContainer")
