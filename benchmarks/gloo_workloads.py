@@ -99,13 +99,13 @@ spec:
           initialDelaySeconds: 3
           periodSeconds: 10
         volumeMounts:
-        - mountPath: /etc/envoy
-          name: envoy-config
+        - mountPath: {"/etc/envoy" if proxy else "/etc/gloo"}
+          name: {"envoy-config" if proxy else "usage"}
       volumes:
       - configMap:
-          name: gateway-proxy-envoy-config
+          name: {"gateway-proxy-envoy-config" if proxy else "gloo-usage"}
           defaultMode: 0755
-        name: envoy-config
+        name: {"envoy-config" if proxy else "usage"}
 """)
 
 

@@ -4,6 +4,9 @@
   the round-trip parser: it is copied through as bytes.
 - A changed document is parsed a bounded number of times: the writer and the invariants share
   their re-parses (``yamlio.verifying``), so nothing is read twice for the same check.
+- A workload that cannot be a proxy (no proxy role's name in its text) is not parsed either,
+  as long as every built-in hardening targets proxies only; one that might be (the role
+  spelled with an escape, or the label only on the pod template) still is.
 - An embedded text (Gateways in the chart's ConfigMap) is parsed once per run, not once per
   proxy the guards look at (that was quadratic in the number of proxies).
 - ``gloo-harden --version`` imports neither click nor the YAML and patch libraries, and says
@@ -138,3 +141,48 @@ def test_the_installed_script_takes_the_fast_entry_point() -> None:
     done = subprocess.run([str(Path(BIN_DIR) / "gloo-harden"), "--version"], capture_output=True,
                           text=True, env=tool_env(), timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("gloo-harden, version ")
+
+
+PROXY_ONLY_SCOPES = {"proxy-container", "proxy-pod", "proxy-service-account", "gloo-settings"}
+
+WORKLOAD = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: gloo-system
+  labels:
+{labels}
+spec:
+  template:
+    metadata:
+      labels:
+{pod_labels}
+    spec:
+      containers:
+      - name: {name}
+        image: quay.io/solo-io/gloo-envoy-wrapper:1.17.0
+        securityContext:
+          capabilities:
+            add:
+            - NET_BIND_SERVICE
+"""
+
+
+def test_built_in_hardenings_target_proxies_only() -> None:
+    """pipeline._maybe_proxy skips non-proxy workloads: revisit it if this ever changes."""
+    scopes = {scope for item in hardenings.builtin() for scope in item.scopes}
+    assert scopes <= PROXY_ONLY_SCOPES, scopes - PROXY_ONLY_SCOPES
+
+
+@pytest.mark.parametrize(("labels", "pod_labels", "proxy"), [
+    ("    app: gloo\n    gloo: gloo", "        gloo: gloo", False),
+    ("    app: gloo", "        gloo: gateway-proxy", True),  # pod template label only
+    ("    app: gloo\n    gloo: \"gateway\\x2dproxy\"", "        app: gloo", True),  # escaped
+])
+def test_workloads_are_parsed_when_they_may_be_proxies(
+        parses: collections.Counter[str], labels: str, pod_labels: str, proxy: bool) -> None:
+    text = WORKLOAD.format(name="edge", labels=labels, pod_labels=pod_labels)
+    outcome = _harden(text)
+    assert bool(parses) is proxy
+    assert bool(outcome.changed) is proxy
