@@ -149,7 +149,7 @@ def _maybe_proxy(text: str) -> bool:
     Without a role's name anywhere in its text, and without an escape that could spell one,
     it is not, and the built-in hardenings read no other workload (gloo, discovery, certgen…
     are a quarter to a half of the bytes a real render would otherwise parse). Profiles and
-    user patches may target any workload: they parse everything (see ``parse``).
+    user patches may target any workload: ``_extra_kinds`` then has every workload parsed.
     """
     return "\\" in text or any(role in text for role in PROXY_ROLES)
 
