@@ -240,3 +240,16 @@ def test_check_passes_when_nothing_is_left() -> None:
                                             Options(hardenings.builtin()), check=True)
     assert code == 0 and changed == 0
     assert not [r for r in results if r.severity is Severity.ERROR]
+
+
+def test_an_unusable_patch_folder_returns_items_unchanged_with_exit_2(tmp_path: Any) -> None:
+    (tmp_path / "broken.yaml").write_text("apiVersion: gloo-harden.dev/v1alpha1\nkind: Hardening\n"
+                                          "metadata: {name: x}\nscope: no-such-scope\n")
+    config = ("functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
+              f"  data: {{patches: '{tmp_path}'}}\n")
+    before = yaml.safe_load(resource_list(config))
+    after, results, code, _ = process(resource_list(config))
+    assert code == 2
+    assert after["items"] == before["items"]
+    (result,) = after["results"]
+    assert result["severity"] == "error" and "broken.yaml" in result["message"]
