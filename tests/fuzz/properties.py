@@ -1,0 +1,40 @@
+"""What every run must satisfy, whatever the input: the checks the fuzzers share.
+
+``check(data)`` runs the whole stream pipeline on ``data`` and raises ``AssertionError`` (a bug)
+when it crashes with anything but a ``TransformerError``, reports an invariant break, writes a
+multi-line error, loses or adds a document, changes a document it did not harden, or changes
+anything on a second run over its own output.
+"""
+
+from __future__ import annotations
+
+from gloo_harden import hardenings, pipeline, stream
+from gloo_harden.errors import InvariantError, TransformerError
+from gloo_harden.scopes import ScopeOptions
+
+OPTIONS = pipeline.Options(hardenings.select((), ()))
+SIDECARS = pipeline.Options(hardenings.select((), ()), scope=ScopeOptions(sidecars=True))
+
+
+def check(data: bytes, options: pipeline.Options = OPTIONS) -> pipeline.Outcome | None:
+    """Run and verify; None when the input was refused (cleanly)."""
+    source = pipeline.Source("fuzz.yaml", data)
+    try:
+        outcome = pipeline.harden([source], options)
+    except InvariantError:
+        raise
+    except TransformerError as exc:
+        message = str(exc)
+        assert message and "\n" not in message, f"not one line: {message!r}"
+        assert message.startswith(("fuzz.yaml", "stdin")), f"no location: {message!r}"
+        return None
+    documents = pipeline.read([source])
+    written = stream.split(outcome.text, "out")
+    assert len(written) == len(documents), "documents lost or added"
+    for position, (before, after) in enumerate(zip(documents, written)):
+        if position not in outcome.changed:
+            assert after.text in (before.text, before.text + "\n"), f"doc {position} touched"
+    again = pipeline.harden([pipeline.Source("fuzz.yaml", outcome.text.encode())], options)
+    assert again.changed == [], f"second run changed documents {again.changed}"
+    assert again.text == outcome.text, "second run output differs from the first"
+    return outcome
