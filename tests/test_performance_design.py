@@ -7,8 +7,9 @@
 - A workload that cannot be a proxy (no proxy role's name in its text) is not parsed either,
   as long as every built-in hardening targets proxies only; one that might be (the role
   spelled with an escape, or the label only on the pod template) still is.
-- An embedded text (Gateways in the chart's ConfigMap) is parsed once per run, not once per
-  proxy the guards look at (that was quadratic in the number of proxies).
+- An embedded text (Gateways in the chart's ConfigMap) is parsed once per run, and a Gateway
+  or route document is read once per run (until it is patched), not once per proxy or
+  Settings the guards look at (both were quadratic in the stream size).
 - ``gloo-harden --version`` imports neither click nor the YAML and patch libraries, and says
   exactly what click's ``version_option`` says.
 """
@@ -186,3 +187,35 @@ def test_workloads_are_parsed_when_they_may_be_proxies(
     outcome = _harden(text)
     assert bool(parses) is proxy
     assert bool(outcome.changed) is proxy
+
+
+def test_guards_read_each_gateway_once_for_all_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gloo_harden.guards import no_kube_destinations, no_privileged_ports
+
+    calls: collections.Counter[str] = collections.Counter()
+    for module, name in ((no_privileged_ports, "_plain"), (no_kube_destinations, "_destinations")):
+        original = getattr(module, name)
+
+        def counting(resource: Any, original: Any = original, name: str = name) -> Any:
+            calls[f"{name} {resource.kind} {resource.namespace}/{resource.name}"] += 1
+            return original(resource)
+
+        monkeypatch.setattr(module, name, counting)
+    outcome = _harden("".join(gen_gloo.stream(180)))  # 3 units: 9 proxies, 3 Settings
+    assert len(outcome.changed) == 21
+    assert len(calls) == 3 * (2 + 2 + 3)  # per unit: 2 Gateways (read by both guards), 3 routes
+    assert set(calls.values()) == {1}
+
+
+def test_derived_data_is_forgotten_when_its_resource_is_patched() -> None:
+    from gloo_harden.index import StreamIndex
+    from gloo_harden.model import Resource
+
+    doc = Document(0, "t", "", "", tree=yamlio.load("kind: Gateway\nspec: {bindPort: 80}\n", "t"))
+    resource = Resource(doc, 0, doc.tree, "")
+    index = StreamIndex([resource])
+    port = index.derived(resource, "k", lambda r: r.tree["spec"]["bindPort"])
+    resource.tree["spec"]["bindPort"] = 8080
+    assert index.derived(resource, "k", lambda r: r.tree["spec"]["bindPort"]) == port == 80
+    index.touched(resource)
+    assert index.derived(resource, "k", lambda r: r.tree["spec"]["bindPort"]) == 8080

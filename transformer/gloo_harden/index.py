@@ -5,11 +5,14 @@ Built once per run from the parsed resources; scopes and guards only read it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import containers, pod_labels, pod_spec
+
+T = TypeVar("T")
 
 #: Values of the ``gloo`` label that mark an Envoy proxy workload, by chart template.
 PROXY_ROLES = (
@@ -58,6 +61,7 @@ class StreamIndex:
     resources: list[Resource]
     proxies: list[Proxy] = field(init=False)
     _by_kind: dict[str, list[Resource]] = field(init=False)
+    _derived: dict[int, dict[str, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_kind = {}
@@ -71,6 +75,21 @@ class StreamIndex:
         if group is not None:
             found = [r for r in found if r.group == group]
         return sorted(found, key=lambda r: (r.position, r.path))
+
+    def derived(self, resource: Resource, key: str, build: Callable[[Resource], T]) -> T:
+        """``build(resource)``, kept until ``resource`` is patched; callers must not change it.
+
+        Guards run once per target and read every Gateway or route each time: without this,
+        a stream with many proxies costs time quadratic in its size.
+        """
+        cached = self._derived.setdefault(id(resource), {})
+        if key not in cached:
+            cached[key] = build(resource)
+        return cached[key]  # type: ignore[no-any-return]
+
+    def touched(self, resource: Resource) -> None:
+        """``resource`` was just patched: forget what was derived from it."""
+        self._derived.pop(id(resource), None)
 
 
 def _as_proxy(resource: Resource) -> Proxy | None:

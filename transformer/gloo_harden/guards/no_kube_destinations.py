@@ -14,7 +14,7 @@ from typing import Any
 
 from gloo_harden import embedded
 from gloo_harden.index import StreamIndex
-from gloo_harden.model import child_path
+from gloo_harden.model import Resource, child_path
 from gloo_harden.scopes import Target
 from gloo_harden.yamlio import to_plain
 
@@ -27,14 +27,21 @@ _DESTINATION_PARENTS = ("single", "destination")
 def check(target: Target, index: StreamIndex) -> list[str]:
     if target.scope != "gloo-settings":
         return []
-    found = []
-    sources = [(f"{r.kind} {r.namespace or '-'}/{r.name}", to_plain(r.tree))
-               for r in index.of_kind(*ROUTING_KINDS) if r.group in ("gateway.solo.io", "gloo.solo.io")]
+    found = [path for r in index.of_kind(*ROUTING_KINDS)
+             if r.group in ("gateway.solo.io", "gloo.solo.io")
+             for path in index.derived(r, ID, _destinations)]  # once per resource, not target
     hidden, _ = embedded.find(index.of_kind("ConfigMap", "Job"))
-    sources += [(e.origin, e.data) for e in hidden if e.data.get("kind") in ROUTING_KINDS]
-    for origin, data in sources:
-        found += [f"{origin} {path}" for path in _kube_destinations(data.get("spec"), "spec", "")]
+    for e in hidden:
+        if e.data.get("kind") in ROUTING_KINDS:
+            found += [f"{e.origin} {path}"
+                      for path in _kube_destinations(e.data.get("spec"), "spec", "")]
     return found
+
+
+def _destinations(r: Resource) -> list[str]:
+    origin = f"{r.kind} {r.namespace or '-'}/{r.name}"
+    spec = to_plain(r.tree).get("spec")
+    return [f"{origin} {path}" for path in _kube_destinations(spec, "spec", "")]
 
 
 def _kube_destinations(node: Any, path: str, parent: str) -> Iterator[str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from gloo_harden import embedded
 from gloo_harden.index import Proxy, StreamIndex
+from gloo_harden.model import Resource
 from gloo_harden.scopes import Target
 
 ID = "no-privileged-ports"
@@ -90,10 +91,15 @@ def _gateway_ports(proxy: Proxy, index: StreamIndex) -> list[str]:
 
 
 def _gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
-    from gloo_harden.yamlio import to_plain
-
-    documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", to_plain(r.tree))
+    documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", index.derived(r, ID, _plain))
                  for r in index.of_kind(*GATEWAY_KINDS) if r.group == "gateway.solo.io"]
     hidden, _ = embedded.find(index.of_kind("ConfigMap", "Job"))
     documents += [(e.origin, e.data) for e in hidden if e.data.get("kind") in GATEWAY_KINDS]
     return documents
+
+
+def _plain(resource: Resource) -> Any:
+    """A Gateway as plain data, converted once per resource (see ``StreamIndex.derived``)."""
+    from gloo_harden.yamlio import to_plain
+
+    return to_plain(resource.tree)
