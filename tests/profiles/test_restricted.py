@@ -8,6 +8,7 @@ except those a guard kept on purpose and reported: runAsNonRoot where no non-roo
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ KEPT_BY = {"runAsNonRoot": "restricted-run-as-non-root",
            "hostPorts": "restricted-host-namespaces"}
 
 
+@functools.lru_cache(maxsize=None)  # several tests judge the same run; it is not mutated
 def _harden(path: Path, profile: bool = True) -> pipeline.Outcome:
     patches = hardenings.profile("restricted") if profile else ()
     options = pipeline.Options(hardenings.builtin(), patches=patches)

@@ -91,9 +91,10 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     patch(item, target.node, target.type_name, target.path)
     index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
-    return True, notes + [_result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item,
-                          target, child_path(target.path, path) if path else target.path, old, new)
-                  for path, old, new in changes]
+    return True, notes + [
+        _result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item, target,
+                child_path(target.path, path) if path else target.path, old, new)
+        for path, old, new in changes]
 
 
 def _result(severity: Severity, message: str, item: Hardening, target: Target,

@@ -37,7 +37,8 @@ def patches_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def builtin() -> tuple[Hardening, ...]:
     folder = patches_dir()
-    return tuple(hardening.load(folder / f"{hid}.yaml", set(SCOPES), set(GUARDS)) for hid in BUILTIN)
+    return tuple(hardening.load(folder / f"{hid}.yaml", set(SCOPES), set(GUARDS))
+                 for hid in BUILTIN)
 
 
 def select(enable: tuple[str, ...], disable: tuple[str, ...]) -> tuple[Hardening, ...]:

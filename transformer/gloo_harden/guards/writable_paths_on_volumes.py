@@ -4,9 +4,10 @@ nowhere else than its volumes.
 Known to write nothing outside volumes: Gloo's control plane (``gloo``, ``discovery``,
 ``gateway``, the ``ingress`` controller, ``certgen``, which only talks to the API server) and
 the Envoy container of every Gloo proxy and of ``GatewayParameters`` (its bootstrap and caches
-are volumes; the charts already set read-only root there). Known to write elsewhere: ``kubectl`` in the rollout Jobs
-(its discovery cache under ``$HOME/.kube``), unless a volume is mounted there. Every other
-container is kept as it is, because its writable paths are not known.
+are volumes; the charts already set read-only root there). Known to write elsewhere:
+``kubectl`` in the rollout Jobs (its discovery cache under ``$HOME/.kube``), unless a volume is
+mounted there. Every other container is kept as it is, because its writable paths are not
+known.
 """
 
 from __future__ import annotations

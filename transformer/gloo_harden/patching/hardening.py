@@ -67,7 +67,8 @@ def load(path: Path, scope_ids: set[str], guard_ids: set[str], origin: str = BUI
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PatchError(f"{where}: cannot read ({exc.strerror}); expected a readable file") from None
+        raise PatchError(f"{where}: cannot read ({exc.strerror}); "
+                         "expected a readable file") from None
     data = yamlio.load(text, where)
     if not isinstance(data, dict):
         raise PatchError(f"{where}: expected a {KIND} mapping")
@@ -86,15 +87,7 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
     name = meta.get("name") if isinstance(meta, dict) else None
     if not isinstance(name, str) or not name:
         raise PatchError(f"{where}: metadata.name is required; expected the hardening id")
-    selector = None
-    if origin != BUILTIN and "target" in data:
-        if "scope" in data:
-            raise PatchError(f"{where}: scope and target are both given; expected one of them")
-        selector = targets.parse(data["target"], f"{where}: target")
-    elif "target" in data:
-        raise PatchError(f"{where}: target: built-in hardenings use a scope; expected scope")
-    scopes = () if selector else _names(data.get("scope"), f"{where}: scope", scope_ids,
-                                         required=True)
+    selector, scopes = _where(data, where, scope_ids, origin)
     create = data.get("createMissing", False)
     if not isinstance(create, bool):
         raise PatchError(f"{where}: createMissing: expected true or false")
@@ -119,6 +112,18 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
         create_missing=create,
         origin=origin,
     )
+
+
+def _where(data: Any, where: str, scope_ids: set[str],
+           origin: str) -> tuple[Selector | None, tuple[str, ...]]:
+    """The patch's ``target`` (user and profile patches only) or its scopes."""
+    if "target" not in data:
+        return None, _names(data.get("scope"), f"{where}: scope", scope_ids, required=True)
+    if origin == BUILTIN:
+        raise PatchError(f"{where}: target: built-in hardenings use a scope; expected scope")
+    if "scope" in data:
+        raise PatchError(f"{where}: scope and target are both given; expected one of them")
+    return targets.parse(data["target"], f"{where}: target"), ()
 
 
 def _names(value: Any, where: str, known: set[str], required: bool) -> tuple[str, ...]:

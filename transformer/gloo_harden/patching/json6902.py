@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gloo_harden.errors import PatchError
-from gloo_harden.patching.strategic import _fresh
+from gloo_harden.patching.values import fresh as _fresh
 
 OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
 

@@ -15,7 +15,10 @@ from gloo_harden.errors import PatchError
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equality of decoded JSON values as Go compares them: ``true`` is not ``1``, ``"80"`` is not ``80``."""
+    """Equality of decoded JSON values as Go compares them.
+
+    ``true`` is not ``1`` and ``"80"`` is not ``80``.
+    """
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -66,7 +69,8 @@ def dedupe(items: list[Any]) -> list[Any]:
     return out
 
 
-def partition(merged: list[Any], by: list[Any], merge_key: str | None) -> tuple[list[Any], list[Any]]:
+def partition(merged: list[Any], by: list[Any],
+              merge_key: str | None) -> tuple[list[Any], list[Any]]:
     """Split ``merged`` into elements named in ``by`` and the rest, keeping their order."""
     named = [v for v in merged if index(by, v, merge_key) >= 0]
     rest = [v for v in merged if index(by, v, merge_key) < 0]

@@ -32,17 +32,15 @@ Differences on purpose, each tested:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from gloo_harden.errors import PatchError
 from gloo_harden.model import child_path
-from gloo_harden.patching import smp_lists
+from gloo_harden.patching import smp_lists, values
 from gloo_harden.patching.schema import field_info
-from gloo_harden.yamlio import quote_if_ambiguous
 
 PATCH = "$patch"
 RETAIN_KEYS = "$retainKeys"
@@ -81,7 +79,7 @@ class _Merger:
     report: MergeReport
 
     def map(self, original: Any, patch: Any, type_name: str | None, path: str) -> Any:
-        """``mergeMap``: returns the merged mapping (``original`` itself unless a directive says)."""
+        """``mergeMap``: the merged mapping (``original`` itself, unless a directive says)."""
         if PATCH in patch:
             return _map_directive(patch, path)
         if RETAIN_KEYS in patch:
@@ -104,16 +102,16 @@ class _Merger:
         if value is None:
             original.pop(key, None)
         elif key not in original:
-            if not _carries_patch(value) and not _only_deletions(value):
-                original[key] = _absent_copy(value, drop_nulls=True)
+            if not values.carries_patch(value) and not values.only_deletions(value):
+                original[key] = values.absent_copy(value, drop_nulls=True)
         elif smp_lists.kind_of(current) != smp_lists.kind_of(value):
-            original[key] = _absent_copy(value, drop_nulls=True)  # as kubectl: nulls dropped
+            original[key] = values.absent_copy(value, drop_nulls=True)  # as kubectl: nulls dropped
         elif isinstance(value, dict):
             original[key] = self.map(current, value, info.type, here)
         elif isinstance(value, list) and info.strategy == "merge":
             original[key] = self.merge_list(current, value, info.type, info.merge_key, here)
         else:
-            original[key] = _fresh(value)
+            original[key] = values.fresh(value)
 
     def merge_list(self, original: Any, patch: list[Any], type_name: str | None,
              merge_key: str | None, path: str) -> Any:
@@ -122,7 +120,7 @@ class _Merger:
             return original
         kind = smp_lists.element_kind(original, patch, path)
         if kind != "map":
-            merged = smp_lists.dedupe([*original, *(_fresh(v) for v in patch)])
+            merged = smp_lists.dedupe([*original, *(values.fresh(v) for v in patch)])
             return self.ordered(original, merged, patch, None)
         if merge_key is None:
             raise PatchError(f"{path}: cannot merge a list of maps without a merge key")
@@ -157,7 +155,7 @@ class _Merger:
                 raise PatchError(f"{path}.$patch: unknown directive \"{directive}\"; "
                                  "expected one of delete, replace")
         if replace:
-            return [], _as_seq(original, [_fresh(v) for v in plain])
+            return [], values.as_seq(original, [values.fresh(v) for v in plain])
         return plain, None
 
     def element(self, merged: list[Any], element: Any, type_name: str | None,
@@ -170,14 +168,15 @@ class _Merger:
         if position >= 0:
             merged[position] = self.map(merged[position], element, type_name, here)
         elif self.create_missing:
-            merged.append(_fresh(element))
+            merged.append(values.fresh(element))
         else:
             self.report.missing.append(here)
 
     def ordered(self, original: Any, merged: list[Any], patch: list[Any],
                 merge_key: str | None) -> Any:
         named, rest = smp_lists.partition(merged, patch, merge_key)
-        return _as_seq(original, smp_lists.normalize(named, rest, patch, list(original), merge_key))
+        woven = smp_lists.normalize(named, rest, patch, list(original), merge_key)
+        return values.as_seq(original, woven)
 
     def ordered_lists(self, original: Any, patch: Any, type_name: str | None,
                       path: str) -> set[str]:
@@ -190,7 +189,7 @@ class _Merger:
             here = child_path(path, name)
             info = field_info(type_name, name)
             current, given = original.get(name), patch.get(name)
-            if not isinstance(order, list) or (current is not None and not isinstance(current, list)):
+            if not isinstance(order, list) or not isinstance(current, (list, type(None))):
                 raise PatchError(f"{child_path(path, str(key))}: expected a list")
             merge_key = info.merge_key if info.strategy == "merge" else None
             if any(isinstance(v, dict) for v in [*order, *(current or [])]) and merge_key is None:
@@ -202,7 +201,7 @@ class _Merger:
             if merged is None:
                 continue
             named, rest = smp_lists.partition(list(merged), order, merge_key)
-            original[name] = _as_seq(merged, smp_lists.normalize(
+            original[name] = values.as_seq(merged, smp_lists.normalize(
                 named, rest, order, list(current or []), merge_key))
             done.add(name)
         return done
@@ -211,16 +210,16 @@ class _Merger:
         if given is None:
             return current
         if current is None:
-            return _absent_copy(given, drop_nulls=False)
+            return values.absent_copy(given, drop_nulls=False)
         if info.strategy == "merge":
             return self.merge_list(current, given, info.type, info.merge_key, path)
-        return _fresh(given)
+        return values.fresh(given)
 
 
 def _map_directive(patch: Any, path: str) -> Any:
     directive = patch[PATCH]
     if directive == "replace":
-        return _fresh({k: v for k, v in patch.items() if k != PATCH})
+        return values.fresh({k: v for k, v in patch.items() if k != PATCH})
     if directive == "delete":
         return CommentedMap()
     raise PatchError(f"{child_path(path, PATCH)}: unknown directive \"{directive}\" in a map; "
@@ -240,73 +239,12 @@ def _retain(original: Any, patch: Any, where: str) -> None:
         del original[key]
 
 
-def _delete_from(original: Any, key: str, values: Any, where: str) -> None:
-    if not isinstance(values, list):
-        raise PatchError(f"{where}: expected a list of values")
+def _delete_from(original: Any, key: str, doomed: Any, where: str) -> None:
+    if not isinstance(doomed, list):
+        raise PatchError(f"{where}: expected a list of doomed")
     current = original.get(key)
-    if isinstance(current, list) and any(isinstance(v, dict) for v in [*current, *values]):
+    if isinstance(current, list) and any(isinstance(v, dict) for v in [*current, *doomed]):
         raise PatchError(f"{where}: cannot delete from a list of maps; expected a list of "
                          "strings or numbers (use $patch: delete elements for lists of maps)")
     if isinstance(current, list):
-        current[:] = [v for v in current if not any(smp_lists.same(v, d) for d in values)]
-
-
-def _carries_patch(value: Any) -> bool:
-    return isinstance(value, dict) and PATCH in value
-
-
-def _absent_copy(value: Any, drop_nulls: bool) -> Any:
-    """A value for a key the original lacks: as given, minus nulls and ``$patch`` maps (kubectl).
-
-    Unlike kubectl we also drop ``$deleteFromPrimitiveList`` keys, and maps left empty by that
-    alone: deleting from a list that does not exist changes nothing.
-    """
-    if isinstance(value, dict):
-        out = CommentedMap()
-        for key, item in value.items():
-            if (item is None and drop_nulls) or _carries_patch(item) \
-                    or str(key).startswith(DELETE_FROM):
-                continue
-            copied = _absent_copy(item, drop_nulls)
-            if not (isinstance(item, dict) and item and not copied and _only_deletions(item)):
-                out[key] = copied
-        return out
-    if isinstance(value, list):
-        return _as_seq(None, [_absent_copy(v, drop_nulls) for v in value if not _carries_patch(v)])
-    return _fresh(value)
-
-
-def _only_deletions(value: Any) -> bool:
-    """A map made of ``$deleteFromPrimitiveList`` directives only (at any depth)."""
-    return isinstance(value, dict) and bool(value) and all(
-        str(k).startswith(DELETE_FROM) or _only_deletions(v) for k, v in value.items())
-
-
-def _as_seq(like: Any, items: list[Any]) -> Any:
-    """``items`` in the sequence ``like`` (kept, so its comments and style survive) or a new one."""
-    if isinstance(like, CommentedSeq):
-        if list(like) != items or any(a is not b for a, b in zip(like, items)):
-            like[:] = items
-        return like
-    seq = CommentedSeq()
-    seq.extend(items)
-    return seq
-
-
-def _fresh(value: Any) -> Any:
-    """A private copy of a patch value, with strings YAML 1.1 would misread quoted.
-
-    ``$deleteFromPrimitiveList`` keys, and maps made of nothing else, are left out: kubectl
-    would write them into the object literally (difference (b) in the module docstring).
-    """
-    if isinstance(value, dict):
-        out = CommentedMap()
-        for key, item in value.items():
-            if not str(key).startswith(DELETE_FROM) and not _only_deletions(item):
-                out[key] = _fresh(item)
-        return out
-    if isinstance(value, list):
-        seq = CommentedSeq()
-        seq.extend(_fresh(v) for v in value)
-        return seq
-    return quote_if_ambiguous(copy.copy(value))
+        current[:] = [v for v in current if not any(smp_lists.same(v, d) for d in doomed)]

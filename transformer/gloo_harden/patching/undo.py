@@ -45,9 +45,10 @@ def conflicts(index: StreamIndex, hardenings: tuple[Hardening, ...], options: Sc
               results: list[Result]) -> list[Result]:
     """Warnings for fields a user/profile patch changed that a built-in would change back."""
     users = {h.id: h for h in hardenings if not h.is_builtin}
-    touched: list[tuple[str, str | None, Hardening]] = [(str(r.resource), r.field, users[r.hardening]) for r in results
-               if r.severity is Severity.INFO and r.field and r.hardening in users
-               and r.current != r.proposed]
+    touched: list[tuple[str, str | None, Hardening]] = [
+        (str(r.resource), r.field, users[r.hardening]) for r in results
+        if r.severity is Severity.INFO and r.field and r.hardening in users
+        and r.current != r.proposed]
     if not touched:
         return []
     found: list[Result] = []
