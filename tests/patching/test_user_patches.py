@@ -126,7 +126,7 @@ def test_a_patch_that_changes_other_fields_is_not_an_undo(tmp_path: Path) -> Non
      "scope and target are both given"),
     ("metadata: {name: a}\ntarget: {kind: Deployment}\njson6902:\n"
      "- {op: replace, path: /spec/nope/deeper, value: 1}\n",
-     'json6902[0].path "/spec/nope/deeper"'),
+     'json6902[0].path "/spec/nope/deeper": "/spec/nope" does not exist'),
     ("metadata: {name: drop-net-bind-service}\nscope: proxy-pod\nstrategic: {}\n",
      'metadata.name "drop-net-bind-service" is already used'),
 ])

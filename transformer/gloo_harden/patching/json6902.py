@@ -44,6 +44,24 @@ def apply(tree: Any, operations: list[dict[str, Any]], where: str) -> None:
         try:
             jsonpatch.apply_patch(tree, [prepared], in_place=True)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise PatchError(f"json6902[{number}].path \"{op.get('path')}\": {exc}; expected a "
-                             f"path that exists in the target ({where or 'the object root'})"
-                             ) from None
+            raise PatchError(f"json6902[{number}].path \"{op.get('path')}\": "
+                             f"{_why(tree, op, exc)} (at {where or 'the object root'})") from None
+
+
+def _why(tree: Any, op: dict[str, Any], exc: Exception) -> str:
+    """A short reason: the first part of the path that is missing, else jsonpatch's words."""
+    node = tree
+    walked = ""
+    tokens = str(op.get("path", "")).split("/")[1:]
+    for token in tokens[:-1] if op.get("op") == "add" else tokens:
+        token = token.replace("~1", "/").replace("~0", "~")
+        walked += "/" + token
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return f"\"{walked}\" does not exist; expected a path that exists in the target"
+    reason = str(exc)
+    reason = reason if len(reason) <= 120 else reason[:117] + "..."
+    return f"{reason}; expected the operation to apply to the target"
