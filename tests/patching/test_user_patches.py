@@ -142,3 +142,15 @@ def test_invalid_patch_files_exit_2_naming_file_and_field(tmp_path: Path, body: 
 def test_missing_patches_folder_is_exit_2(tmp_path: Path) -> None:
     done = run_tool("--patches", str(tmp_path / "nope"), str(RENDERED))
     assert done.returncode == 2 and b"not a directory" in done.stderr
+
+
+def test_enable_and_disable_know_patch_ids(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", "metadata: {name: mine}\nscope: proxy-container\n"
+           "strategic: {image: mine}\n")
+    kept = run_tool("--disable", "mine", "--patches", str(tmp_path), str(RENDERED))
+    assert kept.returncode == 0 and b"image: mine" not in kept.stdout
+    only = run_tool("--enable", "restricted-seccomp", "--profile", "restricted", str(RENDERED))
+    assert only.returncode == 0
+    assert b"type: RuntimeDefault" in only.stdout and b"NET_BIND_SERVICE" in only.stdout
+    unknown = run_tool("--disable", "mine", str(RENDERED))
+    assert unknown.returncode == 2 and b'hardening "mine": unknown id' in unknown.stderr

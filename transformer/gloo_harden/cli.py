@@ -103,9 +103,10 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     run_limits = limits.activate(limits.Limits(max_input_bytes, max_documents, max_aliases,
                                                max_depth))  # adapters read them too
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * max_depth + 1000))
-    options = pipeline.Options(hardenings.select(enable, disable), strict,
+    patches = hardenings.user_patches(patch_dirs, profile_names)  # --enable/--disable know them
+    options = pipeline.Options(hardenings.select(enable, disable, patches), strict,
                                ScopeOptions(sidecars=sidecars), run_limits, validate_all,
-                               patches=hardenings.user_patches(patch_dirs, profile_names),
+                               patches=hardenings.chosen_patches(patches, enable, disable),
                                fail_on_unmatched=fail_on_unmatched)
     for target in filter(None, (output, results_file)):
         _check_folder(str(target))  # before any work: the error is then the only line

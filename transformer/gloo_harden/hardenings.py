@@ -41,14 +41,25 @@ def builtin() -> tuple[Hardening, ...]:
                  for hid in BUILTIN)
 
 
-def select(enable: tuple[str, ...], disable: tuple[str, ...]) -> tuple[Hardening, ...]:
-    """The hardenings to run: all built-ins, or only ``enable``, minus ``disable``."""
+def select(enable: tuple[str, ...], disable: tuple[str, ...],
+           patches: tuple[Hardening, ...] = ()) -> tuple[Hardening, ...]:
+    """The built-ins to run: all, or only ``enable``, minus ``disable``.
+
+    ``patches`` (profiles' and users') make their ids valid in ``enable``/``disable`` too;
+    ``chosen_patches`` applies the same choice to them.
+    """
+    known = set(BUILTIN) | {p.id for p in patches}
     for hid in enable + disable:
-        if hid not in BUILTIN:
+        if hid not in known:
             raise ConfigError(f"hardening \"{hid}\": unknown id; expected one of "
-                              + ", ".join(sorted(BUILTIN)))
-    chosen = [h for h in builtin() if (not enable or h.id in enable) and h.id not in disable]
-    return tuple(chosen)
+                              + ", ".join(sorted(known)))
+    return chosen_patches(builtin(), enable, disable)
+
+
+def chosen_patches(items: tuple[Hardening, ...], enable: tuple[str, ...],
+                   disable: tuple[str, ...]) -> tuple[Hardening, ...]:
+    """``items`` that are enabled (all, when ``enable`` is empty) and not disabled."""
+    return tuple(h for h in items if (not enable or h.id in enable) and h.id not in disable)
 
 
 def profiles_dir() -> Path:
