@@ -243,11 +243,18 @@ def workload_patches(draw: st.DrawFn) -> dict[str, Any]:
         spec["containers"] = draw(st.lists(containers(), min_size=1, max_size=2,
                                            unique_by=lambda c: c["name"]))
     if draw(st.booleans()):
+        order = [c["name"] for c in spec.get("containers", [])] + draw(st.lists(
+            st.sampled_from(CONTAINER_NAMES), max_size=2, unique=True))
+        spec["$setElementOrder/containers"] = [{"name": n} for n in dict.fromkeys(order)]
+    if draw(st.booleans()):
         spec["securityContext"] = {"runAsNonRoot": draw(maybe_bool), "fsGroup": draw(small_int)}
+        if draw(st.booleans()):
+            spec["securityContext"]["$patch"] = "replace"
     if draw(st.booleans()):
         spec["volumes"] = draw(st.lists(st.fixed_dictionaries(
             {"name": st.sampled_from(["envoy-config", "tmp", "new"])},
-            optional={"emptyDir": st.just({}), "$patch": st.just("delete")}), max_size=2))
+            optional={"emptyDir": st.just({}), "$patch": st.just("delete")}), max_size=2,
+            unique_by=lambda v: v["name"]))
     if draw(st.booleans()):
         spec["automountServiceAccountToken"] = draw(maybe_bool)
     if draw(st.booleans()):
@@ -255,7 +262,11 @@ def workload_patches(draw: st.DrawFn) -> dict[str, Any]:
     template: dict[str, Any] = {"spec": spec}
     if draw(st.booleans()):
         template["metadata"] = {"labels": {"gloo": draw(st.sampled_from(["x", None])), "n": "1"}}
-    return {"spec": {"template": template}}
+    patch: dict[str, Any] = {"spec": {"template": template}}
+    if draw(st.booleans()):  # Deployments have a strategy, DaemonSets an updateStrategy
+        patch["spec"][draw(st.sampled_from(["strategy", "updateStrategy"]))] = {
+            "$retainKeys": ["type"], "type": draw(st.sampled_from(["Recreate", "OnDelete"]))}
+    return patch
 
 
 @st.composite
