@@ -9,6 +9,7 @@ included. The two deliberate differences are tested on their own below.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -295,8 +296,11 @@ def _check_batch(objects: list[dict[str, Any]], patch: dict[str, Any]) -> None:
             (obj["kind"], obj["metadata"].get("name"), patch)
 
 
-PROPERTY = settings(max_examples=30, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+# The suite runs the same 30 examples every time (no flaky CI); for a deeper search run e.g.
+# GLOO_HARDEN_SMP_EXAMPLES=500 GLOO_HARDEN_SMP_RANDOM=1 pytest tests/patching -k equal_kubectl
+PROPERTY = settings(max_examples=int(os.environ.get("GLOO_HARDEN_SMP_EXAMPLES", "30")),
+                    derandomize=os.environ.get("GLOO_HARDEN_SMP_RANDOM") != "1",
+                    deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
