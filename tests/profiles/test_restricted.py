@@ -143,3 +143,11 @@ def test_gateway_parameters_envoy_meets_restricted(name: str) -> None:
 
     assert [v.control for v in template_violations(path.read_text())] == ["seccompProfile"]
     assert template_violations(_harden(path).text) == []
+
+
+@pytest.mark.parametrize("name", hardenings.profiles())
+def test_every_profile_patch_has_golden_cases(name: str) -> None:
+    golden = Path(__file__).resolve().parents[1] / "golden"
+    for item in hardenings.profile(name):
+        cases = [p.name for p in (golden / item.id).glob("*") if p.is_dir()]
+        assert any(c.startswith("applies-") for c in cases), f"{item.id}: no applies- golden case"
