@@ -140,6 +140,31 @@ def render(obj: dict[str, Any], style: str) -> str:
     return yamlio.dump(obj, wide_sequences=(style == "wide"))
 
 
+WRONG_SHAPES: list[Any] = [None, "", "NET_BIND_SERVICE", 80, True, [], {}, [None], [[1]], {"a": None}]
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    children = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else []
+    for key, child in children:
+        found += _paths(child, prefix + (key,))
+    return found
+
+
+@st.composite
+def misshaped(draw: st.DrawFn, obj: dict[str, Any]) -> dict[str, Any]:
+    """The object with one value (keeping apiVersion/kind) swapped for a wrong type."""
+    obj = json.loads(json.dumps(obj))
+    paths = [p for p in _paths(obj) if p[0] not in ("apiVersion", "kind")]
+    path = draw(st.sampled_from(paths))
+    parent = obj
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = draw(st.sampled_from(WRONG_SHAPES))
+    return obj
+
+
 @st.composite
 def gloo_stream(draw: st.DrawFn) -> bytes:
     objects: list[dict[str, Any]] = []
@@ -148,6 +173,9 @@ def gloo_stream(draw: st.DrawFn) -> bytes:
         objects += draw(companions(name))
     objects += draw(settings())
     objects += draw(st.lists(st.sampled_from(PASSENGERS), max_size=2))
+    if draw(st.integers(0, 3)) == 0:  # hand-edited or templated wrongly: a value of the wrong type
+        at = draw(st.integers(0, len(objects) - 1))
+        objects[at] = draw(misshaped(objects[at]))
     objects = draw(st.permutations(objects))
     parts = []
     for obj in objects:

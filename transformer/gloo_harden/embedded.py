@@ -16,7 +16,7 @@ from typing import Any
 from gloo_harden import limits, yamlio
 from gloo_harden.errors import InputError
 from gloo_harden.model import Resource
-from gloo_harden.podspec import containers, pod_spec
+from gloo_harden.podspec import containers, items, mapping, pod_spec
 
 CUSTOM_RESOURCE_CONFIGMAP = "gloo-custom-resource-config"
 _HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n(.*?)\n[ \t]*\1[ \t]*$", re.S | re.M)
@@ -60,13 +60,13 @@ def _parse(text: str, origin: str, _limits: limits.Limits) -> tuple[dict[str, An
 def _texts(resource: Resource) -> list[tuple[str, str]]:
     where = f"{resource.kind} {resource.namespace or '-'}/{resource.name}"
     if resource.kind == "ConfigMap" and resource.name == CUSTOM_RESOURCE_CONFIGMAP:
-        text = (resource.tree.get("data") or {}).get("custom-resources")
+        text = mapping(resource.tree.get("data")).get("custom-resources")
         return [(f"{where} data.custom-resources", str(text))] if text else []
     if resource.kind == "Job":
         located = pod_spec(resource.tree, resource.kind)
         scripts = []
         for container in containers(located[0]) if located else []:
-            for part in list(container.get("command") or []) + list(container.get("args") or []):
+            for part in items(container.get("command")) + items(container.get("args")):
                 for match in _HEREDOC.finditer(str(part)):
                     body = textwrap.dedent(match.group(2))
                     scripts.append((f"{where} container {container.get('name')} script", body))

@@ -16,6 +16,17 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
+def mapping(value: Any) -> Any:
+    """``value`` if it is a mapping, else an empty one: hand-written YAML may put a string or a
+    list where Kubernetes wants an object, and reading it must not crash (found by fuzzing)."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` if it is a list, else no items (a string would iterate by character)."""
+    return value if isinstance(value, list) else []
+
+
 def pod_spec(tree: Any, kind: str) -> tuple[Any, str] | None:
     """The pod spec mapping of a workload and its field path, or None if it has none."""
     keys = POD_SPEC_PATHS.get(kind)

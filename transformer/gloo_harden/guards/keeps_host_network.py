@@ -10,6 +10,7 @@ which pod still falls short of "restricted" and why.
 from __future__ import annotations
 
 from gloo_harden.index import StreamIndex
+from gloo_harden.podspec import items
 from gloo_harden.scopes import Target
 
 ID = "keeps-host-network"
@@ -18,7 +19,7 @@ ID = "keeps-host-network"
 def check(target: Target, index: StreamIndex) -> list[str]:
     if target.node.get("hostNetwork") is not True:
         return []
-    ports = [p.get("hostPort") for c in target.node.get("containers") or [] if isinstance(c, dict)
-             for p in c.get("ports") or [] if isinstance(p, dict) and p.get("hostPort")]
+    ports = [p.get("hostPort") for c in items(target.node.get("containers")) if isinstance(c, dict)
+             for p in items(c.get("ports")) if isinstance(p, dict) and p.get("hostPort")]
     where = f" and host ports {', '.join(map(str, ports))}" if ports else ""
     return [f"hostNetwork: true{where}: the proxy listens on the node"]

@@ -10,7 +10,7 @@ projected ``istio-token`` is separate, but we stay on the documented side.)
 from __future__ import annotations
 
 from gloo_harden.index import Proxy, StreamIndex
-from gloo_harden.podspec import containers
+from gloo_harden.podspec import containers, items, mapping
 from gloo_harden.scopes import Target
 
 ID = "no-istio-integration"
@@ -33,7 +33,7 @@ def check(target: Target, index: StreamIndex) -> list[str]:
 def _pod_evidence(proxy: Proxy) -> list[str]:
     found = [f'container "{c.get("name")}"' for c in containers(proxy.spec)
              if c.get("name") in ISTIO_CONTAINERS]
-    volumes = proxy.spec.get("volumes") or []
+    volumes = items(proxy.spec.get("volumes"))
     found += ['volume "istio-token"' for v in volumes
               if isinstance(v, dict) and v.get("name") == "istio-token"]
     if proxy.labels.get("sidecar.istio.io/inject", "").lower() == "true":
@@ -44,7 +44,7 @@ def _pod_evidence(proxy: Proxy) -> list[str]:
 def _settings_evidence(index: StreamIndex) -> list[str]:
     found = []
     for settings in index.of_kind("Settings", group="gloo.solo.io"):
-        options = ((settings.tree.get("spec") or {}).get("gloo") or {}).get("istioOptions") or {}
+        options = mapping(mapping(settings.tree.get("spec")).get("gloo")).get("istioOptions")
         if isinstance(options, dict) and options.get("enableIntegration") is True:
             found.append(f"Settings {settings.namespace or '-'}/{settings.name} "
                          "spec.gloo.istioOptions.enableIntegration: true")

@@ -21,6 +21,7 @@ from typing import Any
 from gloo_harden import embedded
 from gloo_harden.index import Proxy, StreamIndex
 from gloo_harden.model import Resource
+from gloo_harden.podspec import items, mapping
 from gloo_harden.scopes import Target
 
 ID = "no-privileged-ports"
@@ -45,7 +46,7 @@ def _port(value: Any) -> int | None:
 
 def _container_ports(container: Any, host: str) -> list[str]:
     found = []
-    for port in container.get("ports") or []:
+    for port in items(container.get("ports")):
         if not isinstance(port, dict):
             continue
         for key in ("containerPort", "hostPort"):
@@ -57,10 +58,10 @@ def _container_ports(container: Any, host: str) -> list[str]:
 
 def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str]:
     named = {str(p.get("name")): _port(p.get("containerPort"))
-             for p in container.get("ports") or [] if isinstance(p, dict)}
+             for p in items(container.get("ports")) if isinstance(p, dict)}
     found = []
     for service in index.of_kind("Service"):
-        spec = service.tree.get("spec") or {}
+        spec = mapping(service.tree.get("spec"))
         selector = spec.get("selector")
         if not isinstance(selector, dict) or not selector:
             continue
@@ -68,7 +69,7 @@ def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str
             continue
         if any(proxy.labels.get(str(k)) != str(v) for k, v in selector.items()):
             continue
-        for port in spec.get("ports") or []:
+        for port in items(spec.get("ports")):
             if not isinstance(port, dict):
                 continue
             target = port.get("targetPort", port.get("port"))
@@ -81,11 +82,11 @@ def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str
 def _gateway_ports(proxy: Proxy, index: StreamIndex) -> list[str]:
     found = []
     for origin, gateway in _gateways(index):
-        spec = gateway.get("spec") or {}
-        names = spec.get("proxyNames") or ["gateway-proxy"]
+        spec = mapping(gateway.get("spec"))
+        names = items(spec.get("proxyNames")) or ["gateway-proxy"]
         number = _port(spec.get("bindPort"))
         if number is not None and number < PRIVILEGED and proxy.name in names:
-            name = (gateway.get("metadata") or {}).get("name")
+            name = mapping(gateway.get("metadata")).get("name")
             found.append(f"Gateway {name} bindPort {number} ({origin})")
     return found
 

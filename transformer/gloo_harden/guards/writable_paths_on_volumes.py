@@ -13,6 +13,7 @@ known.
 from __future__ import annotations
 
 from gloo_harden.index import StreamIndex
+from gloo_harden.podspec import items
 from gloo_harden.scopes import Target
 
 ID = "writable-paths-on-volumes"
@@ -27,7 +28,7 @@ def check(target: Target, index: StreamIndex) -> list[str]:
         return []
     if name in WRITES:
         path, what = WRITES[name]
-        mounts = [str(m.get("mountPath", "")) for m in target.node.get("volumeMounts") or []
+        mounts = [str(m.get("mountPath", "")) for m in items(target.node.get("volumeMounts"))
                   if isinstance(m, dict)]
         if any(m.rstrip("/").endswith(path) for m in mounts):
             return []

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import Resource, child_path
-from gloo_harden.podspec import containers
+from gloo_harden.podspec import containers, mapping
+from gloo_harden.podspec import items as listed
 from gloo_harden.results import Severity
 from gloo_harden.scopes import ScopeOptions, Target
 
@@ -27,7 +28,7 @@ _PARAMETER_SIDECARS = ((("sdsContainer",), "sds"), (("istio", "istioProxyContain
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
     for proxy in index.proxies:
         items = containers(proxy.spec)
-        for i, container in enumerate(proxy.spec.get("containers") or []):
+        for i, container in enumerate(listed(proxy.spec.get("containers"))):
             if container not in items:
                 continue
             envoy = i == proxy.envoy
@@ -37,7 +38,7 @@ def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
                              f'{label} "{container.get("name")}"', proxy)
     for group in GATEWAY_PARAMETERS_GROUPS:
         for resource in index.of_kind("GatewayParameters", group=group):
-            kube = resource.tree.get("spec", {}).get("kube")
+            kube = mapping(resource.tree.get("spec")).get("kube")
             if not isinstance(kube, dict):
                 continue
             container = kube.get("envoyContainer")
