@@ -15,8 +15,7 @@ from gloo_harden.scopes import ScopeOptions
 
 BASE = Options(hardenings.builtin())
 
-IDS = "disable-kubernetes-destinations, disable-sa-token-automount, drop-net-bind-service, " \
-      "read-only-root-filesystem"
+IDS = ", ".join(sorted(hardenings.known_ids()))  # built-ins and the profiles' patch ids
 
 
 def typed(spec: Any) -> dict[str, Any]:
@@ -129,3 +128,11 @@ def test_patch_folders_from_the_config_are_loaded(tmp_path: Any) -> None:
         "scope: proxy-container\nstrategic:\n  imagePullPolicy: Always\n")
     options = fnconfig.options(Settings(patches=(str(folder),)), BASE)
     assert [h.id for h in options.patches] == ["always-pull-proxy-image"]
+
+
+def test_profile_patch_ids_choose_profile_patches() -> None:
+    base = Options(hardenings.builtin(), patches=hardenings.user_patches(profile_names=["restricted"]))
+    settings, problems = fnconfig.parse(typed({"enable": ["restricted-seccomp"]}), Settings())
+    assert problems == []
+    chosen = fnconfig.options(settings, base)
+    assert chosen.hardenings == () and [p.id for p in chosen.patches] == ["restricted-seccomp"]

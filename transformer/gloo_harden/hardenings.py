@@ -115,6 +115,11 @@ def _check_unique(loaded: list[Hardening]) -> None:
         seen[item.id] = item.source
 
 
+def known_ids() -> tuple[str, ...]:
+    """Ids valid in ``enable``/``disable`` without loading user folders: built-ins, profiles."""
+    return BUILTIN + tuple(h.id for name in profiles() for h in profile(name))
+
+
 def find(hid: str) -> Hardening:
     """A built-in hardening or a profile's patch, by id."""
     known = {h.id: h for h in builtin()}

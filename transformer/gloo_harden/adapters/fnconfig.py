@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from gloo_harden import hardenings
-from gloo_harden.hardenings import BUILTIN
 from gloo_harden.pipeline import Options
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
@@ -138,9 +137,9 @@ def _checked(key: str, where: str, items: list[tuple[str, Any]],
         elif key == "patches" and not os.path.isdir(item):
             problems.append(Problem(path, f'"{item}" is not a directory (relative paths start at '
                                     f"{os.getcwd()}); expected a folder of patch files"))
-        elif key != "patches" and item not in BUILTIN:
+        elif key != "patches" and item not in hardenings.known_ids():
             problems.append(Problem(path, f'unknown hardening "{item}"; expected one of '
-                                    + ", ".join(sorted(BUILTIN))))
+                                    + ", ".join(sorted(hardenings.known_ids()))))
         else:
             good.append(item)
     return tuple(good)
@@ -163,10 +162,8 @@ def _shape(value: Any) -> str:
 def options(settings: Settings, base: Options) -> Options:
     """``base`` (the command line's options: limits, ``--patches``, profiles) with the choices
     of ``settings``; patch folders named in the configuration run after the command line's."""
-    built = dataclasses.replace(
-        base, hardenings=hardenings.select(settings.enable, settings.disable),
+    patches = base.patches + (hardenings.user_patches(settings.patches) if settings.patches else ())
+    return dataclasses.replace(
+        base, hardenings=hardenings.select(settings.enable, settings.disable, patches),
+        patches=hardenings.chosen_patches(patches, settings.enable, settings.disable),
         strict=settings.strict, scope=dataclasses.replace(base.scope, sidecars=settings.sidecars))
-    if settings.patches:
-        built = dataclasses.replace(
-            built, patches=base.patches + hardenings.user_patches(settings.patches))
-    return built
