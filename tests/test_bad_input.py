@@ -275,3 +275,41 @@ def test_an_unexpected_exception_is_exit_3_with_the_traceback_in_a_file(
                             "please report it at https://github.com/gloo-harden/gloo-harden/issues "
                             "with the input that caused it\n")
     assert "Traceback" in crash.read_text() and "broken" in crash.read_text()
+
+
+RESOURCE_LIST = """\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: gw
+"""
+
+
+def test_a_resource_list_with_a_broken_item() -> None:
+    done = run_tool(input=RESOURCE_LIST + "- just a string\n")
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode() == ("gloo-harden: stdin: ResourceList.items[1] is not a mapping; "
+                                    "expected a Kubernetes object\n")
+
+
+def test_a_resource_list_that_is_not_yaml() -> None:
+    done = run_tool(input=RESOURCE_LIST + "- {kind: Service\n")
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode().count("\n") == 1
+    assert done.stderr.decode() == ("gloo-harden: stdin: line 9, column 1: expected ',' or '}', "
+                                    "but got '<stream end>'; expected valid YAML\n")
+
+
+def test_a_function_config_of_the_wrong_kind_is_a_krm_error_result() -> None:
+    """KRM clients read ``results``: the items come back unchanged with one error result."""
+    config = "functionConfig:\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: cfg\n"
+    done = run_tool(input=RESOURCE_LIST + config)
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert out.startswith(RESOURCE_LIST + config)
+    assert ("- message: '\"Deployment\" (apiVersion \"apps/v1\") is not supported; expected "
+            "GlooHardening (gloo-harden.dev/v1alpha1) or ConfigMap (v1)'\n  severity: error\n") in out
+    assert "Traceback" not in done.stderr.decode()

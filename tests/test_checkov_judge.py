@@ -91,4 +91,16 @@ def test_the_table(judge: ModuleType) -> None:
     verdict = judge.judge("port80.yaml", before, after, [PROXY],
                           _load("proxy-port-80-results.json"))
     assert judge.table([verdict]).splitlines()[2] == (
-        f"| port80.yaml | 1 | CKV_K8S_38 | none | CKV_K8S_25 {PROXY}: kept by guard | pass |")
+        f"| port80.yaml | 1 | CKV_K8S_38 | none | CKV_K8S_25 {PROXY}: kept by guard (kept for "
+        'container "gateway-proxy": containerPort 80) | pass |')
+
+
+def test_a_failure_only_sidecars_mode_clears_is_a_sidecar(judge: ModuleType) -> None:
+    before, _ = judge.failures(_load("proxy-before.json"))
+    after, _ = judge.failures(_load("proxy-port-80-after.json"))
+    verdict = judge.judge("port80.yaml", before, after, [PROXY], [], with_sidecars=after - {
+        ("CKV_K8S_25", PROXY)})
+    assert verdict.opt_in == {("CKV_K8S_25", PROXY)}
+    assert verdict.passes
+    still = judge.judge("port80.yaml", before, after, [PROXY], [], with_sidecars=after)
+    assert still.unexplained == {("CKV_K8S_25", PROXY)}

@@ -74,6 +74,7 @@ class FileVerdict:
     fixed: set[Failure] = field(default_factory=set)
     introduced: set[Failure] = field(default_factory=set)
     kept: dict[Failure, str] = field(default_factory=dict)  # failure → the guard's reason
+    opt_in: set[Failure] = field(default_factory=set)  # gone with --sidecars: sidecars only
     unexplained: set[Failure] = field(default_factory=set)
 
     @property
@@ -82,8 +83,12 @@ class FileVerdict:
 
 
 def judge(name: str, before: set[Failure], after: set[Failure], proxies: list[str],
-          results: list[dict[str, Any]]) -> FileVerdict:
-    """Compare two checkov runs for one file; ``results`` are gloo-harden's ``--results``."""
+          results: list[dict[str, Any]], with_sidecars: set[Failure] | None = None) -> FileVerdict:
+    """Compare two checkov runs for one file; ``results`` are gloo-harden's ``--results``.
+
+    ``with_sidecars``: checkov's failures after ``gloo-harden --sidecars``. A failure that run
+    clears is in a sidecar container, which the default run leaves alone by design.
+    """
     verdict = FileVerdict(name, proxies)
     verdict.fixed = {f for f in before - after if f[1] in proxies}
     verdict.introduced = after - before
@@ -95,6 +100,8 @@ def judge(name: str, before: set[Failure], after: set[Failure], proxies: list[st
             reason = reasons.get((CHECKS[check], resource))
             if reason:
                 verdict.kept[(check, resource)] = reason
+            elif with_sidecars is not None and (check, resource) not in with_sidecars:
+                verdict.opt_in.add((check, resource))
             else:
                 verdict.unexplained.add((check, resource))
     return verdict
@@ -135,11 +142,12 @@ def run_checkov(checkov: Path, manifest: Path, expect_resources: bool) -> set[Fa
     return found
 
 
-def harden(manifest: Path, folder: Path) -> tuple[Path, list[dict[str, Any]]]:
-    after, results = folder / f"{manifest.stem}.hardened.yaml", folder / f"{manifest.stem}.json"
+def harden(manifest: Path, folder: Path, *flags: str) -> tuple[Path, list[dict[str, Any]]]:
+    stem = manifest.stem + "".join(flags)
+    after, results = folder / f"{stem}.hardened.yaml", folder / f"{stem}.json"
     tool = Path(sys.executable).parent / "gloo-harden"
     done = subprocess.run([str(tool), str(manifest), "-o", str(after), "--results", str(results),
-                           "-q"], capture_output=True, text=True)
+                           "-q", *flags], capture_output=True, text=True)
     if done.returncode not in (0, 1):
         raise JudgeError(f"{manifest}: gloo-harden exited {done.returncode}: {done.stderr}")
     return after, json.loads(results.read_text())
@@ -149,9 +157,10 @@ def table(verdicts: Iterable[FileVerdict]) -> str:
     rows = ["| file | proxy workloads | fixed on proxies | introduced | left on proxies "
             "(CKV_K8S_25/22/38) | bar |", "| --- | --- | --- | --- | --- | --- |"]
     for v in verdicts:
-        left = [f"{c} {r}: kept by guard" for (c, r) in sorted(v.kept)]
+        left = [f"{c} {r}: kept by guard ({why})" for (c, r), why in sorted(v.kept.items())]
+        left += [f"{c} {r}: sidecar, cleared by `--sidecars`" for (c, r) in sorted(v.opt_in)]
         left += [f"**{c} {r}: not explained**" for (c, r) in sorted(v.unexplained)]
-        rows.append(f"| {v.name} | {len(v.proxies)} | {_count(v.fixed)} | "
+        rows.append(f"| {v.name} | {len(v.proxies)} | {_count(v.fixed) or 'none'} | "
                     f"{_count(v.introduced) or 'none'} | {'; '.join(left) or 'none'} | "
                     f"{'pass' if v.passes else 'FAIL'} |")
     return "\n".join(rows) + "\n"
@@ -177,9 +186,10 @@ def main(argv: list[str]) -> int:
             for manifest in files:
                 after, results = harden(manifest, Path(tmp))
                 proxies = proxy_workloads(manifest)  # Gloo CRs only: checkov sees nothing
+                sidecars, _ = harden(manifest, Path(tmp), "--sidecars")
                 verdicts.append(judge(manifest.name, run_checkov(checkov, manifest, bool(proxies)),
                                       run_checkov(checkov, after, bool(proxies)), proxies,
-                                      results))
+                                      results, run_checkov(checkov, sidecars, bool(proxies))))
                 print(f"judge: {manifest.name} done", file=sys.stderr)
     except (JudgeError, subprocess.CalledProcessError, json.JSONDecodeError) as exc:
         print(f"judge: {exc}", file=sys.stderr)
@@ -191,6 +201,7 @@ def main(argv: list[str]) -> int:
             "file": v.name, "proxies": v.proxies, "passes": v.passes,
             "fixed": sorted(v.fixed), "introduced": sorted(v.introduced),
             "kept": [[c, r, why] for (c, r), why in sorted(v.kept.items())],
+            "sidecars_only": sorted(v.opt_in),
             "unexplained": sorted(v.unexplained)} for v in verdicts], indent=2) + "\n")
     return 0 if all(v.passes for v in verdicts) else 1
 
