@@ -23,26 +23,33 @@ def render(original: str, after: Any, where: str) -> str:
     before = yamlio.load(original, where)
     yamlio.remember_plain(original, before)  # the invariants re-read the original: parse it once
     fallback = None
-    for wide in _indent_styles(original):
-        noop = yamlio.dump(before, wide)
-        patched = yamlio.dump(after, wide)
-        fallback = fallback or patched
-        merged = replay(original, noop, patched)
-        if merged is not None and _same(merged, wanted, where):
-            return merged
+    for indentation_blind in (False, True):
+        for wide in _indent_styles(original):
+            noop = yamlio.dump(before, wide)
+            patched = yamlio.dump(after, wide)
+            fallback = fallback or patched
+            merged = replay(original, noop, patched, indentation_blind)
+            if merged is not None and _same(merged, wanted, where):
+                return merged
     assert fallback is not None
     return fallback
 
 
-def replay(original: str, noop: str, patched: str) -> str | None:
-    """Apply the ``noop`` → ``patched`` line diff to ``original``; None if it cannot be placed."""
+def replay(original: str, noop: str, patched: str, indentation_blind: bool = False) -> str | None:
+    """Apply the ``noop`` → ``patched`` line diff to ``original``; None if it cannot be placed.
+
+    Trailing spaces are always compared away (Helm leaves them, ruamel drops them). With
+    ``indentation_blind`` leading spaces are too, and each hunk is shifted by the indentation
+    difference at its anchor line: Helm mixes sequence styles inside one document, which no
+    single ruamel setting reproduces.
+    """
     o_lines = original.splitlines(keepends=True)
     if o_lines and not o_lines[-1].endswith("\n"):
         o_lines[-1] += "\n"
     n_lines = noop.splitlines(keepends=True)
     p_lines = patched.splitlines(keepends=True)
-    # Trailing spaces are compared away: Helm leaves them, ruamel drops them.
-    n_keys, o_keys, p_keys = ([line.rstrip() for line in lines] for lines in (n_lines, o_lines, p_lines))
+    key = str.strip if indentation_blind else str.rstrip
+    n_keys, o_keys, p_keys = ([key(line) for line in lines] for lines in (n_lines, o_lines, p_lines))
     n_to_o: dict[int, int] = {}
     for tag, i1, i2, j1, _ in SequenceMatcher(None, n_keys, o_keys, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -54,10 +61,41 @@ def replay(original: str, noop: str, patched: str) -> str | None:
         span = _place(n_to_o, i1, i2, len(n_lines))
         if span is None:
             return None
-        edits.append((span[0], span[1], p_lines[j1:j2]))
+        shift = _shift(n_lines, o_lines, n_to_o, i1 if i1 < i2 else i1 - 1, p_lines[j1:j2])
+        edits.append((span[0], span[1], [_shifted(line, shift) for line in p_lines[j1:j2]]))
     for start, end, lines in reversed(edits):
         o_lines[start:end] = lines
     return "".join(o_lines)
+
+
+def _shift(n_lines: list[str], o_lines: list[str], n_to_o: dict[int, int], anchor: int,
+           hunk: list[str]) -> int:
+    """How much deeper the original indents than the dump where ``hunk`` goes.
+
+    Measured at the hunk's nearest sibling above it (same indentation, both list items or
+    both keys) or else its parent: a line deeper inside a neighbour says nothing about it.
+    """
+    first = next((line for line in hunk if line.strip()), "")
+    level, item = _indent(first), first.lstrip().startswith("- ")
+    for k in range(anchor, -1, -1):
+        line = n_lines[k]
+        if k not in n_to_o or not line.strip():
+            continue
+        if _indent(line) < level or (_indent(line) == level and line.lstrip().startswith("- ") == item):
+            return _indent(o_lines[n_to_o[k]]) - _indent(line)
+    return 0
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _shifted(line: str, shift: int) -> str:
+    if shift > 0:
+        return " " * shift + line
+    if shift < 0 and _indent(line) >= -shift:
+        return line[-shift:]
+    return line
 
 
 def _place(n_to_o: dict[int, int], i1: int, i2: int, n_count: int) -> tuple[int, int] | None:
