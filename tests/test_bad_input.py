@@ -36,7 +36,7 @@ spec:
 
 
 def _laughs() -> str:
-    lines = [SERVICE.rstrip("\n"), "spec:", "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [SERVICE.rstrip("\n"), "spec:", "  a0: &a0 [" + ", ".join(["lol"] * 9) + "]"]
     for i in range(1, 10):
         lines.append(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     return "\n".join(lines) + "\n"
@@ -142,7 +142,7 @@ def test_the_same_input_on_stdin_names_stdin(case: Case) -> None:
     assert done.stderr.decode() == f"gloo-harden: {case.message.replace('bad.yaml', 'stdin')}\n"
 
 
-def test_a_mapping_without_apiversion_and_kind_passes_through_with_a_warning(tmp_path: Path) -> None:
+def test_a_mapping_without_apiversion_and_kind_passes_through_with_a_warning() -> None:
     data = b"# a values file by mistake\nreplicas: 2\nimage: {tag: \"1.0\"}\n---\n" + PROXY.encode()
     done = run_tool("-", input=data)
     assert done.returncode == 0, done.stderr.decode()
@@ -224,7 +224,8 @@ def test_results_into_a_missing_directory(tmp_path: Path) -> None:
 
 def _big_stream() -> bytes:
     """Several MB of output (many pipe buffers); ConfigMaps are copied through, so it is fast."""
-    filler = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '" + "x" * 900 + "'}\n"
+    filler = ("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+              "data: {a: '" + "x" * 900 + "'}\n")
     return (PROXY + filler * 4000).encode()
 
 
@@ -271,7 +272,8 @@ def test_an_unexpected_exception_is_exit_3_with_the_traceback_in_a_file(
     captured = capsys.readouterr()
     assert captured.out == ""
     (crash,) = tmp_path.glob("gloo-harden-crash-*.txt")
-    assert captured.err == (f"gloo-harden: internal error: KeyError: 'spec' (traceback in {crash}); "
+    assert captured.err == (f"gloo-harden: internal error: KeyError: 'spec' (traceback in "
+                            f"{crash}); "
                             "please report it at https://github.com/gloo-harden/gloo-harden/issues "
                             "with the input that caused it\n")
     assert "Traceback" in crash.read_text() and "broken" in crash.read_text()
@@ -305,11 +307,13 @@ def test_a_resource_list_that_is_not_yaml() -> None:
 
 def test_a_function_config_of_the_wrong_kind_is_a_krm_error_result() -> None:
     """KRM clients read ``results``: the items come back unchanged with one error result."""
-    config = "functionConfig:\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: cfg\n"
+    config = ("functionConfig:\n  apiVersion: apps/v1\n  kind: Deployment\n"
+              "  metadata:\n    name: cfg\n")
     done = run_tool(input=RESOURCE_LIST + config)
     assert done.returncode == 1
     out = done.stdout.decode()
     assert out.startswith(RESOURCE_LIST + config)
     assert ("- message: '\"Deployment\" (apiVersion \"apps/v1\") is not supported; expected "
-            "GlooHardening (gloo-harden.dev/v1alpha1) or ConfigMap (v1)'\n  severity: error\n") in out
+            "GlooHardening (gloo-harden.dev/v1alpha1) or ConfigMap (v1)'\n"
+            "  severity: error\n") in out
     assert "Traceback" not in done.stderr.decode()

@@ -91,7 +91,7 @@ def test_the_table(judge: ModuleType) -> None:
     verdict = judge.judge("port80.yaml", before, after, [PROXY],
                           _load("proxy-port-80-results.json"))
     assert judge.table([verdict]).splitlines()[2] == (
-        f"| port80.yaml | 1 | CKV_K8S_38 | none | CKV_K8S_25 {PROXY}: kept by guard (kept for "
+        f"| port80.yaml | 1 | CKV_K8S_38 | none | CKV_K8S_25 {PROXY}: kept by guard ("
         'container "gateway-proxy": containerPort 80) | pass |')
 
 

@@ -91,7 +91,7 @@ def judge(name: str, before: set[Failure], after: set[Failure], proxies: list[st
     """
     verdict = FileVerdict(name, proxies)
     verdict.fixed = {f for f in before - after if f[1] in proxies}
-    verdict.introduced = after - before
+    verdict.introduced = (after - before) | (with_sidecars - before if with_sidecars else set())
     reasons = {(r["hardening"], resource_id(r["resource"])): r["message"]
                for r in results if r.get("severity") != "info" and r.get("hardening")
                and r.get("resource")}
@@ -157,13 +157,19 @@ def table(verdicts: Iterable[FileVerdict]) -> str:
     rows = ["| file | proxy workloads | fixed on proxies | introduced | left on proxies "
             "(CKV_K8S_25/22/38) | bar |", "| --- | --- | --- | --- | --- | --- |"]
     for v in verdicts:
-        left = [f"{c} {r}: kept by guard ({why})" for (c, r), why in sorted(v.kept.items())]
+        left = [f"{c} {r}: kept by guard ({_short(why)})" for (c, r), why in sorted(v.kept.items())]
         left += [f"{c} {r}: sidecar, cleared by `--sidecars`" for (c, r) in sorted(v.opt_in)]
         left += [f"**{c} {r}: not explained**" for (c, r) in sorted(v.unexplained)]
         rows.append(f"| {v.name} | {len(v.proxies)} | {_count(v.fixed) or 'none'} | "
                     f"{_count(v.introduced) or 'none'} | {'; '.join(left) or 'none'} | "
                     f"{'pass' if v.passes else 'FAIL'} |")
     return "\n".join(rows) + "\n"
+
+
+def _short(reason: str) -> str:
+    """The first two pieces of a guard's evidence (the whole reason is in ``--json``)."""
+    pieces = reason.removeprefix("kept for ").split("; ")
+    return "; ".join(pieces[:2]) + ("; …" if len(pieces) > 2 else "")
 
 
 def _count(found: set[Failure]) -> str:

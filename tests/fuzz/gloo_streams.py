@@ -104,7 +104,8 @@ def companions(draw: st.DrawFn, name: str) -> list[dict[str, Any]]:
                                             {"upstream": {"name": "up"}}]))
         out.append({"apiVersion": "gateway.solo.io/v1", "kind": "VirtualService",
                     "metadata": {"name": "vs", "namespace": "gloo-system"},
-                    "spec": {"virtualHost": {"routes": [{"routeAction": {"single": destination}}]}}})
+                    "spec": {"virtualHost": {"routes": [
+                        {"routeAction": {"single": destination}}]}}})
     return out
 
 
@@ -113,7 +114,8 @@ def settings(draw: st.DrawFn) -> list[dict[str, Any]]:
     if not draw(st.booleans()):
         return []
     gloo = draw(st.sampled_from([{}, {"disableKubernetesDestinations": False},
-                                 {"disableKubernetesDestinations": True}, {"xdsBindAddr": "0.0.0.0:9977"}]))
+                                 {"disableKubernetesDestinations": True},
+                                 {"xdsBindAddr": "0.0.0.0:9977"}]))
     spec: dict[str, Any] = {"gloo": gloo}
     if draw(st.booleans()):
         spec["istioOptions"] = {"enableIntegration": draw(st.booleans())}
@@ -140,7 +142,8 @@ def render(obj: dict[str, Any], style: str) -> str:
     return yamlio.dump(obj, wide_sequences=(style == "wide"))
 
 
-WRONG_SHAPES: list[Any] = [None, "", "NET_BIND_SERVICE", 80, True, [], {}, [None], [[1]], {"a": None}]
+WRONG_SHAPES: list[Any] = [None, "", "NET_BIND_SERVICE", 80, True, [], {}, [None], [[1]],
+                           {"a": None}]
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -196,7 +199,8 @@ def gloo_stream(draw: st.DrawFn) -> bytes:
 # --- mutations of the real corpus ---------------------------------------------------------
 
 TOKENS = ["[", "]", "{", "}", "&a ", "*a", "\t", '"', "'", "|", ">-", "- ", ": ", "---", "#",
-          "!!python/object/apply:os.system ", "<<: *a", "\x00", "\ufeff", "é", "80", "- NET_BIND_SERVICE",
+          "!!python/object/apply:os.system ", "<<: *a", "\x00", "\ufeff", "é", "80",
+          "- NET_BIND_SERVICE",
           "readOnlyRootFilesystem: false", "kind: List", "apiVersion: v1", "~", "? ", "!!binary "]
 
 
