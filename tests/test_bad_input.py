@@ -317,3 +317,18 @@ def test_a_function_config_of_the_wrong_kind_is_a_krm_error_result() -> None:
             "GlooHardening (gloo-harden.dev/v1alpha1) or ConfigMap (v1)'\n"
             "  severity: error\n") in out
     assert "Traceback" not in done.stderr.decode()
+
+
+def test_a_closed_stdout_in_krm_mode_gets_exit_2() -> None:
+    items = "".join(f"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c{i}}}\n"
+                    f"  data: {{a: '{'x' * 500}'}}\n" for i in range(3000))
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([str(BIN_DIR / "gloo-harden")], stdin=subprocess.PIPE,
+                            stdout=write_end, stderr=subprocess.PIPE, env=tool_env())
+    os.close(write_end)
+    os.close(read_end)
+    _, err = proc.communicate(RESOURCE_LIST.encode() + items.encode(), timeout=300)
+    assert proc.returncode == 2
+    assert err.decode().splitlines()[-1] == ("gloo-harden: stdout closed before the output was "
+                                             "written")
+    assert "Traceback" not in err.decode()

@@ -116,8 +116,11 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     if not files or plugin_config:  # stdin read once: a ResourceList means KRM function mode
         from gloo_harden.adapters import dispatch
 
-        code = dispatch(sources[0].data, plugin_config, options, enable, disable, strict,
-                        sidecars, check)
+        try:  # the adapters write stdout themselves; click would make a broken pipe exit 1
+            code = dispatch(sources[0].data, plugin_config, options, enable, disable, strict,
+                            sidecars, check)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         if code is not None:
             sys.exit(code)
     outcome = pipeline.harden(sources, options)
