@@ -108,3 +108,21 @@ def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
     assert captured.err.splitlines()[-1].startswith(f"gloo-harden: internal error: {source}[doc 0]")
     assert "please report it" in captured.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("body, after", [
+    ("metadata: {name: renamed}", "[v1/ServiceAccount/renamed]"),
+    ("$patch: delete", "[]"),
+])
+def test_a_user_patch_that_renames_or_deletes_is_a_patch_error_not_a_bug(
+        body: str, after: str, tmp_path: Path) -> None:
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "patches" / "p.yaml").write_text(
+        "apiVersion: gloo-harden.dev/v1alpha1\nkind: Hardening\nmetadata:\n  name: mine\n"
+        f"summary: test\ntarget:\n  kind: ServiceAccount\nstrategic:\n  {body}\n")
+    done = run_tool("--patches", str(tmp_path / "patches"), input=A)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode() == (
+        f'gloo-harden: stdin[doc 0]: patch "mine" turns [v1/ServiceAccount/a] into {after}; '
+        "expected patches that keep apiVersion, kind, namespace and name (gloo-harden never "
+        "renames or deletes objects)\n")

@@ -7,7 +7,8 @@
 2. Every changed document re-parses, to exactly the hardened tree.
 3. Every changed document still names the same objects: apiVersion, kind, namespace and name
    (each item of a ``kind: List``, in order). No built-in hardening removes or renames an
-   object; a patch that did would be a bug here.
+   object, so one that did would be a bug; a user's or profile's patch (``--patches``,
+   ``--profile``) that does is refused as that patch's error (exit 2), naming it.
 
 The fourth promise, idempotence, is asserted per target in ``apply._assert_stable`` on every
 run, and for whole streams (second run == first run) by the property tests: running the
@@ -23,17 +24,22 @@ from __future__ import annotations
 from typing import Any
 
 from gloo_harden import stream, yamlio
-from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.errors import InputError, InvariantError, PatchError
 from gloo_harden.stream import Document
 
 Identity = tuple[str, str, str, str]
 
 
-def check(documents: list[Document], texts: dict[int, str], output: str) -> None:
-    """Raise ``InvariantError`` unless ``output`` keeps all three promises above."""
+def check(documents: list[Document], texts: dict[int, str], output: str,
+          patched_by: dict[int, list[str]] | None = None) -> None:
+    """Raise ``InvariantError`` unless ``output`` keeps all three promises above.
+
+    ``patched_by``: positions a user's (or profile's) patch changed, with the patch ids. An
+    object renamed or deleted there is that patch's doing, refused as a ``PatchError``.
+    """
     _same_documents(documents, texts, output)
     for position, text in sorted(texts.items()):
-        _same_objects(documents[position], text)
+        _same_objects(documents[position], text, (patched_by or {}).get(position, []))
 
 
 def _same_documents(documents: list[Document], texts: dict[int, str], output: str) -> None:
@@ -48,7 +54,7 @@ def _same_documents(documents: list[Document], texts: dict[int, str], output: st
                                  "how it was hardened")
 
 
-def _same_objects(doc: Document, text: str) -> None:
+def _same_objects(doc: Document, text: str, patches: list[str]) -> None:
     try:  # load_plain: inside yamlio.verifying() the writer has parsed both texts already
         reparsed = yamlio.load_plain(text, doc.where)
         original = yamlio.load_plain(doc.text, doc.where) if doc.text.strip() else doc.tree
@@ -58,6 +64,11 @@ def _same_objects(doc: Document, text: str) -> None:
         raise InvariantError(f"{doc.where}: the written document does not re-parse to the "
                              "hardened object")
     before, after = identities(original), identities(reparsed)
+    if before != after and patches:
+        names = ", ".join(f'"{p}"' for p in sorted(set(patches)))
+        raise PatchError(f"{doc.where}: patch {names} turns {_show(before)} into {_show(after)}; "
+                         "expected patches that keep apiVersion, kind, namespace and name "
+                         "(gloo-harden never renames or deletes objects)")
     if before != after:
         raise InvariantError(f"{doc.where}: hardening changed which objects the document "
                              f"holds, from {_show(before)} to {_show(after)}")

@@ -82,8 +82,22 @@ def harden(sources: Sequence[Source], options: Options) -> Outcome:
         texts = {p: fidelity.render(documents[p].text, documents[p].tree, documents[p].where)
                  for p in changed}
         output = stream.join(documents, texts)
-        check_invariants(documents, texts, output)
+        check_invariants(documents, texts, output, _patched_by(documents, results, options))
     return Outcome(output, results, changed)
+
+
+def _patched_by(documents: list[Document], results: list[Result],
+                options: Options) -> dict[int, list[str]]:
+    """Positions changed by ``--patches``/profile patches, with their ids: renaming or deleting
+    an object there is the user's doing (a clear error), not a bug of ours."""
+    ids = {p.id for p in options.patches}
+    where: dict[tuple[str | None, int | None], int] = {
+        (d.source, d.index): position for position, d in enumerate(documents)}
+    found: dict[int, list[str]] = {}
+    for r in results:
+        if r.hardening in ids and (r.file, r.document) in where:
+            found.setdefault(where[(r.file, r.document)], []).append(r.hardening)
+    return found
 
 
 def harden_documents(documents: list[Document], options: Options) -> tuple[list[int], list[Result]]:
@@ -175,6 +189,7 @@ def _shape(value: Any) -> str:
     return "scalar" if value is not None else "null"
 
 
-def check_invariants(documents: list[Document], texts: dict[int, str], output: str) -> None:
+def check_invariants(documents: list[Document], texts: dict[int, str], output: str,
+                     patched_by: dict[int, list[str]] | None = None) -> None:
     """Same documents and objects out as in, changed ones re-parse (see invariants.py)."""
-    invariants.check(documents, texts, output)
+    invariants.check(documents, texts, output, patched_by)
