@@ -332,3 +332,17 @@ def test_a_closed_stdout_in_krm_mode_gets_exit_2() -> None:
     assert err.decode().splitlines()[-1] == ("gloo-harden: stdout closed before the output was "
                                              "written")
     assert "Traceback" not in err.decode()
+
+
+def test_a_mapping_used_as_a_key() -> None:
+    data = SERVICE + "? a:\n    b: 1\n: x\n"  # a block mapping as a key (flow ones pass)
+    done = run_tool(input=data)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode() == ("gloo-harden: stdin[doc 0]: a mapping or list is used as a "
+                                    "key; expected plain keys, as every Kubernetes object has\n")
+
+
+def test_a_lone_carriage_return_is_a_line_break() -> None:
+    done = run_tool(input=b"apiVersion: v1\rkind: ConfigMap\rmetadata:\r  name: a\r")
+    assert done.returncode == 0
+    assert done.stdout == b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"

@@ -69,7 +69,9 @@ def decode(data: bytes, source: str) -> str:
     if data.translate(None, _PRINTABLE_ASCII):  # fast path: plain ASCII text has nothing left
         _refuse_control_characters(text, source)
     text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n")
+    # A lone CR is a line break to YAML readers too; left as it is, the splitter and the
+    # parser would disagree on where lines end (found by fuzzing: a second run differed).
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _refuse_control_characters(text: str, source: str) -> None:

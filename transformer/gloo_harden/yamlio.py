@@ -67,6 +67,9 @@ def load(text: str, where: str) -> Any:
         return _rt(False).load(text)
     except LimitExceeded as exc:
         raise LimitExceeded(f"{where}: {exc}") from None
+    except TypeError:  # ruamel hashes keys: a block mapping as a key (``? a:`` then ``b: 1``)
+        raise InputError(f"{where}: a mapping or list is used as a key; expected plain keys, "
+                         "as every Kubernetes object has") from None
     except MarkedYAMLError as exc:
         raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
     except YAMLError as exc:
@@ -81,6 +84,9 @@ def load_all(text: str, where: str) -> list[Any]:
         return list(_rt(False).load_all(text))
     except LimitExceeded as exc:
         raise LimitExceeded(f"{where}: {exc}") from None
+    except TypeError:
+        raise InputError(f"{where}: a mapping or list is used as a key; expected plain keys, "
+                         "as every Kubernetes object has") from None
     except MarkedYAMLError as exc:
         raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
     except (YAMLError, RecursionError) as exc:
