@@ -346,3 +346,13 @@ def test_a_lone_carriage_return_is_a_line_break() -> None:
     done = run_tool(input=b"apiVersion: v1\rkind: ConfigMap\rmetadata:\r  name: a\r")
     assert done.returncode == 0
     assert done.stdout == b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+
+
+def test_a_mapping_in_capabilities_add_names_its_document() -> None:
+    data = SERVICE + "---\n" + PROXY.replace("add: [NET_BIND_SERVICE]", "add: [{x: 1}]")
+    done = run_tool(input=data)
+    assert (done.returncode, done.stdout) == (2, b"")
+    message = done.stderr.decode()
+    assert message.count("\n") == 1
+    assert message.startswith("gloo-harden: stdin[doc 1]: spec.template.spec.containers[0]."
+                              "securityContext.capabilities.")

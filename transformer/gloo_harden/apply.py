@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gloo_harden import yamlio
-from gloo_harden.errors import InvariantError
+from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
@@ -71,7 +71,11 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     """Patch one target if it needs it and nothing forbids it; say what happened."""
     before = yamlio.to_plain(target.node)
     trial = yamlio.to_plain(target.node)
-    missing = undo.trial(item, target, lambda: patch(item, trial, target.type_name, target.path))
+    try:
+        missing = undo.trial(item, target,
+                             lambda: patch(item, trial, target.type_name, target.path))
+    except PatchError as exc:  # the object's own shape (e.g. a map in capabilities.add)
+        raise PatchError(f"{target.resource.document.where}: {exc}") from None
     changes = list(_diff(before, yamlio.to_plain(trial), ""))
     notes = [_result(Severity.WARNING, f"{target.what}: {where} not found, so nothing was "
                      "patched there (createMissing: true creates it)", item, target, where)
