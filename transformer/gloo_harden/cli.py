@@ -19,7 +19,7 @@ from gloo_harden import __version__, limits, report
 from gloo_harden.errors import TransformerError
 
 if TYPE_CHECKING:
-    from gloo_harden.pipeline import Source
+    from gloo_harden.pipeline import Options, Source
 
 EPILOG = """\b
 Examples:
@@ -97,22 +97,14 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     their root filesystem read-only and sets disableKubernetesDestinations in Settings, each
     only where it cannot break the gateway. Results go to stderr.
     """
-    from gloo_harden import hardenings, pipeline
-    from gloo_harden.scopes import ScopeOptions
+    from gloo_harden import pipeline
 
-    run_limits = limits.activate(limits.Limits(max_input_bytes, max_documents, max_aliases,
-                                               max_depth))  # adapters read them too
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * max_depth + 1000))
-    patches = hardenings.user_patches(patch_dirs, profile_names)  # --enable/--disable know them
-    options = pipeline.Options(hardenings.select(enable, disable, patches), strict,
-                               ScopeOptions(sidecars=sidecars), run_limits, validate_all,
-                               patches=hardenings.chosen_patches(patches, enable, disable),
-                               fail_on_unmatched=fail_on_unmatched)
+    options = _options(enable, disable, strict, sidecars, validate_all, fail_on_unmatched,
+                       limits.Limits(max_input_bytes, max_documents, max_aliases, max_depth),
+                       patch_dirs, profile_names)
     for target in filter(None, (output, results_file)):
         _check_folder(str(target))  # before any work: the error is then the only line
-    sources: list[Source] = []
-    for name in files or ("-",):
-        sources.append(_read(name, max_input_bytes - sum(len(s.data) for s in sources)))
+    sources = _read_all(files or ("-",), max_input_bytes)
     if not files or plugin_config:  # stdin read once: a ResourceList means KRM function mode
         from gloo_harden.adapters import dispatch
 
@@ -130,11 +122,7 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     if results_file:
         _write_atomically(results_file, report.to_json(outcome.results))
     if show_diff:
-        original = "".join(_decoded(s) for s in sources)
-        click.echo("".join(difflib.unified_diff(
-            original.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
-            ", ".join(files or ("stdin",)), "hardened")),
-            nl=False)
+        click.echo(_diff(sources, outcome.text, ", ".join(files or ("stdin",))), nl=False)
     elif output:
         _write_atomically(output, outcome.text)
     elif not check:
@@ -144,6 +132,36 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
         except BrokenPipeError:
             _quiet_broken_pipe()
     sys.exit(report.exit_code(outcome.results, len(outcome.changed), check))
+
+
+def _options(enable: tuple[str, ...], disable: tuple[str, ...], strict: bool, sidecars: bool,
+             validate_all: bool, fail_on_unmatched: bool, run_limits: limits.Limits,
+             patch_dirs: tuple[str, ...], profile_names: tuple[str, ...]) -> Options:
+    """The pipeline options of this run; every id and patch file is checked here, first."""
+    from gloo_harden import hardenings, pipeline
+    from gloo_harden.scopes import ScopeOptions
+
+    limits.activate(run_limits)  # the adapters read them too
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * run_limits.max_depth + 1000))
+    patches = hardenings.user_patches(patch_dirs, profile_names)  # --enable/--disable know them
+    return pipeline.Options(hardenings.select(enable, disable, patches), strict,
+                            ScopeOptions(sidecars=sidecars), run_limits, validate_all,
+                            patches=hardenings.chosen_patches(patches, enable, disable),
+                            fail_on_unmatched=fail_on_unmatched)
+
+
+def _read_all(names: tuple[str, ...], budget: int) -> list[Source]:
+    """Every input, within one byte budget for all of them together."""
+    sources: list[Source] = []
+    for name in names:
+        sources.append(_read(name, budget - sum(len(s.data) for s in sources)))
+    return sources
+
+
+def _diff(sources: list[Source], hardened: str, label: str) -> str:
+    original = "".join(_decoded(s) for s in sources)
+    return "".join(difflib.unified_diff(original.splitlines(keepends=True),
+                                        hardened.splitlines(keepends=True), label, "hardened"))
 
 
 @click.command("list")
