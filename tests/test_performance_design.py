@@ -135,6 +135,19 @@ def test_version_imports_no_click_yaml_or_jsonpatch() -> None:
         metadata.version("gloo-harden") + "\n"
 
 
+def test_help_imports_no_yaml_or_jsonpatch() -> None:
+    probe = _run(
+        "import atexit, sys\n"
+        "heavy = ('ruamel', 'jsonpatch', 'jsonpointer', 'yaml')\n"
+        "atexit.register(lambda: print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in heavy), file=sys.stderr))\n"
+        "sys.argv = ['gloo-harden', '--help']\n"
+        "from gloo_harden.__main__ import main\n"
+        "main()\n")
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stderr.strip() == "[]" and "--max-depth" in probe.stdout
+
+
 def test_the_installed_script_takes_the_fast_entry_point() -> None:
     (script,) = [e for e in metadata.entry_points(group="console_scripts")
                  if e.name == "gloo-harden"]

@@ -22,7 +22,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from gloo_harden.errors import InputError
-from gloo_harden.limits import LimitedComposer, LimitedScanner, LimitExceeded
+from gloo_harden.limited_yaml import LimitedComposer, LimitedScanner
+from gloo_harden.limits import LimitExceeded
 
 #: Plain strings a YAML 1.1 reader would take for something else (bool, null, number, time).
 _YAML11_AMBIGUOUS = re.compile(
