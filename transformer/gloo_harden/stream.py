@@ -34,6 +34,8 @@ class Document:
     separator: str
     text: str
     tree: Any = field(default=None, repr=False)
+    #: a copy of ``tree`` taken before its first change: the writer's "before", without a re-parse
+    pristine: Any = field(default=None, repr=False)
 
     @property
     def where(self) -> str:
