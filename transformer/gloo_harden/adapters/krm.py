@@ -1,12 +1,20 @@
 """KRM function mode: a ResourceList on stdin, a ResourceList on stdout (kpt, kustomize exec).
 
-Items are hardened in place on their round-trip trees; every other item, field and annotation
-the orchestrator owns (``config.kubernetes.io/*``, ``internal.config.kubernetes.io/*``,
-``config.k8s.io/id``, ``kustomize.config.k8s.io/id``) passes through as it came. Comments are
-stripped from the output on purpose: kpt and kustomize copy the input's comments back by the
-``config.k8s.io/id`` annotations, and ruamel moves the comment heading one item onto the end of
-the previous one, so keeping them makes kpt write every ``# Source`` line twice. Clients
-judge success by the exit code alone, so any ``error`` result exits 1.
+Items are hardened in place; every other item, field and annotation the orchestrator owns
+(``config.kubernetes.io/*``, ``internal.config.kubernetes.io/*``, ``config.k8s.io/id``,
+``kustomize.config.k8s.io/id``) passes through as it came. Clients judge success by the exit
+code alone, so any ``error`` result exits 1.
+
+The shape kpt and kustomize send (``items`` a block sequence at column 0) is answered from the
+items' text (``krmtext``): items no scope or guard reads are never parsed and come back
+verbatim, comments included, and changed ones are re-written by the minimal-diff writer, so
+comments stay on their own lines and kpt's copy of the input's comments (by the
+``config.k8s.io/id`` annotations) lands on them, not beside them. As in stream mode, an item
+nothing reads is not checked for YAML errors unless ``--validate-all`` is given (kpt and
+kustomize only send what they parsed themselves). Any other shape (JSON, flow style…) is
+parsed whole and re-dumped by ruamel; comments are then stripped on purpose: ruamel moves the
+comment heading one item onto the end of the previous one, and kpt would write every
+``# Source`` line twice.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from gloo_harden import pipeline, report, stream, yamlio
-from gloo_harden.adapters import fnconfig
+from gloo_harden import fidelity, pipeline, report, stream, yamlio
+from gloo_harden.adapters import fnconfig, krmtext
 from gloo_harden.adapters.fnconfig import Problem, Settings
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
@@ -66,6 +74,62 @@ def process(data: bytes, defaults: Settings, base: Options,
     back as they were, and the exit code is 1 when anything would change.
     """
     text = stream.decode(data, "stdin")
+    parts = krmtext.split(text)
+    if parts is not None:
+        try:
+            return _by_text(parts, defaults, base, check)
+        except TransformerError:
+            pass  # the whole-list path below answers exactly as it always has
+    return _by_tree(text, defaults, base, check)
+
+
+def _by_text(parts: krmtext.Split, defaults: Settings, base: Options,
+             check: bool) -> tuple[str, list[Result], int, int]:
+    """The answer from the items' texts (kpt's and kustomize's shape): only what a scope or
+    guard reads is parsed, only changed items are re-written, the rest is copied verbatim."""
+    config = parts.header.get("functionConfig")
+    settings, problems = fnconfig.parse(config, defaults)
+    if problems:
+        results = [_config_result(problem, config) for problem in problems]
+        return _joined(parts, {}, results), results, report.EXIT_REFUSED, 0
+    documents = [Document(i, ITEMS, "", text) for i, text in enumerate(parts.texts)]
+    with yamlio.verifying():
+        changed, results = pipeline.harden_documents(documents, fnconfig.options(settings, base))
+        texts = {} if check else {
+            p: krmtext.indent(fidelity.render(documents[p].text, documents[p].tree,
+                                              documents[p].where)) for p in changed}
+    results = _located(results, documents)
+    code = report.exit_code(results, len(changed), check)
+    if check and changed:
+        results.append(_check_result(len(changed)))
+    return _joined(parts, texts, results), results, code, len(changed)
+
+
+def _joined(parts: krmtext.Split, texts: dict[int, str], results: list[Result]) -> str:
+    items = [texts.get(i, raw) for i, raw in enumerate(parts.raw)]
+    return krmtext.join(write(parts.header, results), items)
+
+
+def _located(results: list[Result], documents: list[Document]) -> list[Result]:
+    """Results about an item name the file it came from (read from its annotations)."""
+    files: dict[int, tuple[str, int] | None] = {}
+    for r in results:
+        if r.file == ITEMS and r.document is not None and r.document not in files:
+            doc = documents[r.document]
+            files[r.document] = _file(doc.tree if doc.tree is not None
+                                      else yamlio.load(doc.text, doc.where))
+    return [r if r.file != ITEMS or r.document is None else _with_file(r, files[r.document])
+            for r in results]
+
+
+def _check_result(changed: int) -> Result:
+    return Result(Severity.ERROR, f"--check: {changed} item{'s' * (changed != 1)} "
+                  "would be hardened; run without --check to apply the changes")
+
+
+def _by_tree(text: str, defaults: Settings, base: Options,
+             check: bool) -> tuple[str, list[Result], int, int]:
+    """The answer from the whole list parsed (any other shape: JSON, flow style, anchors…)."""
     resource_list = _load(text)
     config = resource_list.get("functionConfig")
     settings, problems = fnconfig.parse(config, defaults)
@@ -80,8 +144,7 @@ def process(data: bytes, defaults: Settings, base: Options,
     code = report.exit_code(results, changed, check)
     if check and changed:
         resource_list = _load(text)
-        results.append(Result(Severity.ERROR, f"--check: {changed} item{'s' * (changed != 1)} "
-                              "would be hardened; run without --check to apply the changes"))
+        results.append(_check_result(changed))
     return write(resource_list, results), results, code, changed
 
 

@@ -21,7 +21,8 @@ def write(resource_list: Any, results: list[Result]) -> str:
     """The ResourceList text: items as they are now, earlier results kept, ours appended."""
     if resource_list.fa.flow_style():  # JSON in, YAML out: kpt would write JSON into files
         _set_block(resource_list)
-    for item in resource_list["items"]:
+    items = resource_list["items"]
+    for item in items if isinstance(items, list) else ():  # a str: see krmtext.PLACEHOLDER
         if item.fa.flow_style():
             _set_block(item)
     _strip_comments(resource_list)

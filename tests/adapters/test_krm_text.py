@@ -1,0 +1,217 @@
+"""KRM function mode, by the items' text: kpt's and kustomize's shape is answered without
+parsing what nothing reads, and gives the same answer as the whole-list parse it falls back to."""
+
+from __future__ import annotations
+
+import collections
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO
+from gloo_harden import hardenings, yamlio
+from gloo_harden.adapters import krm, krmtext
+from gloo_harden.adapters.fnconfig import Settings
+from gloo_harden.pipeline import Options
+from gloo_harden.stream import Document
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "tests" / "adapters"))
+import gen_gloo  # noqa: E402
+import test_krm_adapter as fixtures  # noqa: E402
+
+NEVER_PARSED = ("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
+                "ValidatingWebhookConfiguration", "Upstream")
+
+
+def kpt_shaped(documents: list[str], config: str = "") -> str:
+    """Documents as kpt sends them: ``- `` at column 0, a leading comment on that line."""
+    items = []
+    for doc in documents:
+        lines = doc.removeprefix("---\n").splitlines(keepends=True)
+        items.append("- " + lines[0] + "".join("  " + line if line.strip() else line
+                                               for line in lines[1:]))
+    return ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+            + "".join(items) + (config or "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n"
+                                "  metadata:\n    name: function-input\n  data: {}\n"))
+
+
+def at_column_0(text: str) -> str:
+    """The adapter tests' ResourceList (items indented two spaces) in kpt's compact shape."""
+    head, items = text.split("items:\n", 1)
+    body, _, config = items.partition("functionConfig:")
+    compact = "".join(line[2:] if line.startswith("  ") else line
+                      for line in body.splitlines(keepends=True))
+    return head + "items:\n" + compact + ("functionConfig:" + config if config else "")
+
+
+def run(text: str, settings: Settings = Settings(), check: bool = False,
+        ) -> tuple[str, list[Any], int, int]:
+    out, results, code, changed = krm.process(text.encode(), settings,
+                                              Options(hardenings.builtin()), check)
+    return out, results, code, changed
+
+
+def by_tree(monkeypatch: pytest.MonkeyPatch, text: str, settings: Settings = Settings(),
+            check: bool = False) -> tuple[str, list[Any], int, int]:
+    with monkeypatch.context() as patch:
+        patch.setattr(krmtext, "split", lambda _text: None)
+        return run(text, settings, check)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
+    """Every text handed to the round-trip parser, counted."""
+    seen: collections.Counter[str] = collections.Counter()
+    load, load_all = yamlio.load, yamlio.load_all
+
+    def counting_load(text: str, where: str) -> Any:
+        seen[text] += 1
+        return load(text, where)
+
+    def counting_load_all(text: str, where: str) -> list[Any]:
+        seen[text] += 1
+        return load_all(text, where)
+
+    monkeypatch.setattr(yamlio, "load", counting_load)
+    monkeypatch.setattr(yamlio, "load_all", counting_load_all)
+    yield seen
+
+
+def _kind(text: str) -> str | None:
+    return Document(0, "t", "", text).sniff_kind()
+
+
+def test_a_kpt_shaped_list_is_answered_without_parsing_what_nothing_reads(
+        parses: collections.Counter[str]) -> None:
+    documents = list(gen_gloo.stream(60))
+    text = kpt_shaped(documents)
+    out, _, code, changed = run(text)
+    assert code == 0 and changed == 7
+    assert text not in parses, "the whole ResourceList went through the round-trip parser"
+    parsed_kinds = {_kind(t) for t in parses}
+    assert not parsed_kinds & set(NEVER_PARSED), parsed_kinds
+    assert "Deployment" in parsed_kinds
+    raw = krmtext.split(text)
+    assert raw is not None and len(raw.raw) == 60
+    written = krmtext.split(out)
+    assert written is not None, "the answer is not in the shape it came in"
+    same = [a == b for a, b in zip(raw.raw, written.raw, strict=True)]
+    assert same.count(False) == 7, "unchanged items are not copied verbatim"
+    # kpt restores comments by id: each "# Source" line once, as it came
+    sources = [line for line in out.splitlines() if "# Source" in line]
+    assert sources == [line for line in text.splitlines() if "# Source" in line]
+
+
+def test_the_answer_is_the_whole_list_parse_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = kpt_shaped(list(gen_gloo.stream(60)))
+    fast, fast_results, fast_code, fast_changed = run(text)
+    full, full_results, full_code, full_changed = by_tree(monkeypatch, text)
+    assert yaml.safe_load(fast) == yaml.safe_load(full)
+    assert (fast_results, fast_code, fast_changed) == (full_results, full_code, full_changed)
+
+
+def test_json_and_flow_style_take_the_whole_list_parse_with_the_same_answer() -> None:
+    text = kpt_shaped(list(gen_gloo.stream(60)))
+    plain = yaml.safe_load(text)
+    as_json = json.dumps(plain)
+    as_flow = yaml.safe_dump(plain, default_flow_style=True, width=100_000)
+    assert krmtext.split(as_json) is None and krmtext.split(as_flow) is None
+    fast, fast_results, fast_code, _ = run(text)
+    for other in (as_json, as_flow):
+        out, results, code, _ = run(other)
+        assert yaml.safe_load(out) == yaml.safe_load(fast)
+        assert (results, code) == (fast_results, fast_code)
+        assert krmtext.split(out) is not None, "items must come back in block style"
+
+
+SCENARIOS = {
+    "default": (fixtures.resource_list(), Settings(), False),
+    "no path annotation": (fixtures.resource_list(annotations=False), Settings(), False),
+    "strict guard refusal": (fixtures.resource_list(port=80), Settings(strict=True), False),
+    "bad functionConfig": (fixtures.resource_list(
+        "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
+        "  data: {enable: nope}\n"), Settings(), False),
+    "v1beta1": (fixtures.resource_list(api_version="config.kubernetes.io/v1beta1"),
+                Settings(), False),
+    "--check, work left": (fixtures.resource_list(), Settings(), True),
+    "--check, nothing left": (fixtures.resource_list().replace(
+        "add: [NET_BIND_SERVICE]", "add: []"), Settings(), True),
+}
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_adapter_behaviour_is_the_same_on_both_paths(
+        monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    wide, settings, check = SCENARIOS[name]
+    text = at_column_0(wide)
+    assert krmtext.split(text) is not None
+    fast = run(text, settings, check)
+    full = by_tree(monkeypatch, text, settings, check)
+    assert yaml.safe_load(fast[0]) == yaml.safe_load(full[0])
+    assert fast[1:] == full[1:]
+
+
+def test_an_error_while_hardening_falls_back_to_the_whole_list_answer(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    (tmp_path / "broken.yaml").write_text("apiVersion: gloo-harden.dev/v1alpha1\n"
+                                          "kind: Hardening\nmetadata: {name: x}\n"
+                                          "scope: no-such-scope\n")
+    text = at_column_0(fixtures.resource_list(
+        "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
+        f"  data: {{patches: '{tmp_path}'}}\n"))
+    out, results, code, _ = run(text)
+    assert code == 2 and "broken.yaml" in results[0].message
+    full = by_tree(monkeypatch, text)
+    assert (out, results, code) == full[:3]
+
+
+ITEM = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"
+HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+
+
+@pytest.mark.parametrize("text", [
+    HEAD + "items:\n  - apiVersion: v1\n    kind: ConfigMap\n",  # wide indentation
+    HEAD + "items: []\n",
+    HEAD + "items: [{apiVersion: v1, kind: ConfigMap}]\n",
+    HEAD + "items:\n- just a string\n",
+    HEAD + "items:\n- - a list\n",
+    HEAD + "items:\n- \"quoted\": key\n",
+    HEAD + "items:\n-\n  apiVersion: v1\n",
+    HEAD + "items:\n" + ITEM + "# whose comment?\n  data: {}\n",
+    HEAD + "items:\n" + ITEM.replace("{name: a}", "&m {name: a}") + ITEM.replace(
+        "{name: a}", "*m"),
+    HEAD + "items:\n" + ITEM + "\tdata: {}\n",
+    HEAD + "items:\n" + ITEM + " data: {}\n",
+    HEAD + "items:\n" + ITEM + "functionConfig: \"a\nb: c\"\n",  # a quoted scalar at column 0
+    HEAD + "items:\n" + ITEM + "items:\n" + ITEM,
+    HEAD + "items:\n" + ITEM + "---\n",
+    HEAD + "items:  # a comment\n" + ITEM,
+    HEAD + f"items:\n{ITEM}x: {krmtext.PLACEHOLDER}\n",
+])
+def test_other_shapes_take_the_whole_list_parse(text: str) -> None:
+    assert krmtext.split(text) is None
+
+
+def test_kustomize_shape_sorted_keys_function_config_first() -> None:
+    text = ("apiVersion: config.kubernetes.io/v1\nfunctionConfig:\n  apiVersion: v1\n"
+            "  kind: ConfigMap\n  metadata:\n    name: x\nitems:\n" + ITEM + ITEM.replace("a}", "b}")
+            + "kind: ResourceList\n")
+    parts = krmtext.split(text)
+    assert parts is not None and parts.texts == (ITEM[2:].replace("\n  ", "\n"),
+                                                 ITEM[2:].replace("\n  ", "\n").replace("a}", "b}"))
+    out, results, code, _ = run(text)
+    assert code == 0 and list(yaml.safe_load(out)) == ["apiVersion", "functionConfig", "items",
+                                                       "kind", "results"]
+    assert out.count(ITEM) == 1
+
+
+def test_indent_is_the_inverse_of_the_split() -> None:
+    text = kpt_shaped(list(gen_gloo.stream(60)))
+    parts = krmtext.split(text)
+    assert parts is not None
+    assert [krmtext.indent(t) for t in parts.texts] == list(parts.raw)

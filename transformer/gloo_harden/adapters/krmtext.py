@@ -1,0 +1,127 @@
+"""A ResourceList's text split at its items, so items nothing reads are copied as text.
+
+kpt and kustomize send ``items`` as a block sequence at column 0: each item starts with a line
+``- …`` and its other lines are indented two spaces (kpt puts the item's first comment on that
+line, ``- # Source: …``). With exactly that shape, an item's lines with the first two columns
+removed are a standalone document, which the stream machinery handles like a file's: parsed only
+when a scope or guard reads it, re-written by the minimal-diff writer only when changed,
+otherwise copied verbatim. That skips the round-trip parse and dump of every CRD, the bulk of a
+Gloo render. Any other shape (JSON, flow style, other indentation, anchors or aliases, an item
+that does not start with a plain key, a comment at column 0 among the items) gives None, and
+the caller parses the whole list as before; so does a header whose top-level keys, read as
+text, are not exactly the keys ruamel reads (a quoted scalar running onto column 0).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gloo_harden import yamlio
+from gloo_harden.errors import TransformerError
+
+#: Stands for the items while the header is parsed and written; never in real input.
+PLACEHOLDER = "gloo-harden-items-placeholder-7f3c"
+_ITEMS_LINE = re.compile(r"^items:[ \t]*(?:\n|$)", re.MULTILINE)
+_TOP_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)")
+_ITEM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t]|$)")
+#: An anchor or alias indicator where a node can start (some false alarms: the fallback is safe).
+_ANCHOR = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[:,?\[{][ \t]*)[&*][^\s,\]}]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Split:
+    """The header (every top-level key, ``items`` holding PLACEHOLDER) and each item's text."""
+
+    header: Any
+    raw: tuple[str, ...]
+    texts: tuple[str, ...]
+
+
+def split(text: str) -> Split | None:
+    """The ResourceList in ``text`` split at its items, or None when it has another shape."""
+    found = list(_ITEMS_LINE.finditer(text))
+    if len(found) != 1 or PLACEHOLDER in text or _ANCHOR.search(text):
+        return None
+    start = found[0].end()
+    raw = _item_lines(text, start)
+    if not raw:
+        return None
+    end = start + sum(len(item) for item in raw)
+    head = text[: found[0].start()] + f"items: {PLACEHOLDER}\n" + text[end:]
+    header = _header(head)
+    texts = tuple(_dedent(item) for item in raw)
+    if header is None or not all(_is_mapping(t) for t in texts):
+        return None
+    return Split(header, tuple(r if r.endswith("\n") else r + "\n" for r in raw), texts)
+
+
+def _item_lines(text: str, start: int) -> list[str]:
+    """The items' texts from ``start`` up to the next top-level key; [] when ambiguous."""
+    items: list[str] = []
+    for line in text[start:].splitlines(keepends=True):
+        if line.startswith("- "):
+            items.append(line)
+        elif line.startswith("  ") or not line.strip(" \n"):
+            if not items:
+                return []
+            items[-1] += line
+        elif line.startswith(("#", "-", " ", "\t")):
+            return []  # a comment, a dash or odd indentation at column 0: whose is it?
+        else:
+            break
+    return items
+
+
+def _header(head: str) -> Any:
+    """The ResourceList without its items, parsed; None unless its keys read as text agree."""
+    keys = []
+    for line in head.splitlines():
+        if line[:1] in ("", " ", "#") or line.startswith("- "):
+            continue  # nested lines, comments, compact sequences under a top-level key
+        match = _TOP_KEY.match(line)
+        if match is None:
+            return None
+        keys.append(match.group(1))
+    try:
+        header = yamlio.load(head, "stdin")
+    except TransformerError:
+        return None
+    if not isinstance(header, dict) or list(header) != keys \
+            or header.get("items") != PLACEHOLDER:
+        return None
+    return header
+
+
+def _dedent(item: str) -> str:
+    lines = item.splitlines(keepends=True)
+    out = [lines[0][2:]]
+    out += [line[2:] if line.startswith("  ") else line.lstrip(" ") for line in lines[1:]]
+    text = "".join(out)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _is_mapping(text: str) -> bool:
+    """True when the first line that is not blank or a comment is a plain key at column 0."""
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return _ITEM_KEY.match(line) is not None
+    return False
+
+
+def indent(text: str) -> str:
+    """A document's text as an item of the column-0 ``items`` sequence."""
+    lines = text.splitlines(keepends=True)
+    out = ["- " + lines[0]] if lines else ["- {}\n"]
+    out += ["  " + line if line.strip("\n") else line for line in lines[1:]]
+    result = "".join(out)
+    return result if result.endswith("\n") else result + "\n"
+
+
+def join(header_text: str, items: list[str]) -> str:
+    """The written header with the items put back where PLACEHOLDER stands."""
+    line = f"items: {PLACEHOLDER}\n"
+    if header_text.count(line) != 1:
+        raise AssertionError("the ResourceList header lost its items placeholder")
+    return header_text.replace(line, "items:\n" + "".join(items))
