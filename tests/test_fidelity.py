@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 
+import pytest
+
 from gloo_harden import fidelity, yamlio
 
 MIXED = """\
@@ -57,3 +59,20 @@ def test_unplaceable_change_falls_back_to_a_correct_full_dump() -> None:
     tree = yamlio.load("a: 1\n", "doc")
     tree["a"] = 2
     assert fidelity.render("a: 1\n", tree, "doc") == "a: 2\n"
+
+
+def test_written_documents_are_checked_by_the_c_parser_first_and_confirmed_without_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import REPO
+    from gloo_harden import hardenings
+    from gloo_harden.pipeline import Options, Source, harden
+
+    assert yamlio._fast_loader() is not None  # ruamel.yaml.clib is a dependency on CPython
+    source = [Source("pipe", (REPO / "examples" / "pipe" / "gloo-rendered.yaml").read_bytes())]
+    options = Options(hardenings.builtin())
+    fast = harden(source, options).text
+    monkeypatch.setattr(yamlio, "_fast_plain", lambda text: object())  # never equal: rt decides
+    assert harden(source, options).text == fast
+    assert yamlio.parses_to("a: [1, 2]\n", {"a": [1, 2]}, "x")
+    assert not yamlio.parses_to("a: [1, 2]\n", {"a": [2, 1]}, "x")
+    assert yamlio.parses_to("a: !custom 1\n", {"a": "1"}, "x")  # a tag: the C path declines

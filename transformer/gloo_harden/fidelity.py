@@ -137,6 +137,6 @@ def _indent_styles(body: str) -> list[bool]:
 
 def _same(text: str, wanted: Any, where: str) -> bool:
     try:
-        return bool(yamlio.load_plain(text, where) == wanted)
+        return yamlio.parses_to(text, wanted, where)
     except InputError:
         return False

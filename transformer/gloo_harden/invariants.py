@@ -55,12 +55,13 @@ def _same_documents(documents: list[Document], texts: dict[int, str], output: st
 
 
 def _same_objects(doc: Document, text: str, patches: list[str]) -> None:
-    try:  # load_plain: inside yamlio.verifying() the writer has parsed both texts already
-        reparsed = yamlio.load_plain(text, doc.where)
+    reparsed = yamlio.to_plain(doc.tree)
+    try:  # inside yamlio.verifying() the writer has parsed both texts already
+        same = yamlio.parses_to(text, reparsed, doc.where)
         original = yamlio.load_plain(doc.text, doc.where) if doc.text.strip() else doc.tree
     except InputError as exc:
         raise InvariantError(f"the hardened document does not parse ({exc})") from None
-    if reparsed != yamlio.to_plain(doc.tree):
+    if not same:
         raise InvariantError(f"{doc.where}: the written document does not re-parse to the "
                              "hardened object")
     before, after = identities(original), identities(reparsed)

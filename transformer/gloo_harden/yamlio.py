@@ -167,6 +167,47 @@ def load_plain(text: str, where: str) -> Any:
     return plain
 
 
+def parses_to(text: str, wanted: Any, where: str) -> bool:
+    """Whether ``text`` parses to the plain data ``wanted``.
+
+    Checked first with ruamel's C parser (libyaml, ~10× faster; same YAML 1.2 resolver), which
+    can only confirm: a difference, an error or a missing C extension is decided by the
+    round-trip parser, exactly as before. Only texts we wrote ourselves are checked this way,
+    from trees already parsed under the limits, so the C composer meets nothing the limits
+    would refuse.
+    """
+    cache = _VERIFIED.get()
+    key = "\0fast\0" + text
+    fast = cache.get(key) if cache is not None else None
+    if fast is None:
+        fast = _fast_plain(text)
+        if cache is not None:
+            cache[key] = fast
+    return bool(fast == wanted) or bool(load_plain(text, where) == wanted)
+
+
+def _fast_plain(text: str) -> Any:
+    loader = _fast_loader()
+    if loader is None:
+        return _NOTHING
+    try:
+        return to_plain(loader.load(text))
+    except Exception:  # anything the C path cannot read is left to the round-trip parser
+        return _NOTHING
+
+
+_NOTHING = object()
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_loader() -> YAML | None:
+    import importlib.util
+
+    if importlib.util.find_spec("_ruamel_yaml") is None:  # ruamel.yaml.clib, the C extension
+        return None
+    return YAML(typ="safe", pure=False)
+
+
 def remember_plain(text: str, tree: Any) -> None:
     """Record that ``text`` parses to ``tree`` (just loaded, unchanged) for ``load_plain``."""
     cache = _VERIFIED.get()
