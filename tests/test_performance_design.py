@@ -232,3 +232,21 @@ def test_derived_data_is_forgotten_when_its_resource_is_patched() -> None:
     assert index.derived(resource, "k", lambda r: r.tree["spec"]["bindPort"]) == port == 80
     index.touched(resource)
     assert index.derived(resource, "k", lambda r: r.tree["spec"]["bindPort"]) == 8080
+
+
+def test_read_only_documents_are_not_round_trip_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Services, routes and an unchanged Settings are read with the C parser; only the
+    documents that change are parsed into round-trip trees."""
+    from gloo_harden import hardenings, yamlio
+    from gloo_harden.pipeline import Options, Source, harden
+
+    loaded: list[str] = []
+    real_load = yamlio.load
+    monkeypatch.setattr(yamlio, "load", lambda text, where: loaded.append(text) or real_load(text, where))
+    source = (REPO / "examples" / "pipe" / "gloo-rendered.yaml").read_text()
+    service = [d for d in source.split("---\n") if "kind: Service\n" in d][0]
+    outcome = harden([Source("pipe", source.encode())],
+                     Options(hardenings.select((), ("disable-kubernetes-destinations",))))
+    assert len(outcome.changed) == 2  # the proxy Deployment and its ServiceAccount
+    assert service not in loaded and not any("kind: Settings" in text for text in loaded)
+    assert sum("kind: Deployment" in text for text in loaded) == 1  # parsed once, to be changed

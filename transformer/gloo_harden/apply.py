@@ -7,6 +7,7 @@ consulted, so a proxy that is already hardened produces no noise.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,16 +94,38 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         severity = Severity.ERROR if strict else Severity.WARNING
         message = f"kept for {target.what}: " + "; ".join(evidence)
         return False, [_result(severity, message, item, target)]
+    node = _round_trip_node(target, index)
     document = target.resource.document
     if document.pristine is None and document.tree is not None:
         document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
-    patch(item, target.node, target.type_name, target.path)
+    patch(item, node, target.type_name, target.path)
+    if node is not target.node:  # keep the plain data the index reads in step
+        patch(item, target.node, target.type_name, target.path)
     index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
     return True, notes + [
         _result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item, target,
                 child_path(target.path, path) if path else target.path, old, new)
         for path, old, new in changes]
+
+
+def _round_trip_node(target: Target, index: StreamIndex) -> Any:
+    """The target's mapping in the round-trip tree of its document, parsing that tree first
+    when the document was only read so far (its comments and quoting are needed to write it)."""
+    document = target.resource.document
+    if not document.round_trip:
+        document.tree = yamlio.load(document.text, document.where)
+        document.round_trip = True
+        for resource in index.resources:
+            if resource.document is document:
+                resource.tree = _walk(document.tree, resource.path)
+    return _walk(document.tree, target.path)
+
+
+def _walk(tree: Any, path: str) -> Any:
+    for key in re.findall(r"[^.\[\]]+", path):
+        tree = tree[int(key)] if isinstance(tree, list) else tree[key]
+    return tree
 
 
 def _result(severity: Severity, message: str, item: Hardening, target: Target,

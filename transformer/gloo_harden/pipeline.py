@@ -140,7 +140,7 @@ def parse(documents: list[Document], validate_all: bool = False,
                     _resources(Document(doc.index, doc.source, doc.separator, doc.text,
                                         yamlio.load(doc.text, doc.where)), position, results)
                 continue
-            doc.tree = yamlio.load(doc.text, doc.where)
+            doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
         resources += _resources(doc, position, results)
     return resources, results
 

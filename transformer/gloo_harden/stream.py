@@ -34,6 +34,8 @@ class Document:
     separator: str
     text: str
     tree: Any = field(default=None, repr=False)
+    #: False while ``tree`` is plain data read by the C parser (``yamlio.load_for_reading``)
+    round_trip: bool = True
     #: a copy of ``tree`` taken before its first change: the writer's "before", without a re-parse
     pristine: Any = field(default=None, repr=False)
 

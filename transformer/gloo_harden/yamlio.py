@@ -186,6 +186,31 @@ def parses_to(text: str, wanted: Any, where: str) -> bool:
     return bool(fast == wanted) or bool(load_plain(text, where) == wanted)
 
 
+def load_for_reading(text: str, where: str) -> tuple[Any, bool]:
+    """A document to read, and whether it is a round-trip tree (False: plain data).
+
+    Most documents gloo-harden parses are only read (Services, routes, Settings a guard
+    looks at); the C parser builds those ~10× faster. Texts it might not bound the way the
+    limits do (anchors and aliases, deep nesting) and any error go to the round-trip parser,
+    so errors and limits are exactly those of ``load``. A document that is then changed is
+    parsed again in round-trip mode (``apply``).
+    """
+    if "&" not in text and "*" not in text and not _maybe_deep(text):
+        plain = _fast_plain(text)
+        if plain is not _NOTHING:
+            return plain, False
+    return load(text, where), True
+
+
+def _maybe_deep(text: str) -> bool:
+    from gloo_harden.limits import active
+
+    depth = active().max_depth
+    if text.count("[") + text.count("{") >= depth:
+        return True
+    return any(len(line) - len(line.lstrip(" ")) >= depth for line in text.splitlines())
+
+
 def _fast_plain(text: str) -> Any:
     loader = _fast_loader()
     if loader is None:
