@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from gloo_harden import yamlio
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -36,3 +41,22 @@ def run_tool(*args: str, input: bytes | str | None = None, cwd: Path | None = No
 
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
+    """Every text handed to the round-trip parser, counted."""
+    seen: collections.Counter[str] = collections.Counter()
+    load, load_all = yamlio.load, yamlio.load_all
+
+    def counting_load(text: str, where: str) -> Any:
+        seen[text] += 1
+        return load(text, where)
+
+    def counting_load_all(text: str, where: str) -> list[Any]:
+        seen[text] += 1
+        return load_all(text, where)
+
+    monkeypatch.setattr(yamlio, "load", counting_load)
+    monkeypatch.setattr(yamlio, "load_all", counting_load_all)
+    yield seen

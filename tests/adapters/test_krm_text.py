@@ -6,14 +6,13 @@ from __future__ import annotations
 import collections
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
 
 from conftest import REPO
-from gloo_harden import hardenings, yamlio
+from gloo_harden import hardenings
 from gloo_harden.adapters import krm, krmtext
 from gloo_harden.adapters.fnconfig import Settings
 from gloo_harden.pipeline import Options
@@ -63,23 +62,6 @@ def by_tree(monkeypatch: pytest.MonkeyPatch, text: str, settings: Settings = Set
         return run(text, settings, check)
 
 
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
-    """Every text handed to the round-trip parser, counted."""
-    seen: collections.Counter[str] = collections.Counter()
-    load, load_all = yamlio.load, yamlio.load_all
-
-    def counting_load(text: str, where: str) -> Any:
-        seen[text] += 1
-        return load(text, where)
-
-    def counting_load_all(text: str, where: str) -> list[Any]:
-        seen[text] += 1
-        return load_all(text, where)
-
-    monkeypatch.setattr(yamlio, "load", counting_load)
-    monkeypatch.setattr(yamlio, "load_all", counting_load_all)
-    yield seen
 
 
 def _kind(text: str) -> str | None:
