@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from gloo_objects import PROXIES, doc
+from gloo_objects import doc
 
 
 def service(name: str, ns: str, selector: dict[str, str], ports: list[tuple[int, int, str]]) -> str:
