@@ -148,7 +148,8 @@ def test_a_mapping_without_apiversion_and_kind_passes_through_with_a_warning() -
     assert done.returncode == 0, done.stderr.decode()
     head = done.stdout.split(b"---\n")[0]
     assert head == data.split(b"---\n")[0]  # byte for byte
-    assert b"[warning]: a mapping without apiVersion/kind; passed through untouched" in done.stderr
+    assert b"[warning] stdin[doc 0]: a mapping without apiVersion/kind; passed through untouched" \
+        in done.stderr
     assert b"add: []" in done.stdout  # the proxy after it is still hardened
 
 

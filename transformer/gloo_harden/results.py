@@ -70,6 +70,8 @@ class Result:
 
     def __str__(self) -> str:
         where = f" {self.resource}" if self.resource else ""
+        if not where and self.file is not None and self.document is not None:
+            where = f" {self.file}[doc {self.document}]"  # an object we could not name
         path = f" {self.field}" if self.field else ""
         tag = f" ({self.hardening})" if self.hardening else ""
         return f"[{self.severity.value}]{where}{path}: {self.message}{tag}"
