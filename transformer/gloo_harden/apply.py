@@ -19,7 +19,7 @@ from gloo_harden.model import child_path
 from gloo_harden.patching import json6902, strategic, undo
 from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.patching.hardening import Hardening
-from gloo_harden.results import Result, Severity
+from gloo_harden.results import Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 
@@ -96,7 +96,7 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         return False, [_result(severity, message, item, target)]
     node = _round_trip_node(target, index)
     document = target.resource.document
-    if document.pristine is None and document.tree is not None:
+    if document.pristine is None:
         document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
     patch(item, node, target.type_name, target.path)
     if node is not target.node:  # keep the plain data the index reads in step
@@ -160,17 +160,7 @@ def _diff(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
 
 def _describe(path: str, old: Any, new: Any) -> str:
     if old is None:
-        return f"set {path}: {_show(new)}"
+        return f"set {path}: {show_value(new)}"
     if new is None:
-        return f"removed {path} (was {_show(old)})"
-    return f"{path}: {_show(old)} → {_show(new)}"
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(absent)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
+        return f"removed {path} (was {show_value(old)})"
+    return f"{path}: {show_value(old)} → {show_value(new)}"

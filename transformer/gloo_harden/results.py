@@ -77,5 +77,12 @@ class Result:
         return f"[{self.severity.value}]{where}{path}: {self.message}{tag}"
 
 
-def has_errors(results: list[Result]) -> bool:
-    return any(r.severity is Severity.ERROR for r in results)
+def show_value(value: Any) -> str:
+    """A field value as results print it: ``absent``, ``true``, ``[a, b]``, ``8080``."""
+    if value is None:
+        return "absent"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(show_value, value)) + "]"
+    return str(value)

@@ -64,8 +64,21 @@ def _rt(wide_sequences: bool) -> YAML:
 
 def load(text: str, where: str) -> Any:
     """Parse one YAML document in round-trip mode; errors name ``where`` and the position."""
-    try:
+    with _parse_errors(where):
         return _rt(False).load(text)
+
+
+def load_all(text: str, where: str) -> list[Any]:
+    """Parse a multi-document string (e.g. Gateways embedded in a ConfigMap)."""
+    with _parse_errors(where):
+        return list(_rt(False).load_all(text))
+
+
+@contextlib.contextmanager
+def _parse_errors(where: str) -> Iterator[None]:
+    """Every way ruamel can refuse a text, as one ``InputError`` line naming ``where``."""
+    try:
+        yield
     except LimitExceeded as exc:
         raise LimitExceeded(f"{where}: {exc}") from None
     except TypeError:  # ruamel hashes keys: a block mapping as a key (``? a:`` then ``b: 1``)
@@ -77,21 +90,6 @@ def load(text: str, where: str) -> Any:
         raise InputError(f"{where}: {_first_line(str(exc))}; expected valid YAML") from None
     except RecursionError:
         raise InputError(f"{where}: nesting is too deep; expected a manifest") from None
-
-
-def load_all(text: str, where: str) -> list[Any]:
-    """Parse a multi-document string (e.g. Gateways embedded in a ConfigMap)."""
-    try:
-        return list(_rt(False).load_all(text))
-    except LimitExceeded as exc:
-        raise LimitExceeded(f"{where}: {exc}") from None
-    except TypeError:
-        raise InputError(f"{where}: a mapping or list is used as a key; expected plain keys, "
-                         "as every Kubernetes object has") from None
-    except MarkedYAMLError as exc:
-        raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
-    except (YAMLError, RecursionError) as exc:
-        raise InputError(f"{where}: {_first_line(str(exc))}; expected valid YAML") from None
 
 
 def dump(data: Any, wide_sequences: bool = False) -> str:
@@ -172,9 +170,8 @@ def parses_to(text: str, wanted: Any, where: str) -> bool:
 
     Checked first with ruamel's C parser (libyaml, ~10× faster; same YAML 1.2 resolver), which
     can only confirm: a difference, an error or a missing C extension is decided by the
-    round-trip parser, exactly as before. Only texts we wrote ourselves are checked this way,
-    from trees already parsed under the limits, so the C composer meets nothing the limits
-    would refuse.
+    round-trip parser, exactly as before. The texts checked here are ones we wrote from trees
+    already parsed under the limits, so the C composer meets nothing the limits would refuse.
     """
     cache = _VERIFIED.get()
     key = "\0fast\0" + text

@@ -10,14 +10,13 @@ that a user patch changed is reported as a warning naming both, e.g. a patch tha
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from gloo_harden import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
 from gloo_harden.patching.hardening import USER, Hardening
-from gloo_harden.results import Result, Severity
+from gloo_harden.results import Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 
@@ -76,7 +75,8 @@ def _undone(item: Hardening, target: Target,
                 out.append(Result(
                     Severity.WARNING,
                     f"{user.id} ({user.source}) undoes built-in hardening {item.id} on "
-                    f"{target.what}: {where} is {_show(old)}, {item.id} wants {_show(new)}",
+                    f"{target.what}: {where} is {show_value(old)}, "
+                    f"{item.id} wants {show_value(new)}",
                     hardening=user.id, resource=target.resource.ref, field=where,
                     file=target.resource.document.source,
                     document=target.resource.document.index))
@@ -87,11 +87,3 @@ def _undone(item: Hardening, target: Target,
 def _overlap(a: str, b: str) -> bool:
     return a == b or any(x.startswith(y) and x[len(y)] in ".[" for x, y in ((a, b), (b, a))
                          if len(x) > len(y))
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "absent"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
