@@ -47,16 +47,22 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus 
 def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
     """Every text handed to the round-trip parser, counted."""
     seen: collections.Counter[str] = collections.Counter()
-    load, load_all = yamlio.load, yamlio.load_all
-
-    def counting_load(text: str, where: str) -> Any:
-        seen[text] += 1
-        return load(text, where)
-
-    def counting_load_all(text: str, where: str) -> list[Any]:
-        seen[text] += 1
-        return load_all(text, where)
-
-    monkeypatch.setattr(yamlio, "load", counting_load)
-    monkeypatch.setattr(yamlio, "load_all", counting_load_all)
+    for name in ("load", "load_all"):
+        monkeypatch.setattr(yamlio, name, _counted(getattr(yamlio, name), seen))
     yield seen
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
+    """Every text handed to any parser (round-trip or C), counted."""
+    seen: collections.Counter[str] = collections.Counter()
+    for name in ("load", "load_all", "_fast_plain", "compose_fast"):
+        monkeypatch.setattr(yamlio, name, _counted(getattr(yamlio, name), seen))
+    yield seen
+
+
+def _counted(parser: Any, seen: collections.Counter[str]) -> Any:
+    def counting(text: str, *args: Any) -> Any:
+        seen[text] += 1
+        return parser(text, *args)
+    return counting

@@ -10,6 +10,7 @@ import pytest
 from conftest import run_tool
 from gloo_harden import invariants, stream, yamlio
 from gloo_harden.errors import InvariantError
+from gloo_harden.stream import Document
 
 A = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n"
 B = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n  namespace: gloo\n"
@@ -94,10 +95,10 @@ def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
         tmp_path: Path) -> None:
     from gloo_harden import cli, fidelity
 
-    def renaming(original: str, after: Any, where: str, before: Any = None) -> str:
-        return original.replace("name: gateway-proxy\n", "name: renamed\n", 1)
+    def renaming(document: Document) -> str:
+        return document.text.replace("name: gateway-proxy\n", "name: renamed\n", 1)
 
-    monkeypatch.setattr(fidelity, "render", renaming)
+    monkeypatch.setattr(fidelity, "write", renaming)
     source = Path(__file__).parent / "data" / "proxy-with-net-bind.yaml"
     out = tmp_path / "out.yaml"
     with pytest.raises(SystemExit) as exit_info:

@@ -7,6 +7,7 @@ consulted, so a proxy that is already hardened produces no noise.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -94,13 +95,12 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         severity = Severity.ERROR if strict else Severity.WARNING
         message = f"kept for {target.what}: " + "; ".join(evidence)
         return False, [_result(severity, message, item, target)]
-    node = _round_trip_node(target, index)
     document = target.resource.document
     if document.pristine is None:
         document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
-    patch(item, node, target.type_name, target.path)
-    if node is not target.node:  # keep the plain data the index reads in step
-        patch(item, target.node, target.type_name, target.path)
+    patch(item, target.node, target.type_name, target.path)
+    if not document.round_trip:  # the writer may need the same change on a round-trip tree
+        document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
     index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
     return True, notes + [
@@ -109,17 +109,9 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         for path, old, new in changes]
 
 
-def _round_trip_node(target: Target, index: StreamIndex) -> Any:
-    """The target's mapping in the round-trip tree of its document, parsing that tree first
-    when the document was only read so far (its comments and quoting are needed to write it)."""
-    document = target.resource.document
-    if not document.round_trip:
-        document.tree = yamlio.load(document.text, document.where)
-        document.round_trip = True
-        for resource in index.resources:
-            if resource.document is document:
-                resource.tree = _walk(document.tree, resource.path)
-    return _walk(document.tree, target.path)
+def _patch_at(item: Hardening, path: str, type_name: str | None, tree: Any) -> None:
+    """``patch`` the object at ``path`` of a whole document's ``tree``."""
+    patch(item, _walk(tree, path), type_name, path)
 
 
 def _walk(tree: Any, path: str) -> Any:

@@ -11,11 +11,38 @@ last the full dump, which is always correct, only noisier.
 
 from __future__ import annotations
 
+import copy
 from difflib import SequenceMatcher
 from typing import Any
 
-from gloo_harden import yamlio
-from gloo_harden.errors import InputError
+from gloo_harden import textedit, yamlio
+from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.stream import Document
+
+
+def write(document: Document) -> str:
+    """The text of a changed document.
+
+    A document read as plain data is edited as text where its data changed (textedit.py);
+    when that cannot be done, it is parsed in round-trip mode, its changes are made again on
+    that tree, and it is written by ``render``, as a document parsed that way from the start.
+    """
+    if document.round_trip:
+        return render(document.text, document.tree, document.where, document.pristine)
+    after = yamlio.to_plain(document.tree)
+    edited = textedit.render(document.text, document.pristine, after,
+                             _indent_styles(document.text)[0])
+    if edited is not None:
+        yamlio.remember_plain(document.text, document.pristine)
+        return edited
+    tree = yamlio.load(document.text, document.where)
+    before = copy.deepcopy(tree)
+    for change in document.replay:
+        change(tree)
+    if yamlio.to_plain(tree) != after:
+        raise InvariantError(f"{document.where}: the change made again on the round-trip tree "
+                             "differs from the change made on the data read")
+    return render(document.text, tree, document.where, before)
 
 
 def render(original: str, after: Any, where: str, before: Any = None) -> str:

@@ -79,9 +79,7 @@ def harden(sources: Sequence[Source], options: Options) -> Outcome:
     with limits.using(options.limits or limits.active()), yamlio.verifying():
         documents = read(sources)
         changed, results = harden_documents(documents, options)
-        texts = {p: fidelity.render(documents[p].text, documents[p].tree, documents[p].where,
-                                    documents[p].pristine)
-                 for p in changed}
+        texts = {p: fidelity.write(documents[p]) for p in changed}
         output = stream.join(documents, texts)
         check_invariants(documents, texts, output, _patched_by(documents, results, options))
     return Outcome(output, results, changed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from gloo_harden.errors import InputError
@@ -38,6 +39,9 @@ class Document:
     round_trip: bool = True
     #: a copy of ``tree`` taken before its first change: the writer's "before", without a re-parse
     pristine: Any = field(default=None, repr=False)
+    #: the changes made to a plain ``tree``, to make again on a round-trip tree if the text
+    #: editor cannot write them (``fidelity.write``)
+    replay: list[Callable[[Any], None]] = field(default_factory=list, repr=False)
 
     @property
     def where(self) -> str:

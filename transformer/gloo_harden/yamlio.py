@@ -40,9 +40,14 @@ _YAML11_AMBIGUOUS = re.compile(
 )
 
 
+def is_ambiguous(value: str) -> bool:
+    """Whether a YAML 1.1 reader would take ``value``, written plain, for something else."""
+    return _YAML11_AMBIGUOUS.match(value) is not None
+
+
 def quote_if_ambiguous(value: Any) -> Any:
     """Return ``value`` double-quoted when it is a plain string YAML 1.1 would misread."""
-    if type(value) is str and _YAML11_AMBIGUOUS.match(value):
+    if type(value) is str and is_ambiguous(value):
         return DoubleQuotedScalarString(value)
     return value
 
@@ -173,6 +178,11 @@ def parses_to(text: str, wanted: Any, where: str) -> bool:
     round-trip parser, exactly as before. The texts checked here are ones we wrote from trees
     already parsed under the limits, so the C composer meets nothing the limits would refuse.
     """
+    return parses_fast_to(text, wanted) or bool(load_plain(text, where) == wanted)
+
+
+def parses_fast_to(text: str, wanted: Any) -> bool:
+    """Whether the C parser reads ``text`` as ``wanted`` (False also when it cannot tell)."""
     cache = _VERIFIED.get()
     key = "\0fast\0" + text
     fast = cache.get(key) if cache is not None else None
@@ -180,7 +190,7 @@ def parses_to(text: str, wanted: Any, where: str) -> bool:
         fast = _fast_plain(text)
         if cache is not None:
             cache[key] = fast
-    return bool(fast == wanted) or bool(load_plain(text, where) == wanted)
+    return bool(fast == wanted)
 
 
 def load_for_reading(text: str, where: str) -> tuple[Any, bool]:
@@ -219,6 +229,20 @@ def _fast_plain(text: str) -> Any:
 
 
 _NOTHING = object()
+
+
+def compose_fast(text: str) -> Any:
+    """The C parser's node tree of a document ``load_for_reading`` read as plain data (nodes
+    carry their positions), or None without the C extension or on any error."""
+    loader = _fast_loader()
+    if loader is None:
+        return None
+    from ruamel.yaml.cyaml import CSafeLoader
+
+    try:
+        return CSafeLoader(text).get_single_node()
+    except Exception:  # the round-trip writer decides what to make of it
+        return None
 
 
 @functools.lru_cache(maxsize=1)

@@ -96,9 +96,7 @@ def _by_text(parts: krmtext.Split, defaults: Settings, base: Options,
     with yamlio.verifying():
         changed, results = pipeline.harden_documents(documents, fnconfig.options(settings, base))
         texts = {} if check else {
-            p: krmtext.indent(fidelity.render(documents[p].text, documents[p].tree,
-                                              documents[p].where, documents[p].pristine))
-            for p in changed}
+            p: krmtext.indent(fidelity.write(documents[p])) for p in changed}
     results = _located(results, documents)
     code = report.exit_code(results, len(changed), check)
     if check and changed:
