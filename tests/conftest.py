@@ -56,7 +56,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]
 def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
     """Every text handed to any parser (round-trip or C), counted."""
     seen: collections.Counter[str] = collections.Counter()
-    for name in ("load", "load_all", "_fast_plain", "compose_fast"):
+    for name in ("load", "load_all", "_fast_plain", "_fast_plain_all", "compose_fast"):
         monkeypatch.setattr(yamlio, name, _counted(getattr(yamlio, name), seen))
     yield seen
 

@@ -87,16 +87,16 @@ def test_changed_documents_are_parsed_a_bounded_number_of_times(
 
 
 def test_embedded_gateways_are_parsed_once_for_all_proxies(
-        parses: collections.Counter[str]) -> None:
+        reads: collections.Counter[str]) -> None:
     unit = list(gen_gloo.stream(60))
     marker = f"# run {uuid.uuid4()}"  # a text no earlier test has parsed (the cache is per text)
     unit = [doc.replace("  custom-resources: |\n", f"  custom-resources: |\n    {marker}\n")
             for doc in unit]
     outcome = _harden("".join(unit))
-    embedded_texts = [t for t in parses if marker in t and _kind(t) != "ConfigMap"]
+    embedded_texts = [t for t in reads if marker in t and _kind(t) != "ConfigMap"]
     proxies = sum(1 for r in outcome.results if r.hardening == "drop-net-bind-service")
     assert proxies >= 3 and len(embedded_texts) == 1
-    assert parses[embedded_texts[0]] == 1
+    assert reads[embedded_texts[0]] == 1
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:

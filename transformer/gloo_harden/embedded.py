@@ -53,7 +53,7 @@ def _parse(text: str, origin: str, _limits: limits.Limits) -> tuple[dict[str, An
     without it a stream with many proxies re-parses every embedded text once per proxy
     (quadratic in the stream size).
     """
-    return tuple(d for d in map(yamlio.to_plain, yamlio.load_all(text, origin))
+    return tuple(d for d in yamlio.load_all_plain(text, origin)
                  if isinstance(d, dict) and d.get("kind"))
 
 

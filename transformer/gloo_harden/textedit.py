@@ -23,7 +23,7 @@ from gloo_harden import yamlio
 
 #: A string written plain means the same string to YAML 1.1 and 1.2 readers unless it is one
 #: of the spellings ``yamlio.quote_if_ambiguous`` knows (numbers, booleans, null, dates).
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*")
 #: Between a key and its value: the colon and white space only (a comment there is left alone).
 _KEY_GAP = re.compile(r"[ \t]*:[ \t]*(?:\n[ \t]*)*")
 _DASH = re.compile(r"[ \t]*-[ \t]+")

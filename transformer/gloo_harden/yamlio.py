@@ -200,13 +200,28 @@ def load_for_reading(text: str, where: str) -> tuple[Any, bool]:
     looks at); the C parser builds those ~10× faster. Texts it might not bound the way the
     limits do (anchors and aliases, deep nesting) and any error go to the round-trip parser,
     so errors and limits are exactly those of ``load``. A document that is then changed is
-    parsed again in round-trip mode (``apply``).
+    written by editing its text (``fidelity.write``).
     """
-    if "&" not in text and "*" not in text and not _maybe_deep(text):
+    if _fast_may_read(text):
         plain = _fast_plain(text)
         if plain is not _NOTHING:
             return plain, False
     return load(text, where), True
+
+
+def load_all_plain(text: str, where: str) -> list[Any]:
+    """Every document of a multi-document text as plain data, read as ``load_for_reading``
+    reads one (the C parser where it may, else ``load_all``)."""
+    if _fast_may_read(text):
+        documents = _fast_plain_all(text)
+        if documents is not _NOTHING:
+            return list(documents)
+    return [to_plain(document) for document in load_all(text, where)]
+
+
+def _fast_may_read(text: str) -> bool:
+    """No anchors or aliases and no deep nesting: nothing the limits would have to bound."""
+    return "&" not in text and "*" not in text and not _maybe_deep(text)
 
 
 def _maybe_deep(text: str) -> bool:
@@ -225,6 +240,16 @@ def _fast_plain(text: str) -> Any:
     try:
         return to_plain(loader.load(text))
     except Exception:  # anything the C path cannot read is left to the round-trip parser
+        return _NOTHING
+
+
+def _fast_plain_all(text: str) -> Any:
+    loader = _fast_loader()
+    if loader is None:
+        return _NOTHING
+    try:
+        return [to_plain(document) for document in loader.load_all(text)]
+    except Exception:  # errors are reported as the round-trip parser words them
         return _NOTHING
 
 

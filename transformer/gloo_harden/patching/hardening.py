@@ -69,7 +69,7 @@ def load(path: Path, scope_ids: set[str], guard_ids: set[str], origin: str = BUI
     except OSError as exc:
         raise PatchError(f"{where}: cannot read ({exc.strerror}); "
                          "expected a readable file") from None
-    data = yamlio.load(text, where)
+    data = yamlio.to_plain(yamlio.load_for_reading(text, where)[0])  # its values are copied
     if not isinstance(data, dict):
         raise PatchError(f"{where}: expected a {KIND} mapping")
     return parse(data, where, scope_ids, guard_ids, origin)
