@@ -237,3 +237,50 @@ def test_changed_documents_are_written_without_the_round_trip_parser(
     deployment = [text for text in reads.elements() if "kind: Deployment" in text]
     # read once to harden, composed once to edit, and its edited text checked once
     assert len(deployment) == 3, deployment
+
+
+def test_a_run_with_only_file_names_imports_no_click(tmp_path: Path) -> None:
+    """Helm, kpt and kustomize call ``gloo-harden`` with no arguments or only files."""
+    source = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
+    probe = _run(
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('click' in sys.modules, file=sys.stderr))\n"
+        f"sys.argv = ['gloo-harden', {str(source)!r}]\n"
+        "from gloo_harden.__main__ import main\n"
+        "main()\n")
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stderr.splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(("args", "plain"), [
+    ([], True), (["-"], True), (["a.yaml", "-", "b.yaml"], True),
+    (["--strict", "a.yaml"], False), (["a.yaml", "-o", "b"], False),
+    (["list"], False), (["explain", "x"], False), (["--"], False), ([str(REPO)], False),
+])
+def test_which_command_lines_skip_click(args: list[str], plain: bool) -> None:
+    from gloo_harden import command
+
+    assert (command.plain_files(args) is not None) is plain
+
+
+def test_the_click_free_run_answers_as_click_does(tmp_path: Path) -> None:
+    from gloo_harden import cli, command
+
+    assert set(cli.SUBCOMMANDS) == set(command.SUBCOMMANDS)
+    source = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
+    for args in ([str(source)], [str(tmp_path / "missing.yaml")], [str(source), str(source)]):
+        fast = _run("import sys\nfrom gloo_harden.__main__ import main\n"
+                    f"sys.argv = ['gloo-harden', *{args!r}]\nmain()\n")
+        slow = _run(f"from gloo_harden.cli import main\nmain({args!r})\n")
+        assert (fast.returncode, fast.stdout, fast.stderr) == \
+            (slow.returncode, slow.stdout, slow.stderr), args
+
+
+def test_click_defaults_are_the_requests_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gloo_harden import cli, command
+
+    seen: list[command.Request] = []
+    monkeypatch.setattr(command, "harden", seen.append)
+    with pytest.raises(SystemExit):
+        cli.main(["a.yaml"])
+    assert seen == [command.Request(("a.yaml",))]

@@ -2,8 +2,9 @@
 
 ``--version`` alone is answered here, before click and the YAML libraries are imported: a
 version probe (Helm plugin managers, CI logs) should cost no more than starting Python. The
-text is click's ``version_option`` output, byte for byte; every other command line goes to
-``cli.main`` unchanged.
+text is click's ``version_option`` output, byte for byte. A command line of file names only
+(or none: Helm, kpt and kustomize call it so) is run without click (``command.plain_files``);
+every other one goes to ``cli.main`` unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ def main() -> NoReturn:
 
         sys.stdout.write(f"gloo-harden, version {__version__}\n")
         sys.exit(0)
+    from gloo_harden import command
+
+    files = command.plain_files(sys.argv[1:])
+    if files is not None:  # nothing for click to parse: every option at its default
+        command.run(lambda: command.harden(command.Request(files)))
     from gloo_harden.cli import main as cli_main
 
     cli_main()

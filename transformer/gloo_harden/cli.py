@@ -1,25 +1,18 @@
 """The command line: ``gloo-harden [FILE…|-]``, ``gloo-harden list``, ``gloo-harden explain ID``.
 
-The only module (with ``adapters/``) that touches argv, stdin, stdout and exit codes.
+Options, help and usage errors, by click; the run itself is ``command.harden``. With
+``command`` and ``adapters/``, the only modules that touch argv, stdin, stdout and exit codes.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import click
 
-from gloo_harden import __version__, limits, report
-from gloo_harden.errors import TransformerError
-
-if TYPE_CHECKING:
-    from gloo_harden.pipeline import Options, Source
+from gloo_harden import __version__, command, limits, report
 
 EPILOG = """\b
 Examples:
@@ -97,71 +90,11 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     their root filesystem read-only and sets disableKubernetesDestinations in Settings, each
     only where it cannot break the gateway. Results go to stderr.
     """
-    from gloo_harden import pipeline
-
-    options = _options(enable, disable, strict, sidecars, validate_all, fail_on_unmatched,
-                       limits.Limits(max_input_bytes, max_documents, max_aliases, max_depth),
-                       patch_dirs, profile_names)
-    for target in filter(None, (output, results_file)):
-        _check_folder(str(target))  # before any work: the error is then the only line
-    sources = _read_all(files or ("-",), max_input_bytes)
-    if not files or plugin_config:  # stdin read once: a ResourceList means KRM function mode
-        from gloo_harden.adapters import dispatch
-
-        try:  # the adapters write stdout themselves; click would make a broken pipe exit 1
-            code = dispatch(sources[0].data, plugin_config, options, enable, disable, strict,
-                            sidecars, check)
-        except BrokenPipeError:
-            _quiet_broken_pipe()
-        if code is not None:
-            sys.exit(code)
-    outcome = pipeline.harden(sources, options)
-    for line in report.text(outcome.results, quiet):
-        click.echo(line, err=True)
-    click.echo(report.summary(outcome.results, len(outcome.changed)), err=True)
-    if results_file:
-        _write_atomically(results_file, report.to_json(outcome.results))
-    if show_diff:
-        click.echo(_diff(sources, outcome.text, ", ".join(files or ("stdin",))), nl=False)
-    elif output:
-        _write_atomically(output, outcome.text)
-    elif not check:
-        try:  # here, not in main(): click turns a broken pipe into a bare exit 1 of its own
-            sys.stdout.write(outcome.text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _quiet_broken_pipe()
-    sys.exit(report.exit_code(outcome.results, len(outcome.changed), check))
-
-
-def _options(enable: tuple[str, ...], disable: tuple[str, ...], strict: bool, sidecars: bool,
-             validate_all: bool, fail_on_unmatched: bool, run_limits: limits.Limits,
-             patch_dirs: tuple[str, ...], profile_names: tuple[str, ...]) -> Options:
-    """The pipeline options of this run; every id and patch file is checked here, first."""
-    from gloo_harden import hardenings, pipeline
-    from gloo_harden.scopes import ScopeOptions
-
-    limits.activate(run_limits)  # the adapters read them too
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * run_limits.max_depth + 1000))
-    patches = hardenings.user_patches(patch_dirs, profile_names)  # --enable/--disable know them
-    return pipeline.Options(hardenings.select(enable, disable, patches), strict,
-                            ScopeOptions(sidecars=sidecars), run_limits, validate_all,
-                            patches=hardenings.chosen_patches(patches, enable, disable),
-                            fail_on_unmatched=fail_on_unmatched)
-
-
-def _read_all(names: tuple[str, ...], budget: int) -> list[Source]:
-    """Every input, within one byte budget for all of them together."""
-    sources: list[Source] = []
-    for name in names:
-        sources.append(_read(name, budget - sum(len(s.data) for s in sources)))
-    return sources
-
-
-def _diff(sources: list[Source], hardened: str, label: str) -> str:
-    original = "".join(_decoded(s) for s in sources)
-    return "".join(difflib.unified_diff(original.splitlines(keepends=True),
-                                        hardened.splitlines(keepends=True), label, "hardened"))
+    command.harden(command.Request(
+        files, output, enable, disable, check, show_diff, strict, sidecars, results_file, quiet,
+        plugin_config, validate_all,
+        limits.Limits(max_input_bytes, max_documents, max_aliases, max_depth),
+        patch_dirs, profile_names, fail_on_unmatched))
 
 
 @click.command("list")
@@ -198,93 +131,19 @@ SUBCOMMANDS = {"list": list_command, "explain": explain_command}
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point of the ``gloo-harden`` script."""
+    """Entry point of the ``gloo-harden`` script for command lines click has to parse."""
     args = sys.argv[1:] if argv is None else argv
-    command = SUBCOMMANDS.get(args[0]) if args else None
+    command.run(lambda: _click_main(args))
+
+
+def _click_main(args: list[str]) -> None:
+    subcommand = SUBCOMMANDS.get(args[0]) if args else None
     try:
-        if command is not None:
-            command.main(args[1:], prog_name=f"gloo-harden {args[0]}", standalone_mode=False)
-            sys.exit(0)
-        harden_command.main(args, prog_name="gloo-harden", standalone_mode=False)
-    except TransformerError as exc:
-        _fail(str(exc), exc.exit_code)
+        if subcommand is not None:
+            subcommand.main(args[1:], prog_name=f"gloo-harden {args[0]}", standalone_mode=False)
+        else:
+            harden_command.main(args, prog_name="gloo-harden", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        _fail(exc.format_message(), report.EXIT_UNUSABLE)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-    except Exception as exc:  # a bug: still one line and no partial output
-        _crash(exc)
-    sys.exit(0)
-
-
-def _crash(exc: Exception) -> NoReturn:
-    """Keep the traceback for the bug report in a file, not on the user's terminal."""
-    import traceback
-
-    from gloo_harden.errors import InvariantError
-
-    handle, path = tempfile.mkstemp(prefix="gloo-harden-crash-", suffix=".txt")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write("".join(traceback.format_exception(exc)))
-    message = str(InvariantError(f"{type(exc).__name__}: {exc} (traceback in {path})"))
-    _fail(message, report.EXIT_INTERNAL)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"gloo-harden: {message}", err=True)
-    sys.exit(code)
-
-
-def _quiet_broken_pipe() -> NoReturn:
-    """The reader went away (``| head``): nothing more to say, and nothing to flush."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    _fail("stdout closed before the output was written", report.EXIT_UNUSABLE)
-
-
-def _read(name: str, budget: int) -> Source:
-    """Read one input, in chunks, refusing it as soon as it is larger than ``budget``."""
-    from gloo_harden.pipeline import Source
-
-    if name == "-":
-        return Source("stdin", limits.read_limited(sys.stdin.buffer, "stdin", budget))
-    try:
-        with open(name, "rb") as handle:
-            if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and \
-                    os.fstat(handle.fileno()).st_size > budget:
-                raise limits.too_large(name)  # refused before reading a byte
-            return Source(name, limits.read_limited(handle, name, budget))
-    except OSError as exc:
-        raise TransformerError(f"{name}: cannot read ({exc.strerror}); expected a readable "
-                               "manifest file") from None
-
-
-def _decoded(source: Source) -> str:
-    from gloo_harden import stream
-
-    return stream.join(stream.split(stream.decode(source.data, source.name), source.name), {})
-
-
-def _check_folder(target: str) -> str:
-    folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        raise TransformerError(f"{target}: directory {folder} does not exist; expected an "
-                               "existing directory")
-    return folder
-
-
-def _write_atomically(target: str, text: str) -> None:
-    """Write via a temporary file in the same directory, then rename over ``target``."""
-    folder = _check_folder(target)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        command.fail(exc.format_message(), report.EXIT_UNUSABLE)

@@ -9,6 +9,7 @@ break after a glued separator, so plain YAML readers (kubectl) see two documents
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from collections.abc import Callable
@@ -21,8 +22,7 @@ _KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9_.-]+)", re.MULTILINE)
 _API_VERSION = re.compile(r"^apiVersion:[ \t]*[\"']?([A-Za-z0-9_./-]+)", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
 #: YAML's printable set (as ruamel's reader checks it), and its ASCII part for a fast pre-check.
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NON_PRINTABLE = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
 _PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 
 
@@ -82,12 +82,17 @@ def decode(data: bytes, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+@functools.lru_cache(maxsize=1)
+def _non_printable() -> re.Pattern[str]:
+    return re.compile(_NON_PRINTABLE)  # 5 ms to compile: only for input that is not ASCII
+
+
 def _refuse_control_characters(text: str, source: str) -> None:
     """Refuse what no YAML reader accepts (ruamel and kubectl alike), in every document.
 
     Checked on the whole stream, so it also covers documents that are copied through unparsed.
     """
-    match = _NON_PRINTABLE.search(text)
+    match = _non_printable().search(text)
     if match:
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1

@@ -1,0 +1,222 @@
+"""The harden command's work, after its arguments are parsed: read, harden, report, write.
+
+Kept apart from click (cli.py) because most runs need no parsing at all: Helm, kpt and
+kustomize call ``gloo-harden`` with no arguments or only file names, and importing click costs
+more than hardening a typical render. ``__main__`` sends exactly those command lines here
+directly (``plain_files``); every other one goes through click, which builds the same
+``Request``. With I/O, exit codes and the one-line error promise, this is an edge module.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
+
+from gloo_harden import limits, report
+from gloo_harden.errors import TransformerError
+
+if TYPE_CHECKING:
+    from gloo_harden.pipeline import Options, Source
+
+SUBCOMMANDS = ("list", "explain")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One run of the harden command, as its options say (defaults: no options given)."""
+
+    files: tuple[str, ...] = ()
+    output: str | None = None
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    check: bool = False
+    show_diff: bool = False
+    strict: bool = False
+    sidecars: bool = False
+    results_file: str | None = None
+    quiet: bool = False
+    plugin_config: str | None = None
+    validate_all: bool = False
+    limits: limits.Limits = limits.DEFAULT
+    patch_dirs: tuple[str, ...] = ()
+    profile_names: tuple[str, ...] = ()
+    fail_on_unmatched: bool = False
+
+
+def plain_files(args: list[str]) -> tuple[str, ...] | None:
+    """``args`` as the files of a run with every default, or None when click must parse them.
+
+    Only names that are not options, subcommands or directories (click refuses those with its
+    own message): what click would also take as FILES, unchanged.
+    """
+    if args[:1] and args[0] in SUBCOMMANDS:
+        return None
+    for arg in args:
+        if arg != "-" and (arg.startswith("-") or os.path.isdir(arg)):
+            return None
+    return tuple(args)
+
+
+def run(work: Callable[[], object]) -> NoReturn:
+    """Run ``work`` with the one-line error promise: user errors exit 2 with one line, a bug
+    exits 3 with its traceback in a file, and nothing is ever half written to stdout."""
+    try:
+        work()
+    except TransformerError as exc:
+        fail(str(exc), exc.exit_code)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug: still one line and no partial output
+        _crash(exc)
+    sys.exit(0)
+
+
+def harden(request: Request) -> NoReturn:
+    """Harden the request's inputs (stdin without files) and write or check the result."""
+    from gloo_harden import pipeline
+
+    options = _options(request)
+    for target in filter(None, (request.output, request.results_file)):
+        _check_folder(str(target))  # before any work: the error is then the only line
+    sources = _read_all(request.files or ("-",), request.limits.max_input_bytes)
+    if not request.files or request.plugin_config:  # a ResourceList means KRM function mode
+        from gloo_harden.adapters import dispatch
+
+        try:  # the adapters write stdout themselves
+            code = dispatch(sources[0].data, request.plugin_config, options, request.enable,
+                            request.disable, request.strict, request.sidecars, request.check)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        if code is not None:
+            sys.exit(code)
+    outcome = pipeline.harden(sources, options)
+    lines = [*report.text(outcome.results, request.quiet),
+             report.summary(outcome.results, len(outcome.changed))]
+    sys.stderr.write("".join(line + "\n" for line in lines))
+    if request.results_file:
+        _write_atomically(request.results_file, report.to_json(outcome.results))
+    if request.show_diff:
+        label = ", ".join(request.files or ("stdin",))
+        _write_stdout(_diff(sources, outcome.text, label))
+    elif request.output:
+        _write_atomically(request.output, outcome.text)
+    elif not request.check:
+        _write_stdout(outcome.text)
+    sys.exit(report.exit_code(outcome.results, len(outcome.changed), request.check))
+
+
+def _options(request: Request) -> Options:
+    """The pipeline options of this run; every id and patch file is checked here, first."""
+    from gloo_harden import hardenings, pipeline
+    from gloo_harden.scopes import ScopeOptions
+
+    limits.activate(request.limits)  # the adapters read them too
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * request.limits.max_depth + 1000))
+    # profiles' and users' patches first: --enable/--disable may name them
+    patches = hardenings.user_patches(request.patch_dirs, request.profile_names)
+    enable, disable = request.enable, request.disable
+    return pipeline.Options(hardenings.select(enable, disable, patches), request.strict,
+                            ScopeOptions(sidecars=request.sidecars), request.limits,
+                            request.validate_all,
+                            patches=hardenings.chosen_patches(patches, enable, disable),
+                            fail_on_unmatched=request.fail_on_unmatched)
+
+
+def _read_all(names: tuple[str, ...], budget: int) -> list[Source]:
+    """Every input, within one byte budget for all of them together."""
+    sources: list[Source] = []
+    for name in names:
+        sources.append(_read(name, budget - sum(len(s.data) for s in sources)))
+    return sources
+
+
+def _read(name: str, budget: int) -> Source:
+    """Read one input, in chunks, refusing it as soon as it is larger than ``budget``."""
+    from gloo_harden.pipeline import Source
+
+    if name == "-":
+        return Source("stdin", limits.read_limited(sys.stdin.buffer, "stdin", budget))
+    try:
+        with open(name, "rb") as handle:
+            if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and \
+                    os.fstat(handle.fileno()).st_size > budget:
+                raise limits.too_large(name)  # refused before reading a byte
+            return Source(name, limits.read_limited(handle, name, budget))
+    except OSError as exc:
+        raise TransformerError(f"{name}: cannot read ({exc.strerror}); expected a readable "
+                               "manifest file") from None
+
+
+def _diff(sources: list[Source], hardened: str, label: str) -> str:
+    import difflib
+
+    from gloo_harden import stream
+
+    original = "".join(
+        stream.join(stream.split(stream.decode(s.data, s.name), s.name), {}) for s in sources)
+    return "".join(difflib.unified_diff(original.splitlines(keepends=True),
+                                        hardened.splitlines(keepends=True), label, "hardened"))
+
+
+def _write_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _check_folder(target: str) -> str:
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise TransformerError(f"{target}: directory {folder} does not exist; expected an "
+                               "existing directory")
+    return folder
+
+
+def _write_atomically(target: str, text: str) -> None:
+    """Write via a temporary file in the same directory, then rename over ``target``."""
+    folder = _check_folder(target)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def fail(message: str, code: int) -> NoReturn:
+    sys.stderr.write(f"gloo-harden: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader went away (``| head``): nothing more to say, and nothing to flush."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    fail("stdout closed before the output was written", report.EXIT_UNUSABLE)
+
+
+def _crash(exc: Exception) -> NoReturn:
+    """Keep the traceback for the bug report in a file, not on the user's terminal."""
+    import traceback
+
+    from gloo_harden.errors import InvariantError
+
+    handle, path = tempfile.mkstemp(prefix="gloo-harden-crash-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("".join(traceback.format_exception(exc)))
+    message = str(InvariantError(f"{type(exc).__name__}: {exc} (traceback in {path})"))
+    fail(message, report.EXIT_INTERNAL)
