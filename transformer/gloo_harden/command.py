@@ -14,8 +14,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import NamedTuple, NoReturn, TYPE_CHECKING
 
 from gloo_harden import limits, report
 from gloo_harden.errors import TransformerError
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
 SUBCOMMANDS = ("list", "explain")
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """One run of the harden command, as its options say (defaults: no options given)."""
 
     files: tuple[str, ...] = ()

@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden import limits, yamlio
 from gloo_harden.errors import InputError
@@ -22,8 +21,7 @@ CUSTOM_RESOURCE_CONFIGMAP = "gloo-custom-resource-config"
 _HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n(.*?)\n[ \t]*\1[ \t]*$", re.S | re.M)
 
 
-@dataclass(frozen=True)
-class Embedded:
+class Embedded(NamedTuple):
     """One object found inside another, with a description of where."""
 
     origin: str

@@ -6,8 +6,7 @@ Built once per run from the parsed resources; scopes and guards only read it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import containers, pod_labels, pod_spec
@@ -26,8 +25,7 @@ PROXY_ROLES = (
 KNOWN_SIDECARS = ("sds", "istio-proxy", "envoy-sidecar", "extauth", "rate-limit")
 
 
-@dataclass
-class Proxy:
+class Proxy(NamedTuple):
     """One Gloo proxy workload and the facts guards need about it."""
 
     resource: Resource
@@ -54,17 +52,13 @@ class Proxy:
         return f"{self.resource.kind} {self.namespace or '-'}/{self.resource.name}"
 
 
-@dataclass
 class StreamIndex:
     """Everything parsed from the stream, in stream order."""
 
-    resources: list[Resource]
-    proxies: list[Proxy] = field(init=False)
-    _by_kind: dict[str, list[Resource]] = field(init=False)
-    _derived: dict[int, dict[str, Any]] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._by_kind = {}
+    def __init__(self, resources: list[Resource]) -> None:
+        self.resources = resources
+        self._derived: dict[int, dict[str, Any]] = {}
+        self._by_kind: dict[str, list[Resource]] = {}
         for resource in self.resources:
             self._by_kind.setdefault(resource.kind, []).append(resource)
         self.proxies = [p for r in self.resources if (p := _as_proxy(r)) is not None]

@@ -26,8 +26,7 @@ import contextlib
 import contextvars
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 from gloo_harden.errors import InputError
 
@@ -37,8 +36,7 @@ _SIZE = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z]*)\s*$")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Upper bounds for one run; the defaults are far above any real Gloo render."""
 
     max_input_bytes: int = 256 * 1024**2

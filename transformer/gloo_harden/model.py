@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden.results import ResourceRef
 from gloo_harden.stream import Document
@@ -12,8 +11,7 @@ from gloo_harden.stream import Document
 SKIP_ANNOTATION = "gloo-harden.dev/skip"
 
 
-@dataclass
-class Resource:
+class Resource(NamedTuple):
     """One Kubernetes object: a document's root mapping, or an item of a ``kind: List``."""
 
     document: Document

@@ -6,8 +6,7 @@ No I/O here: adapters hand in text and options and get back text and results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden import embedded, fidelity, invariants, limits, stream, yamlio
 from gloo_harden.apply import apply_all
@@ -29,8 +28,7 @@ INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
 }
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """Everything a run can be told (the adapters build it from flags or functionConfig)."""
 
     hardenings: tuple[Hardening, ...]
@@ -42,21 +40,19 @@ class Options:
     fail_on_unmatched: bool = False  # a user patch that matches nothing is an error
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     """What a run produced: the hardened stream and every result."""
 
     text: str
     results: list[Result]
-    changed: list[int] = field(default_factory=list)  # positions of changed documents
+    changed: list[int] = []  # positions of changed documents (never mutated)
 
     @property
     def refused(self) -> bool:
         return any(r.severity is Severity.ERROR for r in self.results)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One input: a name for messages and its bytes."""
 
     name: str

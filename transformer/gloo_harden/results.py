@@ -6,9 +6,7 @@ The shape follows kyaml's ``framework.Result`` so the KRM adapter can emit it un
 from __future__ import annotations
 
 import enum
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -17,8 +15,7 @@ class Severity(str, enum.Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, order=True)
-class ResourceRef:
+class ResourceRef(NamedTuple):
     """Identifies one Kubernetes object in the stream."""
 
     api_version: str
@@ -39,8 +36,7 @@ class ResourceRef:
         return out
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """One outcome: what happened to which field of which resource, and why."""
 
     severity: Severity
@@ -50,8 +46,8 @@ class Result:
     field: str | None = None
     file: str | None = None
     document: int | None = None
-    current: Any = dataclasses.field(default=None, compare=False)
-    proposed: Any = dataclasses.field(default=None, compare=False)
+    current: Any = None
+    proposed: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape written by ``--results``."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
 
@@ -26,22 +25,30 @@ _NON_PRINTABLE = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-
 _PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 
 
-@dataclass
 class Document:
     """One document of the stream: its exact text, where it came from, and what we parsed."""
 
-    index: int
-    source: str
-    separator: str
-    text: str
-    tree: Any = field(default=None, repr=False)
-    #: False while ``tree`` is plain data read by the C parser (``yamlio.load_for_reading``)
-    round_trip: bool = True
-    #: a copy of ``tree`` taken before its first change: the writer's "before", without a re-parse
-    pristine: Any = field(default=None, repr=False)
-    #: the changes made to a plain ``tree``, to make again on a round-trip tree if the text
-    #: editor cannot write them (``fidelity.write``)
-    replay: list[Callable[[Any], None]] = field(default_factory=list, repr=False)
+    __slots__ = ("index", "source", "separator", "text", "tree", "round_trip", "pristine",
+                 "replay")
+
+    def __init__(self, index: int, source: str, separator: str, text: str, tree: Any = None,
+                 round_trip: bool = True, pristine: Any = None,
+                 replay: list[Callable[[Any], None]] | None = None) -> None:
+        self.index = index
+        self.source = source
+        self.separator = separator
+        self.text = text
+        self.tree = tree
+        #: False while ``tree`` is plain data read by the C parser (``yamlio.load_for_reading``)
+        self.round_trip = round_trip
+        #: a copy of ``tree`` taken before its first change: the writer's "before"
+        self.pristine = pristine
+        #: the changes made to a plain ``tree``, to make again on a round-trip tree if the
+        #: text editor cannot write them (``fidelity.write``)
+        self.replay = replay if replay is not None else []
+
+    def __repr__(self) -> str:
+        return f"Document({self.where}, separator={self.separator!r}, text={self.text[:40]!r}…)"
 
     @property
     def where(self) -> str:

@@ -14,10 +14,8 @@ all of them.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden import hardenings
 from gloo_harden.pipeline import Options
@@ -29,8 +27,7 @@ _LISTS = ("disable", "enable", "patches")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The choices a configuration can make; command-line flags give the defaults."""
 
     enable: tuple[str, ...] = ()
@@ -40,8 +37,7 @@ class Settings:
     patches: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with the configuration: the field and the message."""
 
     field: str
@@ -69,7 +65,7 @@ def parse(config: Any, defaults: Settings) -> tuple[Settings, list[Problem]]:
     else:
         return defaults, [Problem("kind", f'"{kind}" (apiVersion "{api_version}") is not '
                                   f'supported; expected {KIND} ({API_VERSION}) or ConfigMap (v1)')]
-    return dataclasses.replace(defaults, **values), problems
+    return defaults._replace(**values), problems
 
 
 def _from_spec(config: dict[Any, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -163,7 +159,7 @@ def options(settings: Settings, base: Options) -> Options:
     """``base`` (the command line's options: limits, ``--patches``, profiles) with the choices
     of ``settings``; patch folders named in the configuration run after the command line's."""
     patches = base.patches + (hardenings.user_patches(settings.patches) if settings.patches else ())
-    return dataclasses.replace(
-        base, hardenings=hardenings.select(settings.enable, settings.disable, patches),
+    return base._replace(
+        hardenings=hardenings.select(settings.enable, settings.disable, patches),
         patches=hardenings.chosen_patches(patches, settings.enable, settings.disable),
-        strict=settings.strict, scope=dataclasses.replace(base.scope, sidecars=settings.sidecars))
+        strict=settings.strict, scope=base.scope._replace(sidecars=settings.sidecars))

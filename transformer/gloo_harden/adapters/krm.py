@@ -178,9 +178,7 @@ def _file(item: Any) -> tuple[str, int] | None:
 
 
 def _with_file(result: Result, file: tuple[str, int] | None) -> Result:
-    from dataclasses import replace
-
-    return replace(result, file=file[0] if file else None, document=file[1] if file else None)
+    return result._replace(file=file[0] if file else None, document=file[1] if file else None)
 
 
 def _config_result(problem: Problem, config: Any) -> Result:

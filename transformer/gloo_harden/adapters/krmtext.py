@@ -15,8 +15,7 @@ text, are not exactly the keys ruamel reads (a quoted scalar running onto column
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden import yamlio
 from gloo_harden.errors import TransformerError
@@ -30,8 +29,7 @@ _ITEM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t]|$)")
 _ANCHOR = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[:,?\[{][ \t]*)[&*][^\s,\]}]", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
     """The header (every top-level key, ``items`` holding PLACEHOLDER) and each item's text."""
 
     header: Any

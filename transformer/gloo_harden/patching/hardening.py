@@ -23,9 +23,8 @@ find (kubectl's behaviour); by default they are reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden import yamlio
 from gloo_harden.errors import PatchError
@@ -40,8 +39,7 @@ _KEYS = {"apiVersion", "kind", "metadata", "summary", "description", "scope", "g
 BUILTIN, PROFILE, USER = "builtin", "profile", "user"
 
 
-@dataclass(frozen=True)
-class Hardening:
+class Hardening(NamedTuple):
     """One loaded patch file."""
 
     id: str

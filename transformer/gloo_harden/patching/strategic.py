@@ -32,7 +32,6 @@ Differences on purpose, each tested:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -48,11 +47,11 @@ DELETE_FROM = "$deleteFromPrimitiveList/"
 SET_ORDER = "$setElementOrder/"
 
 
-@dataclass
 class MergeReport:
     """What a merge could not do on its own: list elements the patch named but did not find."""
 
-    missing: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.missing: list[str] = []
 
 
 def merge(
@@ -73,10 +72,10 @@ def merge(
         original.update(merged)
 
 
-@dataclass
 class _Merger:
-    create_missing: bool
-    report: MergeReport
+    def __init__(self, create_missing: bool, report: MergeReport) -> None:
+        self.create_missing = create_missing
+        self.report = report
 
     def map(self, original: Any, patch: Any, type_name: str | None, path: str) -> Any:
         """``mergeMap``: the merged mapping (``original`` itself, unless a directive says)."""

@@ -18,8 +18,7 @@ Selectors use the Kubernetes label-selector syntax: ``k=v``, ``k==v``, ``k!=v``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden.errors import PatchError
 from gloo_harden.model import Resource
@@ -31,8 +30,7 @@ _SET = re.compile(rf"^({_KEY})\s+(in|notin)\s*\(([^()]*)\)$")
 _COMPARE = re.compile(rf"^({_KEY})\s*(==|=|!=)\s*(\S*)$")
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     """One term of a selector: ``key op values``."""
 
     key: str
@@ -51,8 +49,7 @@ class Requirement:
         return not present or value not in self.values  # "!=", "notin"
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """A parsed ``target``: every field given must match."""
 
     patterns: tuple[tuple[str, re.Pattern[str]], ...]

@@ -7,23 +7,20 @@ The registry below is the one explicit, ordered list of scopes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden.index import Proxy
 from gloo_harden.model import Resource
 
 
-@dataclass(frozen=True)
-class ScopeOptions:
+class ScopeOptions(NamedTuple):
     """What a user can change about scopes."""
 
     sidecars: bool = False  # also target sidecar containers (sds, istio-proxy, …)
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One place a patch body applies to."""
 
     scope: str
