@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import textwrap
 from typing import Any, NamedTuple
 
 from gloo_harden import limits, yamlio
@@ -66,7 +65,13 @@ def _texts(resource: Resource) -> list[tuple[str, str]]:
         for container in containers(located[0]) if located else []:
             for part in items(container.get("command")) + items(container.get("args")):
                 for match in _HEREDOC.finditer(str(part)):
-                    body = textwrap.dedent(match.group(2))
+                    body = _dedent(match.group(2))
                     scripts.append((f"{where} container {container.get('name')} script", body))
         return scripts
     return []
+
+
+def _dedent(text: str) -> str:
+    import textwrap  # only for a rollout Job's heredoc (Gloo 1.12-1.13)
+
+    return textwrap.dedent(text)

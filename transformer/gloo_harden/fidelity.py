@@ -12,7 +12,6 @@ last the full dump, which is always correct, only noisier.
 from __future__ import annotations
 
 import copy
-from difflib import SequenceMatcher
 from typing import Any
 
 from gloo_harden import textedit, yamlio
@@ -76,6 +75,8 @@ def replay(original: str, noop: str, patched: str, indentation_blind: bool = Fal
     difference at its anchor line: Helm mixes sequence styles inside one document, which no
     single ruamel setting reproduces.
     """
+    from difflib import SequenceMatcher  # the round-trip writer is the text editor's fallback
+
     o_lines = original.splitlines(keepends=True)
     if o_lines and not o_lines[-1].endswith("\n"):
         o_lines[-1] += "\n"
