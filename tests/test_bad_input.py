@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, run_tool, tool_env
+from gloo_harden import yamlio
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: gw\n"
 PROXY = """\
@@ -314,9 +315,11 @@ def test_a_function_config_of_the_wrong_kind_is_a_krm_error_result() -> None:
     assert done.returncode == 1
     out = done.stdout.decode()
     assert out.startswith(RESOURCE_LIST + config)
-    assert ("- message: '\"Deployment\" (apiVersion \"apps/v1\") is not supported; expected "
-            "GlooHardening (gloo-harden.dev/v1alpha1) or ConfigMap (v1)'\n"
-            "  severity: error\n") in out
+    (result,) = yamlio.load(out, "out")["results"]
+    assert result["message"] == ('"Deployment" (apiVersion "apps/v1") is not supported; '
+                                 "expected GlooHardening (gloo-harden.dev/v1alpha1) or "
+                                 "ConfigMap (v1)")
+    assert result["severity"] == "error"
     assert "Traceback" not in done.stderr.decode()
 
 

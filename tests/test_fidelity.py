@@ -67,11 +67,11 @@ def test_the_c_parser_reads_and_checks_and_the_output_is_the_same_without_it(
     from gloo_harden import hardenings
     from gloo_harden.pipeline import Options, Source, harden
 
-    assert yamlio._fast_loader() is not None  # ruamel.yaml.clib is a dependency on CPython
+    assert yamlio._c_reader() is not None  # ruamel.yaml.clib is a dependency on CPython
     source = [Source("pipe", (REPO / "examples" / "pipe" / "gloo-rendered.yaml").read_bytes())]
     options = Options(hardenings.builtin())
     fast = harden(source, options).text
-    monkeypatch.setattr(yamlio, "_fast_loader", lambda: None)  # no C extension: rt only
+    monkeypatch.setattr(yamlio, "_c_reader", lambda: None)  # no C extension: rt only
     assert harden(source, options).text == fast
     assert yamlio.parses_to("a: [1, 2]\n", {"a": [1, 2]}, "x")
     assert not yamlio.parses_to("a: [1, 2]\n", {"a": [2, 1]}, "x")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from gloo_harden import hardenings
+from gloo_harden import hardenings, yamlio
 from gloo_harden.adapters import krm, krmtext
 from gloo_harden.adapters.fnconfig import Settings
 from gloo_harden.pipeline import Options
@@ -200,3 +200,21 @@ def test_indent_is_the_inverse_of_the_split() -> None:
     parts = krmtext.split(text)
     assert parts is not None
     assert [krmtext.indent(t) for t in parts.texts] == list(parts.raw)
+
+
+def test_results_written_as_text_read_back_as_the_emitter_would_write_them() -> None:
+    from gloo_harden.adapters import krmio
+    from gloo_harden.results import ResourceRef, Result, Severity
+
+    ref = ResourceRef("apps/v1", "Deployment", "on", "0755")
+    results = [Result(Severity.INFO, "set x: \"yes\" → ü", "h", ref, "spec.x", "file.yaml", 2,
+                      ["on", 1, None], {"k": "no"}),
+               Result(Severity.WARNING, "no resource")]
+    head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+    text = krmio.write(yamlio.load(head, "t"), results)
+    expected = [yamlio.to_plain(krmio.result_map(r)) for r in results]
+    assert yamlio.to_plain(yamlio.load(text, "t"))["results"] == expected
+    assert yaml.safe_load(text)["results"] == expected  # a YAML 1.1 reader: "on" stays a string
+    nan = Result(Severity.INFO, "m", field="x", current=float("nan"))
+    again = krmio.write(yamlio.load(head, "t"), [nan])  # JSON has no NaN: the emitter's turn
+    assert "results:" in again and ".nan" in again

@@ -26,10 +26,40 @@ def write(resource_list: Any, results: list[Result]) -> str:
         if item.fa.flow_style():
             _set_block(item)
     _strip_comments(resource_list)
+    if "results" not in resource_list:  # the usual case: ours are the first results
+        written = _results_text(results)
+        if written is not None:
+            return yamlio.dump(resource_list) + written
     previous = resource_list.get("results")
     ours = [result_map(r) for r in results]
     resource_list["results"] = (previous if isinstance(previous, list) else []) + ours
     return yamlio.dump(resource_list)
+
+
+def _results_text(results: list[Result]) -> str | None:
+    """``results:`` written directly, every value as JSON (which is YAML, and quoted where a
+    YAML 1.1 reader could misread it): the round-trip emitter took longer than the rest of
+    the answer. None for a value JSON cannot write (the emitter then writes them all)."""
+    import json
+
+    lines = ["results:" if results else "results: []"]
+    try:
+        for result in results:
+            entries = _entries(yamlio.to_plain(result_map(result)), "  ", json.dumps)
+            lines += ["- " + entries[0][2:], *entries[1:]]
+    except ValueError:  # NaN or infinity
+        return None
+    return "".join(line + "\n" for line in lines)
+
+
+def _entries(mapping: dict[str, Any], indent: str, scalar: Any) -> list[str]:
+    lines = []
+    for key, value in mapping.items():
+        if isinstance(value, dict) and value:
+            lines += [f"{indent}{key}:", *_entries(value, indent + "  ", scalar)]
+        else:
+            lines.append(f"{indent}{key}: {scalar(value, ensure_ascii=False, allow_nan=False)}")
+    return lines
 
 
 def result_map(result: Result) -> dict[str, Any]:
