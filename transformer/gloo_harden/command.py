@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gloo_harden.pipeline import Options, Source
 
 SUBCOMMANDS = ("list", "explain")
+_SLICE = 1 << 20
 
 
 class Request(NamedTuple):
@@ -166,8 +167,10 @@ def _diff(sources: list[Source], hardened: str, label: str) -> str:
 
 
 def _write_stdout(text: str) -> None:
+    """Write ``text`` in slices: encoded whole, a 50 MB stream would be held twice more."""
     try:
-        sys.stdout.write(text)
+        for start in range(0, len(text), _SLICE):
+            sys.stdout.write(text[start:start + _SLICE])
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_broken_pipe()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from gloo_harden.errors import InputError
@@ -110,22 +110,28 @@ def _refuse_control_characters(text: str, source: str) -> None:
 
 def split(text: str, source: str, start_index: int = 0) -> list[Document]:
     """Split ``text`` into documents, keeping separators and comment-only documents."""
-    documents: list[Document] = []
+    return [Document(start_index + i, source, separator, text[start:end])
+            for i, (separator, start, end) in enumerate(_pieces(text))]
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """Where ``split`` finds each document's text, without copying it."""
+    return [(start, end) for _, start, end in _pieces(text)]
+
+
+def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each document as (its separator, the start and end of its text)."""
     position = 0
     separator = ""
-    index = start_index
     for match in _SEPARATOR.finditer(text):
         if match.start() > position or separator or position > 0:
-            documents.append(Document(index, source, separator, text[position : match.start()]))
-            index += 1
+            yield separator, position, match.start()
         separator = match.group(0)
         if not separator.endswith("\n") and match.end() < len(text):
             separator += "\n"  # glued to content: give the document its own line
         position = match.end()
-    tail = text[position:]
-    if tail or separator:
-        documents.append(Document(index, source, separator, tail))
-    return [d for d in documents if d.separator or d.text]
+    if position < len(text) or separator:
+        yield separator, position, len(text)
 
 
 def join(documents: list[Document], texts: dict[int, str]) -> str:
