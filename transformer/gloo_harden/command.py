@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple, NoReturn, TYPE_CHECKING
 
 from gloo_harden import limits, report
@@ -86,10 +86,12 @@ def harden(request: Request) -> NoReturn:
     options = _options(request)
     for target in filter(None, (request.output, request.results_file)):
         _check_folder(str(target))  # before any work: the error is then the only line
-    sources = _read_all(request.files or ("-",), request.limits.max_input_bytes)
+    budget = request.limits.max_input_bytes
+    sources: list[Source] = []
     if not request.files or request.plugin_config:  # a ResourceList means KRM function mode
         from gloo_harden.adapters import dispatch
 
+        sources = list(_read_all(request.files or ("-",), budget))
         try:  # the adapters write stdout themselves
             code = dispatch(sources[0].data, request.plugin_config, options, request.enable,
                             request.disable, request.strict, request.sidecars, request.check)
@@ -97,7 +99,12 @@ def harden(request: Request) -> NoReturn:
             _quiet_broken_pipe()
         if code is not None:
             sys.exit(code)
-    outcome = pipeline.harden(sources, options)
+    if request.show_diff:  # the diff needs the input again
+        sources = sources or list(_read_all(request.files, budget))
+        outcome = pipeline.harden(sources, options)
+    else:  # read one at a time, each input's bytes let go once it is split
+        outcome = pipeline.harden(_handed_over(sources) if sources
+                                  else _read_all(request.files, budget), options)
     lines = [*report.text(outcome.results, request.quiet),
              report.summary(outcome.results, len(outcome.changed))]
     sys.stderr.write("".join(line + "\n" for line in lines))
@@ -130,12 +137,23 @@ def _options(request: Request) -> Options:
                             fail_on_unmatched=request.fail_on_unmatched)
 
 
-def _read_all(names: tuple[str, ...], budget: int) -> list[Source]:
-    """Every input, within one byte budget for all of them together."""
-    sources: list[Source] = []
-    for name in names:
-        sources.append(_read(name, budget - sum(len(s.data) for s in sources)))
-    return sources
+def _read_all(names: tuple[str, ...], budget: int) -> Iterator[Source]:
+    """Every input, within one byte budget for all of them together; nothing here holds on to
+    an input once it is handed over (``pipeline.read`` lets each one go once it is split)."""
+    used = [0]
+
+    def read_one(name: str) -> Source:
+        source = _read(name, budget - used[0])
+        used[0] += len(source.data)
+        return source
+
+    return (read_one(name) for name in names)
+
+
+def _handed_over(sources: list[Source]) -> Iterator[Source]:
+    """Each of ``sources``, removed from the list as it is taken (nothing else keeps it)."""
+    while sources:
+        yield sources.pop(0)
 
 
 def _read(name: str, budget: int) -> Source:

@@ -1,12 +1,16 @@
 """Write a changed document so that it differs from its input only in the lines of the change.
 
+``write`` is the one entry: a document read as plain data is edited as text (textedit.py);
+this module's round-trip writer (``render``) takes what the text editor declines and the
+documents that had to be parsed in round-trip mode from the start (anchors, deep nesting).
+
 ruamel keeps comments and quoting, but it normalises indentation, trailing spaces and a few
-scalar spellings, so a plain re-dump would touch hundreds of lines of a Helm render. Instead we
-dump the tree twice, before (``noop``) and after (``patched``) the change, take the line diff
-between those two dumps (exactly the change), and replay it onto the original text wherever the
-original lines line up with the ``noop`` dump. The result is re-parsed and must equal the
-patched tree; when it does not (or a hunk cannot be placed), the next strategy is tried, and
-last the full dump, which is always correct, only noisier.
+scalar spellings, so a plain re-dump would touch hundreds of lines of a Helm render. Instead
+``render`` dumps the tree twice, before (``noop``) and after (``patched``) the change, takes
+the line diff between those two dumps (exactly the change), and replays it onto the original
+text wherever the original lines line up with the ``noop`` dump. The result is re-parsed and
+must equal the patched tree; when it does not (or a hunk cannot be placed), the next strategy
+is tried, and last the full dump, which is always correct, only noisier.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ No I/O here: adapters hand in text and options and get back text and results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from gloo_harden import embedded, fidelity, invariants, limits, stream, yamlio
@@ -59,22 +59,34 @@ class Source(NamedTuple):
     data: bytes
 
 
-def read(sources: Sequence[Source]) -> list[Document]:
-    """Decode and split every input into one list of documents."""
+def read(sources: Iterable[Source]) -> list[Document]:
+    """Decode and split every input into one list of documents.
+
+    ``sources`` may be a generator: each input's bytes are then let go once it is split.
+    """
     documents: list[Document] = []
-    if sum(len(source.data) for source in sources) > limits.active().max_input_bytes:
-        raise limits.too_large(", ".join(source.name for source in sources))
+    names: list[str] = []
+    size = 0
     for source in sources:
-        documents += stream.split(stream.decode(source.data, source.name), source.name)
-        limits.check_documents(len(documents), source.name)
+        names.append(source.name)
+        size += len(source.data)
+        if size > limits.active().max_input_bytes:
+            raise limits.too_large(", ".join(names))
+        text = stream.decode(source.data, source.name)
+        del source  # its bytes: else a big stream is held three times over while it is split
+        documents += stream.split(text, names[-1])
+        limits.check_documents(len(documents), names[-1])
     return documents
 
 
-def harden(sources: Sequence[Source], options: Options) -> Outcome:
+def harden(sources: Iterable[Source], options: Options) -> Outcome:
     """Run the whole pipeline over ``sources`` (stream mode)."""
     with limits.using(options.limits or limits.active()), yamlio.verifying():
         documents = read(sources)
         changed, results = harden_documents(documents, options)
+        for document in documents:  # only changed documents are read again: let the rest go
+            if not document.pristine:
+                document.tree = None
         texts = {p: fidelity.write(documents[p]) for p in changed}
         output = stream.join(documents, texts)
         check_invariants(documents, texts, output, _patched_by(documents, results, options))
