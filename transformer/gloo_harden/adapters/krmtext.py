@@ -22,6 +22,7 @@ from gloo_harden.errors import TransformerError
 
 #: Stands for the items while the header is parsed and written; never in real input.
 PLACEHOLDER = "gloo-harden-items-placeholder-7f3c"
+_DECIDING_LINE = re.compile(r"^(?! {2}| *(?:\n|$))", re.MULTILINE)
 _ITEMS_LINE = re.compile(r"^items:[ \t]*(?:\n|$)", re.MULTILINE)
 _TOP_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)")
 _ITEM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t]|$)")
@@ -72,20 +73,24 @@ def _has_anchor(text: str) -> bool:
 
 
 def _item_lines(text: str, start: int) -> list[str]:
-    """The items' texts from ``start`` up to the next top-level key; [] when ambiguous."""
-    items: list[str] = []
-    for line in text[start:].splitlines(keepends=True):
-        if line.startswith("- "):
-            items.append(line)
-        elif line.startswith("  ") or not line.strip(" \n"):
-            if not items:
-                return []
-            items[-1] += line
-        elif line.startswith(("#", "-", " ", "\t")):
+    """The items' texts from ``start`` up to the next top-level key; [] when ambiguous.
+
+    Only the lines that are neither blank nor indented two spaces decide anything: an item's
+    ``- `` starts it, a top-level key ends them all."""
+    starts: list[int] = []
+    end = len(text)
+    for line in _DECIDING_LINE.finditer(text, start):
+        at = line.start()
+        if text.startswith("- ", at):
+            starts.append(at)
+        elif text.startswith(("#", "-", " ", "\t"), at):
             return []  # a comment, a dash or odd indentation at column 0: whose is it?
         else:
+            end = at
             break
-    return items
+    if not starts or starts[0] != start:
+        return []  # something before the first item: whose is it?
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [end])]
 
 
 def _header(head: str) -> Any:
