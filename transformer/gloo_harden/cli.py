@@ -6,8 +6,8 @@ Options, help and usage errors, by click; the run itself is ``command.harden``. 
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -124,7 +124,7 @@ def explain_command(hardening_id: str) -> None:
     click.echo(item.description)
     click.echo(f"\nscope: {', '.join(item.scopes)}")
     click.echo(f"guards: {', '.join(item.guards) or 'none'}")
-    click.echo(f"patch file: {Path(item.source).name}")
+    click.echo(f"patch file: {os.path.basename(item.source)}")
 
 
 SUBCOMMANDS = {"list": list_command, "explain": explain_command}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, NoReturn, TYPE_CHECKING
 
@@ -204,6 +203,8 @@ def _check_folder(target: str) -> str:
 
 def _write_atomically(target: str, text: str) -> None:
     """Write via a temporary file in the same directory, then rename over ``target``."""
+    import tempfile
+
     folder = _check_folder(target)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
     try:
@@ -230,6 +231,7 @@ def _quiet_broken_pipe() -> NoReturn:
 
 def _crash(exc: Exception) -> NoReturn:
     """Keep the traceback for the bug report in a file, not on the user's terminal."""
+    import tempfile
     import traceback
 
     from gloo_harden.errors import InvariantError

@@ -23,7 +23,7 @@ import sys
 from typing import Any
 
 from gloo_harden import fidelity, pipeline, report, stream, yamlio
-from gloo_harden.adapters import fnconfig, krmtext
+from gloo_harden.adapters import fnconfig, krmio, krmtext
 from gloo_harden.adapters.fnconfig import Problem, Settings
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
@@ -106,7 +106,17 @@ def _by_text(parts: krmtext.Split, defaults: Settings, base: Options,
 
 def _joined(parts: krmtext.Split, texts: dict[int, str], results: list[Result]) -> str:
     items = [texts.get(i, raw) for i, raw in enumerate(parts.raw)]
-    return krmtext.join(write(parts.header, results), items)
+    return krmtext.join(_header_text(parts, results), items)
+
+
+def _header_text(parts: krmtext.Split, results: list[Result]) -> str:
+    """The header as it came with our results after it, when it has no comments and no
+    results yet (what kpt and kustomize send); else parsed again and written by ruamel."""
+    if "#" not in parts.head and "results" not in parts.header:
+        written = krmio.results_text(results)
+        if written is not None:
+            return parts.head + ("" if parts.head.endswith("\n") else "\n") + written
+    return write(yamlio.load(parts.head, "stdin"), results)
 
 
 def _located(results: list[Result], documents: list[Document]) -> list[Result]:

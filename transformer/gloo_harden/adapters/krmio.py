@@ -27,7 +27,7 @@ def write(resource_list: Any, results: list[Result]) -> str:
             _set_block(item)
     _strip_comments(resource_list)
     if "results" not in resource_list:  # the usual case: ours are the first results
-        written = _results_text(results)
+        written = results_text(results)
         if written is not None:
             return yamlio.dump(resource_list) + written
     previous = resource_list.get("results")
@@ -36,7 +36,7 @@ def write(resource_list: Any, results: list[Result]) -> str:
     return yamlio.dump(resource_list)
 
 
-def _results_text(results: list[Result]) -> str | None:
+def results_text(results: list[Result]) -> str | None:
     """``results:`` written directly, every value as JSON (which is YAML, and quoted where a
     YAML 1.1 reader could misread it): the round-trip emitter took longer than the rest of
     the answer. None for a value JSON cannot write (the emitter then writes them all)."""

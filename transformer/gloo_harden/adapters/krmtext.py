@@ -31,11 +31,13 @@ _BEFORE_ANCHOR = re.compile(r"[ \t]*(?:-[ \t]+)*|.*[:,?\[{][ \t]*")
 
 
 class Split(NamedTuple):
-    """The header (every top-level key, ``items`` holding PLACEHOLDER) and each item's text."""
+    """The header (every top-level key, ``items`` holding PLACEHOLDER), read and as text, and
+    each item's text."""
 
     header: Any
     raw: tuple[str, ...]
     texts: tuple[str, ...]
+    head: str
 
 
 def split(text: str) -> Split | None:
@@ -53,7 +55,7 @@ def split(text: str) -> Split | None:
     texts = tuple(_dedent(item) for item in raw)
     if header is None or not all(_is_mapping(t) for t in texts):
         return None
-    return Split(header, tuple(r if r.endswith("\n") else r + "\n" for r in raw), texts)
+    return Split(header, tuple(r if r.endswith("\n") else r + "\n" for r in raw), texts, head)
 
 
 def _has_anchor(text: str) -> bool:
@@ -104,7 +106,7 @@ def _header(head: str) -> Any:
             return None
         keys.append(match.group(1))
     try:
-        header = yamlio.load(head, "stdin")
+        header, _ = yamlio.load_for_reading(head, "stdin")
     except TransformerError:
         return None
     if not isinstance(header, dict) or list(header) != keys \
