@@ -13,7 +13,7 @@ import yaml
 
 from conftest import REPO
 from gloo_harden import hardenings, yamlio
-from gloo_harden.adapters import krm, krmtext
+from gloo_harden.adapters import krm, krmio, krmtext
 from gloo_harden.adapters.fnconfig import Settings
 from gloo_harden.pipeline import Options
 from gloo_harden.stream import Document
@@ -203,7 +203,6 @@ def test_indent_is_the_inverse_of_the_split() -> None:
 
 
 def test_results_written_as_text_read_back_as_the_emitter_would_write_them() -> None:
-    from gloo_harden.adapters import krmio
     from gloo_harden.results import ResourceRef, Result, Severity
 
     ref = ResourceRef("apps/v1", "Deployment", "on", "0755")
@@ -218,3 +217,17 @@ def test_results_written_as_text_read_back_as_the_emitter_would_write_them() -> 
     nan = Result(Severity.INFO, "m", field="x", current=float("nan"))
     again = krmio.write(yamlio.load(head, "t"), [nan])  # JSON has no NaN: the emitter's turn
     assert "results:" in again and ".nan" in again
+
+
+def test_the_header_comes_back_as_it_came_with_our_results_after_it() -> None:
+    config = ("functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: fn}\n"
+              "  data: {strict: 'false'}\n")
+    text = kpt_shaped(list(gen_gloo.stream(60)), config)
+    out, results, _, _ = run(text)
+    assert config + "results:\n" in out  # byte for byte, flow style and quotes included
+    assert yamlio.to_plain(yamlio.load(out, "t"))["results"] == [
+        yamlio.to_plain(krmio.result_map(r)) for r in results]
+    commented = text.replace("functionConfig:\n", "functionConfig:  # ours\n")
+    again, _, _, _ = run(commented)  # a comment: the header is written by ruamel, without it
+    assert "# ours" not in again
+    assert yaml.safe_load(again)["results"] == yaml.safe_load(out)["results"]
