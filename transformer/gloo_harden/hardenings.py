@@ -8,15 +8,18 @@ built-ins, then the profiles' patches, then the users', each folder in file-name
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gloo_harden.errors import ConfigError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.patching import hardening
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.scopes import SCOPES
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUILTIN = (
     "drop-net-bind-service",
@@ -28,16 +31,24 @@ BUILTIN = (
 
 def patches_dir() -> Path:
     """Where the built-in patch files are: inside the installed wheel, else the source tree."""
-    packaged = Path(__file__).parent / "_patches"
-    if packaged.is_dir():
+    from pathlib import Path
+
+    return Path(_builtin_dir())
+
+
+def _builtin_dir() -> str:
+    # os.path, not pathlib: every run loads the built-ins, and pathlib costs 5 ms to import
+    here = os.path.dirname(os.path.abspath(__file__))
+    packaged = os.path.join(here, "_patches")
+    if os.path.isdir(packaged):
         return packaged
-    return Path(__file__).resolve().parents[2] / "patches"
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(here))), "patches")
 
 
 @functools.lru_cache(maxsize=1)
 def builtin() -> tuple[Hardening, ...]:
-    folder = patches_dir()
-    return tuple(hardening.load(folder / f"{hid}.yaml", set(SCOPES), set(GUARDS))
+    folder = _builtin_dir()
+    return tuple(hardening.load(os.path.join(folder, f"{hid}.yaml"), set(SCOPES), set(GUARDS))
                  for hid in BUILTIN)
 
 
@@ -88,6 +99,8 @@ def user_patches(folders: Sequence[str] = (), profile_names: Sequence[str] = (),
     Every file is validated before anything is applied; ids must be unique, also against the
     built-ins.
     """
+    from pathlib import Path
+
     loaded: list[Hardening] = [h for name in profile_names for h in profile(name)]
     for folder in folders:
         path = Path(folder)

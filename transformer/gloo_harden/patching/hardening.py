@@ -23,7 +23,7 @@ find (kubectl's behaviour); by default they are reported.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any, NamedTuple
 
 from gloo_harden import yamlio
@@ -59,11 +59,12 @@ class Hardening(NamedTuple):
         return self.origin == BUILTIN
 
 
-def load(path: Path, scope_ids: set[str], guard_ids: set[str], origin: str = BUILTIN) -> Hardening:
+def load(path: str | os.PathLike[str], scope_ids: set[str], guard_ids: set[str], origin: str = BUILTIN) -> Hardening:
     """Read and validate one patch file; every problem names the file and the field."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except OSError as exc:
         raise PatchError(f"{where}: cannot read ({exc.strerror}); "
                          "expected a readable file") from None
