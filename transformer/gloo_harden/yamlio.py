@@ -333,16 +333,27 @@ def _c_reader() -> Any:
     except ImportError:
         return None
     from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.nodes import ScalarNode
     from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
 
     class Rules(VersionedResolver):
+        """``VersionedResolver.resolve`` for scalars, with its rules (and their compiled
+        regexes) looked up once per document; libyaml calls it for every scalar."""
+
         _rules: Any = None
 
-        @property
-        def versioned_resolver(self) -> Any:
-            if self._rules is None:
-                self._rules = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
-            return self._rules
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is not ScalarNode or self.yaml_path_resolvers:
+                return VersionedResolver.resolve(self, kind, value, implicit)
+            if implicit[0]:
+                if self._rules is None:
+                    self._rules = _compiled(VersionedResolver.versioned_resolver.fget(self))  # type: ignore[attr-defined]
+                rules = self._rules
+                for tag, match in rules.get(value[0] if value else "", rules[None]):
+                    if match(value):
+                        return Tag(suffix=tag)
+            return self.DEFAULT_SCALAR_TAG
 
     class Reader(CParser, SafeConstructor, Rules):  # type: ignore[misc]
         def __init__(self, text: str) -> None:
@@ -353,6 +364,17 @@ def _c_reader() -> Any:
             self.allow_duplicate_keys = False
 
     return Reader
+
+
+def _compiled(rules: dict[Any, list[Any]]) -> dict[Any, list[Any]]:
+    """ruamel's resolver rules by first character, each with its regex's ``match`` (ruamel
+    wraps the regexes in lazy proxies, an attribute lookup through Python on every use);
+    the rules for any first character (key None) follow each character's own, as in ruamel."""
+    anywhere = rules.get(None, [])
+    compiled = {first: [(tag, regexp.lazy_self().match) for tag, regexp in entries + anywhere]
+                for first, entries in rules.items() if first is not None}
+    compiled[None] = [(tag, regexp.lazy_self().match) for tag, regexp in anywhere]
+    return compiled
 
 
 def remember_plain(text: str, tree: Any) -> None:
