@@ -99,10 +99,10 @@ def user_patches(folders: Sequence[str] = (), profile_names: Sequence[str] = (),
     Every file is validated before anything is applied; ids must be unique, also against the
     built-ins.
     """
-    from pathlib import Path
-
     loaded: list[Hardening] = [h for name in profile_names for h in profile(name)]
     for folder in folders:
+        from pathlib import Path
+
         path = Path(folder)
         if not path.is_dir():
             raise PatchError(f"--patches {folder}: not a directory; expected a folder of "

@@ -339,17 +339,19 @@ def _c_reader() -> Any:
 
     class Rules(VersionedResolver):
         """``VersionedResolver.resolve`` for scalars, with its rules (and their compiled
-        regexes) looked up once per document; libyaml calls it for every scalar."""
+        regexes) looked up once per run; libyaml calls it for every scalar. (The C parser
+        always reads with the default YAML 1.2 rules: its processing version never changes.)"""
 
-        _rules: Any = None
+        _rules: Any = None  # set on the class: one table for every document
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is not ScalarNode or self.yaml_path_resolvers:
                 return VersionedResolver.resolve(self, kind, value, implicit)
             if implicit[0]:
-                if self._rules is None:
-                    self._rules = _compiled(VersionedResolver.versioned_resolver.fget(self))  # type: ignore[attr-defined]
-                rules = self._rules
+                rules = Rules._rules
+                if rules is None:
+                    rules = Rules._rules = _compiled(
+                        VersionedResolver.versioned_resolver.fget(self))  # type: ignore[attr-defined]
                 for tag, match in rules.get(value[0] if value else "", rules[None]):
                     if match(value):
                         return Tag(suffix=tag)
