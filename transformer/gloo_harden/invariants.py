@@ -37,12 +37,13 @@ def check(documents: list[Document], texts: dict[int, str], output: str,
     ``patched_by``: positions a user's (or profile's) patch changed, with the patch ids. An
     object renamed or deleted there is that patch's doing, refused as a ``PatchError``.
     """
-    _same_documents(documents, texts, output)
+    check_stream(documents, texts, output)
     for position, text in sorted(texts.items()):
-        _same_objects(documents[position], text, (patched_by or {}).get(position, []))
+        check_written(documents[position], text, (patched_by or {}).get(position, []))
 
 
-def _same_documents(documents: list[Document], texts: dict[int, str], output: str) -> None:
+def check_stream(documents: list[Document], texts: dict[int, str], output: str) -> None:
+    """Promise 1: the output splits into the documents, as written, in order."""
     spans = stream.spans(output)  # where a reader splits it; no copy of a document's text
     if len(spans) != len(documents):
         raise InvariantError(f"the output has {len(spans)} documents where the input has "
@@ -55,7 +56,8 @@ def _same_documents(documents: list[Document], texts: dict[int, str], output: st
                                  "how it was hardened")
 
 
-def _same_objects(doc: Document, text: str, patches: list[str]) -> None:
+def check_written(doc: Document, text: str, patches: list[str]) -> None:
+    """Promises 2 and 3 for one changed document, as soon as it is written."""
     reparsed = yamlio.to_plain(doc.tree)
     try:  # inside yamlio.verifying() the writer has parsed both texts already
         same = yamlio.parses_to(text, reparsed, doc.where)

@@ -81,15 +81,22 @@ def read(sources: Iterable[Source]) -> list[Document]:
 
 def harden(sources: Iterable[Source], options: Options) -> Outcome:
     """Run the whole pipeline over ``sources`` (stream mode)."""
-    with limits.using(options.limits or limits.active()), yamlio.verifying():
-        documents = read(sources)
-        changed, results = harden_documents(documents, options)
-        for document in documents:  # only changed documents are read again: let the rest go
-            if not document.pristine:
-                document.tree = None
-        texts = {p: fidelity.write(documents[p]) for p in changed}
+    with limits.using(options.limits or limits.active()):
+        with yamlio.verifying():
+            documents = read(sources)
+            changed, results = harden_documents(documents, options)
+            patched_by = _patched_by(documents, results, options)
+            texts, to_write = {}, set(changed)
+            for position, document in enumerate(documents):
+                if position in to_write:
+                    texts[position] = fidelity.write(document)
+                    invariants.check_written(document, texts[position],
+                                             patched_by.get(position, []))
+                # checked: only the texts are needed from here on (a big stream's trees
+                # would otherwise be held, four copies each, while the output is built)
+                document.tree, document.pristine, document.replay = None, None, []
         output = stream.join(documents, texts)
-        check_invariants(documents, texts, output, _patched_by(documents, results, options))
+        invariants.check_stream(documents, texts, output)
     return Outcome(output, results, changed)
 
 
@@ -195,8 +202,3 @@ def _shape(value: Any) -> str:
         return "list"
     return "scalar" if value is not None else "null"
 
-
-def check_invariants(documents: list[Document], texts: dict[int, str], output: str,
-                     patched_by: dict[int, list[str]] | None = None) -> None:
-    """Same documents and objects out as in, changed ones re-parse (see invariants.py)."""
-    invariants.check(documents, texts, output, patched_by)

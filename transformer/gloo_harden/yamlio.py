@@ -380,7 +380,9 @@ def _compiled(rules: dict[Any, list[Any]]) -> dict[Any, list[Any]]:
 
 
 def remember_plain(text: str, tree: Any) -> None:
-    """Record that ``text`` parses to ``tree`` (just loaded, unchanged) for ``load_plain``."""
+    """Record that ``text`` parses to ``tree`` (just loaded, unchanged) for ``load_plain``;
+    plain data is kept as it is (no copy: nobody changes it any more), a round-trip tree as
+    plain data."""
     cache = _VERIFIED.get()
     if cache is not None:
-        cache[text] = to_plain(tree)
+        cache[text] = tree if type(tree) is dict else to_plain(tree)
