@@ -19,11 +19,13 @@ def main() -> NoReturn:
 
         sys.stdout.write(f"gloo-harden, version {__version__}\n")
         sys.exit(0)
-    from gloo_harden import command
+    args = sys.argv[1:]
+    if not any(arg.startswith("-") and arg != "-" for arg in args):  # maybe only files
+        from gloo_harden import command, exits
 
-    files = command.plain_files(sys.argv[1:])
-    if files is not None:  # nothing for click to parse: every option at its default
-        command.run(lambda: command.harden(command.Request(files)))
+        files = command.plain_files(args)
+        if files is not None:  # nothing for click to parse: every option at its default
+            exits.run(lambda: command.harden(command.Request(files)))
     from gloo_harden.cli import main as cli_main
 
     cli_main()

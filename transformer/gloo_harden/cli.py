@@ -1,7 +1,8 @@
 """The command line: ``gloo-harden [FILE…|-]``, ``gloo-harden list``, ``gloo-harden explain ID``.
 
-Options, help and usage errors, by click; the run itself is ``command.harden``. With
-``command`` and ``adapters/``, the only modules that touch argv, stdin, stdout and exit codes.
+Options, help and usage errors, by click; the run itself is ``command.harden`` (imported
+only to run it: ``--help`` needs none of it). With ``command``, ``exits`` and ``adapters/``,
+the only modules that touch argv, stdin, stdout and exit codes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import NoReturn
 
 import click
 
-from gloo_harden import __version__, command, limits, report
+from gloo_harden import __version__, exits, limits
+from gloo_harden.errors import TransformerError
 
 EPILOG = """\b
 Examples:
@@ -90,6 +92,8 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     their root filesystem read-only and sets disableKubernetesDestinations in Settings, each
     only where it cannot break the gateway. Results go to stderr.
     """
+    from gloo_harden import command
+
     command.harden(command.Request(
         files, output, enable, disable, check, show_diff, strict, sidecars, results_file, quiet,
         plugin_config, validate_all,
@@ -133,7 +137,7 @@ SUBCOMMANDS = {"list": list_command, "explain": explain_command}
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``gloo-harden`` script for command lines click has to parse."""
     args = sys.argv[1:] if argv is None else argv
-    command.run(lambda: _click_main(args))
+    exits.run(lambda: _click_main(args))
 
 
 def _click_main(args: list[str]) -> None:
@@ -146,4 +150,4 @@ def _click_main(args: list[str]) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        command.fail(exc.format_message(), report.EXIT_UNUSABLE)
+        exits.fail(exc.format_message(), TransformerError.exit_code)  # unusable arguments

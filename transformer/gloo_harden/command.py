@@ -4,7 +4,8 @@ Kept apart from click (cli.py) because most runs need no parsing at all: Helm, k
 kustomize call ``gloo-harden`` with no arguments or only file names, and importing click costs
 more than hardening a typical render. ``__main__`` sends exactly those command lines here
 directly (``plain_files``); every other one goes through click, which builds the same
-``Request``. With I/O, exit codes and the one-line error promise, this is an edge module.
+``Request``. An edge module: it reads the inputs and writes the outputs (exits.py keeps the
+one-line error promise).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
-from typing import NamedTuple, NoReturn, TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
-from gloo_harden import limits, report
+from gloo_harden import exits, limits, report
 from gloo_harden.errors import TransformerError
 
 if TYPE_CHECKING:
@@ -60,24 +61,6 @@ def plain_files(args: list[str]) -> tuple[str, ...] | None:
     return tuple(args)
 
 
-def run(work: Callable[[], object]) -> NoReturn:
-    """Run ``work`` with the one-line error promise: user errors exit 2 with one line, a bug
-    exits 3 with its traceback in a file, and nothing is ever half written to stdout."""
-    try:
-        work()
-    except TransformerError as exc:
-        fail(str(exc), exc.exit_code)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # a bug: still one line and no partial output
-        _crash(exc)
-    sys.exit(0)
-
-
 def harden(request: Request) -> NoReturn:
     """Harden the request's inputs (stdin without files) and write or check the result."""
     from gloo_harden import pipeline
@@ -95,7 +78,7 @@ def harden(request: Request) -> NoReturn:
             code = dispatch(sources[0].data, request.plugin_config, options, request.enable,
                             request.disable, request.strict, request.sidecars, request.check)
         except BrokenPipeError:
-            _quiet_broken_pipe()
+            exits.quiet_broken_pipe()
         if code is not None:
             sys.exit(code)
     if request.show_diff:  # the diff needs the input again
@@ -190,7 +173,7 @@ def _write_stdout(text: str) -> None:
             sys.stdout.write(text[start:start + _SLICE])
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        exits.quiet_broken_pipe()
 
 
 def _check_folder(target: str) -> str:
@@ -214,30 +197,3 @@ def _write_atomically(target: str, text: str) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
-
-
-def fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"gloo-harden: {message}\n")
-    sys.stderr.flush()
-    sys.exit(code)
-
-
-def _quiet_broken_pipe() -> NoReturn:
-    """The reader went away (``| head``): nothing more to say, and nothing to flush."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    fail("stdout closed before the output was written", report.EXIT_UNUSABLE)
-
-
-def _crash(exc: Exception) -> NoReturn:
-    """Keep the traceback for the bug report in a file, not on the user's terminal."""
-    import tempfile
-    import traceback
-
-    from gloo_harden.errors import InvariantError
-
-    handle, path = tempfile.mkstemp(prefix="gloo-harden-crash-", suffix=".txt")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write("".join(traceback.format_exception(exc)))
-    message = str(InvariantError(f"{type(exc).__name__}: {exc} (traceback in {path})"))
-    fail(message, report.EXIT_INTERNAL)
