@@ -284,3 +284,14 @@ def test_click_defaults_are_the_requests_defaults(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(SystemExit):
         cli.main(["a.yaml"])
     assert seen == [command.Request(("a.yaml",))]
+
+
+@pytest.mark.parametrize("columns", ["", "60", "200", "30", "junk"])
+def test_help_is_as_wide_as_click_would_make_it(monkeypatch: pytest.MonkeyPatch,
+                                                columns: str) -> None:
+    import shutil
+
+    from gloo_harden import cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert cli.help_width() == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
