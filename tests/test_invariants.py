@@ -127,3 +127,38 @@ def test_a_user_patch_that_renames_or_deletes_is_a_patch_error_not_a_bug(
         f'gloo-harden: stdin[doc 0]: patch "mine" turns [v1/ServiceAccount/a] into {after}; '
         "expected patches that keep apiVersion, kind, namespace and name (gloo-harden never "
         "renames or deletes objects)\n")
+
+
+@pytest.mark.parametrize("texts", [
+    {}, {1: HARDENED_B}, {0: A.rstrip("\n")}, {1: B.rstrip("\n")}, {1: ""},
+])
+def test_pieces_are_checked_as_their_joined_text_is(texts: dict[int, str]) -> None:
+    """The piece-by-piece check passes exactly when the joined output's check does."""
+    documents = _documents(A, B, "# only a comment\n")
+    pieces = stream.pieces(documents, texts)
+    assert "".join(part for piece in pieces for part in piece) == stream.join(documents, texts)
+    invariants.check_stream(documents, texts, stream.join(documents, texts))
+    invariants.check_pieces(documents, texts, pieces)
+
+
+@pytest.mark.parametrize("piece, message", [
+    (("", "---\n", B + "---\n" + A), "would not be read back as one document"),
+    (("", "", HARDENED_B), "would not be read back as one document"),  # no separator
+    (("", "---\n", HARDENED_B.replace("b\n", "c\n")), "written differently"),
+])
+def test_a_piece_that_would_be_read_back_otherwise_is_refused(
+        piece: stream.Piece, message: str) -> None:
+    documents = _documents(A, B)
+    _harden_b(documents)
+    pieces = stream.pieces(documents, {1: HARDENED_B})
+    pieces[1] = piece
+    with pytest.raises(InvariantError, match=message):
+        invariants.check_pieces(documents, {1: HARDENED_B}, pieces)
+
+
+def test_a_piece_that_does_not_end_its_line_is_refused() -> None:
+    documents = _documents(A, B)
+    pieces = stream.pieces(documents, {0: A.rstrip("\n")})
+    pieces[1] = ("", *pieces[1][1:])  # the line break the next separator needs, left out
+    with pytest.raises(InvariantError, match="would not be read back as one document"):
+        invariants.check_pieces(documents, {0: A.rstrip("\n")}, pieces)

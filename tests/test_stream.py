@@ -123,3 +123,12 @@ def test_added_strings_are_quoted_where_yaml_1_1_would_misread_them() -> None:
         assert isinstance(quote_if_ambiguous(value), DoubleQuotedScalarString), value
     for value in ("gateway-proxy", "NET_BIND_SERVICE", "v1.2"):
         assert not isinstance(quote_if_ambiguous(value), DoubleQuotedScalarString), value
+
+
+@pytest.mark.parametrize("text", [
+    "---kind: X\n---\n# c\n\n---\n  a: 1\n", "a: 1", "# only\n", "", "---\n---\n", "  # x\n  y\n",
+])
+def test_blank_reads_a_document_in_place_as_is_blank_reads_its_copy(text: str) -> None:
+    for start, end in stream.spans(text):
+        assert stream.blank(text, start, end) == \
+            stream.Document(0, "t", "", text[start:end]).is_blank

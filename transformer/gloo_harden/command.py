@@ -21,6 +21,7 @@ from gloo_harden.errors import TransformerError
 
 if TYPE_CHECKING:
     from gloo_harden.pipeline import Options, Source
+    from gloo_harden.stream import Piece
 
 SUBCOMMANDS = ("list", "explain")
 _SLICE = 1 << 20
@@ -96,9 +97,9 @@ def harden(request: Request) -> NoReturn:
         label = ", ".join(request.files or ("stdin",))
         _write_stdout(_diff(sources, outcome.text, label))
     elif request.output:
-        _write_atomically(request.output, outcome.text)
+        _write_atomically(request.output, outcome.pieces)
     elif not request.check:
-        _write_stdout(outcome.text)
+        _write_stdout(outcome.pieces)
     sys.exit(report.exit_code(outcome.results, len(outcome.changed), request.check))
 
 
@@ -166,14 +167,22 @@ def _diff(sources: list[Source], hardened: str, label: str) -> str:
                                         hardened.splitlines(keepends=True), label, "hardened"))
 
 
-def _write_stdout(text: str) -> None:
-    """Write ``text`` in slices: encoded whole, a 50 MB stream would be held twice more."""
+def _write_stdout(text: str | list[Piece]) -> None:
+    """Write ``text`` piece by piece (a long text in slices): joined, or encoded whole, a big
+    stream would be held twice more."""
     try:
-        for start in range(0, len(text), _SLICE):
-            sys.stdout.write(text[start:start + _SLICE])
+        for part in _parts(text):
+            sys.stdout.write(part)
         sys.stdout.flush()
     except BrokenPipeError:
         exits.quiet_broken_pipe()
+
+
+def _parts(text: str | list[Piece]) -> Iterator[str]:
+    if isinstance(text, str):
+        yield from (text[start:start + _SLICE] for start in range(0, len(text), _SLICE))
+    else:
+        yield from (part for piece in text for part in piece)
 
 
 def _check_folder(target: str) -> str:
@@ -184,7 +193,7 @@ def _check_folder(target: str) -> str:
     return folder
 
 
-def _write_atomically(target: str, text: str) -> None:
+def _write_atomically(target: str, text: str | list[Piece]) -> None:
     """Write via a temporary file in the same directory, then rename over ``target``."""
     import tempfile
 
@@ -192,7 +201,7 @@ def _write_atomically(target: str, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+            out.writelines(_parts(text))
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)

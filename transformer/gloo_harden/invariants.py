@@ -49,11 +49,35 @@ def check_stream(documents: list[Document], texts: dict[int, str], output: str) 
         raise InvariantError(f"the output has {len(spans)} documents where the input has "
                              f"{len(documents)}")
     for position, (doc, (start, end)) in enumerate(zip(documents, spans)):
-        body = texts.get(position, doc.text)
-        if not (end - start in (len(body), len(body) + 1) and output.startswith(body, start)
-                and output[start + len(body):end] in ("", "\n")):
-            raise InvariantError(f"{doc.where}: the document was written differently from "
-                                 "how it was hardened")
+        _same_text(doc, texts.get(position, doc.text), output, start, end)
+
+
+def check_pieces(documents: list[Document], texts: dict[int, str],
+                 pieces: list[stream.Piece]) -> None:
+    """Promise 1 for an output written piece by piece, never joined (a big stream is then held
+    once). Each document's window (its separator, its text and the line end written after it)
+    is split on its own: that is the split of the whole output when every window but the last
+    ends a line and every one but the first starts with a separator, both checked here."""
+    if len(pieces) != len(documents):
+        raise InvariantError(f"the output has {len(pieces)} documents where the input has "
+                             f"{len(documents)}")
+    for position, (doc, (_, separator, body)) in enumerate(zip(documents, pieces)):
+        after = pieces[position + 1][0] if position + 1 < len(pieces) else ""
+        window = separator + body + after
+        found = stream.spans(window)
+        last = position + 1 == len(pieces)
+        if len(found) != 1 or (position > 0 and not separator) or \
+                (not last and window and not window.endswith("\n")):
+            raise InvariantError(f"{doc.where}: the document would not be read back as one "
+                                 "document where it was written")
+        _same_text(doc, texts.get(position, doc.text), window, *found[0])
+
+
+def _same_text(doc: Document, body: str, output: str, start: int, end: int) -> None:
+    if not (end - start in (len(body), len(body) + 1) and output.startswith(body, start)
+            and output[start + len(body):end] in ("", "\n")):
+        raise InvariantError(f"{doc.where}: the document was written differently from "
+                             "how it was hardened")
 
 
 def check_written(doc: Document, text: str, patches: list[str]) -> None:

@@ -43,9 +43,14 @@ class Options(NamedTuple):
 class Outcome(NamedTuple):
     """What a run produced: the hardened stream and every result."""
 
-    text: str
+    pieces: list[stream.Piece]  # the stream, document by document (write them in order)
     results: list[Result]
     changed: list[int] = []  # positions of changed documents (never mutated)
+
+    @property
+    def text(self) -> str:
+        """The hardened stream as one text (a second copy of it: ``pieces`` is the stream)."""
+        return "".join(part for piece in self.pieces for part in piece)
 
     @property
     def refused(self) -> bool:
@@ -95,9 +100,9 @@ def harden(sources: Iterable[Source], options: Options) -> Outcome:
                 # checked: only the texts are needed from here on (a big stream's trees
                 # would otherwise be held, four copies each, while the output is built)
                 document.tree, document.pristine, document.replay = None, None, []
-        output = stream.join(documents, texts)
-        invariants.check_stream(documents, texts, output)
-    return Outcome(output, results, changed)
+        written = stream.pieces(documents, texts)
+        invariants.check_pieces(documents, texts, written)
+    return Outcome(written, results, changed)
 
 
 def _patched_by(documents: list[Document], results: list[Result],

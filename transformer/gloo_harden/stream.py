@@ -57,7 +57,7 @@ class Document:
     @property
     def is_blank(self) -> bool:
         """Empty or comment-only: nothing to parse, always passed through."""
-        return _CONTENT_LINE.search(self.text) is None
+        return blank(self.text, 0, len(self.text))
 
     def sniff_kind(self) -> str | None:
         """The top-level ``kind`` read without parsing, or None when it is not at column 0."""
@@ -114,6 +114,18 @@ def split(text: str, source: str, start_index: int = 0) -> list[Document]:
             for i, (separator, start, end) in enumerate(_pieces(text))]
 
 
+def blank(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a document's text) is empty or comments only.
+
+    Its first line is looked at on its own: after a glued separator (``---kind: X``) it does
+    not start a line of ``text``, where ``^`` would match."""
+    newline = text.find("\n", start, end)
+    first_end = end if newline < 0 else newline
+    if _CONTENT_LINE.match(text[start:first_end]):
+        return False
+    return newline < 0 or _CONTENT_LINE.search(text, newline + 1, end) is None
+
+
 def spans(text: str) -> list[tuple[int, int]]:
     """Where ``split`` finds each document's text, without copying it."""
     return [(start, end) for _, start, end in _pieces(text)]
@@ -134,15 +146,25 @@ def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
         yield separator, position, len(text)
 
 
-def join(documents: list[Document], texts: dict[int, str]) -> str:
-    """Write the stream back: changed documents from ``texts`` (by position), the rest as read."""
-    out: list[str] = []
+Piece = tuple[str, str, str]  # what ends the line before, the separator, the document's text
+
+
+def pieces(documents: list[Document], texts: dict[int, str]) -> list[Piece]:
+    """The stream as written, one piece per document, without copying any text: changed
+    documents from ``texts`` (by position), the rest as read."""
+    out: list[Piece] = []
+    previous = ""  # the last non-empty string written
     for position, doc in enumerate(documents):
         body = texts.get(position, doc.text)
-        if out and out[-1] and not out[-1].endswith("\n"):
-            out.append("\n")
+        lead = "\n" if previous and not previous.endswith("\n") else ""
         # A later file's first document has no separator; without one it would run into the
         # previous file's last document and both would become one mapping.
-        out.append(doc.separator or ("---\n" if any(out) else ""))
-        out.append(body)
-    return "".join(out)
+        separator = doc.separator or ("---\n" if previous else "")
+        out.append((lead, separator, body))
+        previous = body or separator or lead or previous
+    return out
+
+
+def join(documents: list[Document], texts: dict[int, str]) -> str:
+    """Write the stream back as one text (``pieces`` joined)."""
+    return "".join(part for piece in pieces(documents, texts) for part in piece)

@@ -39,12 +39,14 @@ INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index
 def is_resource_list(data: bytes) -> bool:
     """True when ``data`` is one ResourceList document (checked without a full parse)."""
     try:
-        documents = [d for d in stream.split(stream.decode(data, "stdin"), "stdin") if not d.is_blank]
+        text = stream.decode(data, "stdin")
     except InputError:
         return False
-    if len(documents) != 1:
+    # where the documents are, not copies of them: a big plain stream is not held twice more
+    found = [(start, end) for start, end in stream.spans(text) if not stream.blank(text, start, end)]
+    if len(found) != 1:
         return False
-    (document,) = documents
+    document = Document(0, "stdin", "", text[found[0][0]:found[0][1]])
     if document.sniff_kind() is None and document.text.lstrip().startswith("{"):
         try:  # JSON is YAML too: a ResourceList on one line
             tree = yamlio.load(document.text, "stdin")
