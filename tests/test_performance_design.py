@@ -295,3 +295,24 @@ def test_help_is_as_wide_as_click_would_make_it(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setenv("COLUMNS", columns)
     assert cli.help_width() == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
+
+
+def test_the_output_is_written_document_by_document_never_joined(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Joined, a big stream's output would be held a second time beside its documents."""
+    from gloo_harden import command, stream
+
+    def joined(*_: Any) -> str:
+        raise AssertionError("the whole output was joined into one text")
+
+    monkeypatch.setattr(stream, "join", joined)
+    monkeypatch.setattr(pipeline.Outcome, "text", property(joined))
+    source, target = tmp_path / "in.yaml", tmp_path / "out.yaml"
+    source.write_text("".join(gen_gloo.stream(60)))
+    with pytest.raises(SystemExit) as exit_info:
+        command.harden(command.Request((str(source),), output=str(target)))
+    assert exit_info.value.code == 0
+    documents = pipeline.read([pipeline.Source("in", source.read_bytes())])
+    pieces = stream.pieces(documents, {})
+    assert all(piece[2] is doc.text for piece, doc in zip(pieces, documents))  # no copies
+    assert len(stream.split(target.read_text(), "out")) == len(documents) == 60
