@@ -24,10 +24,12 @@ def dispatch(data: bytes, plugin_config: str | None, base: Options, enable: tupl
     overrides them. ``check`` (for a Kptfile validator) returns the items unchanged and
     exits 1 when anything would change.
     """
-    from gloo_harden.adapters import fnconfig, krm, kustomize
+    from gloo_harden.adapters import fnconfig, krm
 
     defaults = fnconfig.Settings(enable, disable, strict, sidecars)
     if plugin_config is not None:
+        from gloo_harden.adapters import kustomize
+
         return kustomize.main(data, plugin_config, defaults, base)
     if krm.is_resource_list(data):
         return krm.main(data, defaults, base, check)
