@@ -239,17 +239,28 @@ def test_changed_documents_are_written_without_the_round_trip_parser(
     assert len(deployment) == 3, deployment
 
 
-def test_a_run_with_only_file_names_imports_no_click(tmp_path: Path) -> None:
-    """Helm, kpt and kustomize call ``gloo-harden`` with no arguments or only files."""
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_run_with_only_file_names_imports_no_click(stdin: bool) -> None:
+    """Helm, kpt and kustomize call ``gloo-harden`` with no arguments or only files; a KRM
+    function run (a ResourceList on stdin) imports no kustomize-plugin adapter either."""
     source = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
-    probe = _run(
-        "import atexit, sys\n"
-        "atexit.register(lambda: print('click' in sys.modules, file=sys.stderr))\n"
-        f"sys.argv = ['gloo-harden', {str(source)!r}]\n"
-        "from gloo_harden.__main__ import main\n"
-        "main()\n")
+    text = source.read_text()
+    if stdin:  # as kpt sends it
+        items = "".join("- " + doc.replace("\n", "\n  ").rstrip(" ") + "\n"
+                        for doc in text.split("---\n") if doc.strip())
+        text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import atexit, sys\n"
+         "atexit.register(lambda: print(sorted(m for m in sys.modules if m in "
+         "('click', 'gloo_harden.adapters.kustomize')), file=sys.stderr))\n"
+         f"sys.argv = ['gloo-harden'{'' if stdin else ', ' + repr(str(source))}]\n"
+         "from gloo_harden.__main__ import main\n"
+         "main()\n"], input=text if stdin else None, capture_output=True, text=True,
+        env=tool_env(), timeout=60)
     assert probe.returncode == 0, probe.stderr
-    assert probe.stderr.splitlines()[-1] == "False"
+    assert ("ResourceList" in probe.stdout) is stdin
+    assert probe.stderr.splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize(("args", "plain"), [
