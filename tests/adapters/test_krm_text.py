@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import sys
 from typing import Any
 
@@ -231,3 +232,12 @@ def test_the_header_comes_back_as_it_came_with_our_results_after_it() -> None:
     again, _, _, _ = run(commented)  # a comment: the header is written by ruamel, without it
     assert "# ours" not in again
     assert yaml.safe_load(again)["results"] == yaml.safe_load(out)["results"]
+
+
+@pytest.mark.parametrize("text", [
+    "items:\n", "a: 1\nitems:\n- x\n", "items: []\n", "items:  \t\nb", "xitems:\n", "a:\n  items:\n",
+    "items:", "a\nitems:", "items:\nitems:\n", "", "\nitems:\n", "items:x\nitems:\n",
+])
+def test_items_lines_are_found_where_a_multiline_regex_finds_them(text: str) -> None:
+    regex = re.compile(r"^items:[ \t]*(?:\n|$)", re.MULTILINE)
+    assert krmtext._items_lines(text) == [(m.start(), m.end()) for m in regex.finditer(text)]
