@@ -107,7 +107,8 @@ class _Editor:
             raise Unsupported
         end = _end(node)
         if _inline(new):
-            if node.start_mark.line == key.end_mark.line and node.end_mark.index > node.start_mark.index:
+            same_line = node.start_mark.line == key.end_mark.line
+            if same_line and node.end_mark.index > node.start_mark.index:  # not an empty null
                 self.edits.append((node.start_mark.index, end, _scalar(new)))
             else:
                 self.edits.append((key.end_mark.index, end, ": " + _scalar(new)))

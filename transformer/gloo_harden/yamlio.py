@@ -351,8 +351,8 @@ def _c_reader() -> Any:
             if implicit[0]:
                 rules = Rules._rules
                 if rules is None:
-                    rules = Rules._rules = _compiled(
-                        VersionedResolver.versioned_resolver.fget(self))  # type: ignore[attr-defined]
+                    lookup = VersionedResolver.versioned_resolver
+                    rules = Rules._rules = _compiled(lookup.fget(self))  # type: ignore[attr-defined]
                 for tag, match in rules.get(value[0] if value else "", rules[None]):
                     if match(value):
                         return Tag(suffix=tag)

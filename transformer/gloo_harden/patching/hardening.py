@@ -59,7 +59,8 @@ class Hardening(NamedTuple):
         return self.origin == BUILTIN
 
 
-def load(path: str | os.PathLike[str], scope_ids: set[str], guard_ids: set[str], origin: str = BUILTIN) -> Hardening:
+def load(path: str | os.PathLike[str], scope_ids: set[str], guard_ids: set[str],
+         origin: str = BUILTIN) -> Hardening:
     """Read and validate one patch file; every problem names the file and the field."""
     where = str(path)
     try:
