@@ -32,20 +32,22 @@ def test_a_faithful_run_passes() -> None:
     documents = _documents(A, B)
     _harden_b(documents)
     texts = {1: HARDENED_B}
-    invariants.check(documents, texts, stream.join(documents, texts))
+    invariants.check_written(documents[1], HARDENED_B, [])
+    invariants.check_pieces(documents, texts, stream.pieces(documents, texts))
 
 
 @pytest.mark.parametrize("output, message", [
-    (A + HARDENED_B, "the output has 1 documents where the input has 2"),
-    (A + "---\n" + HARDENED_B + "---\n" + A, "the output has 3 documents where the input has 2"),
-    (A.replace("a\n", "c\n") + "---\n" + HARDENED_B,
+    ([("", "", A + HARDENED_B)], "the output has 1 documents where the input has 2"),
+    ([("", "", A), ("", "---\n", HARDENED_B), ("", "---\n", A)],
+     "the output has 3 documents where the input has 2"),
+    ([("", "", A.replace("a\n", "c\n")), ("", "---\n", HARDENED_B)],
      "in.yaml[doc 0]: the document was written differently from how it was hardened"),
 ])
-def test_documents_lost_added_or_changed_unasked(output: str, message: str) -> None:
+def test_documents_lost_added_or_changed_unasked(output: list[stream.Piece], message: str) -> None:
     documents = _documents(A, B)
     _harden_b(documents)
     with pytest.raises(InvariantError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        invariants.check(documents, {1: HARDENED_B}, output)
+        invariants.check_pieces(documents, {1: HARDENED_B}, output)
 
 
 def test_a_renamed_object_is_refused() -> None:
@@ -53,7 +55,7 @@ def test_a_renamed_object_is_refused() -> None:
     documents[1].tree["metadata"]["name"] = "c"
     text = B.replace("name: b", "name: c")
     with pytest.raises(InvariantError) as info:
-        invariants.check(documents, {1: text}, stream.join(documents, {1: text}))
+        invariants.check_written(documents[1], text, [])
     assert str(info.value).startswith(
         "internal error: in.yaml[doc 1]: hardening changed which objects the document holds, "
         "from [v1/ServiceAccount/gloo/b] to [v1/ServiceAccount/gloo/c]; please report it")
@@ -64,14 +66,14 @@ def test_a_written_text_that_differs_from_the_tree_is_refused() -> None:
     _harden_b(documents)
     text = B + "automountServiceAccountToken: true\n"
     with pytest.raises(InvariantError, match="does not re-parse to the hardened object"):
-        invariants.check(documents, {1: text}, stream.join(documents, {1: text}))
+        invariants.check_written(documents[1], text, [])
 
 
 def test_a_written_text_that_does_not_parse_is_refused() -> None:
     documents = _documents(A, B)
     text = B + "automountServiceAccountToken: [\n"
     with pytest.raises(InvariantError, match="the hardened document does not parse"):
-        invariants.check(documents, {1: text}, stream.join(documents, {1: text}))
+        invariants.check_written(documents[1], text, [])
 
 
 def test_list_items_are_objects_too() -> None:
@@ -132,13 +134,15 @@ def test_a_user_patch_that_renames_or_deletes_is_a_patch_error_not_a_bug(
 @pytest.mark.parametrize("texts", [
     {}, {1: HARDENED_B}, {0: A.rstrip("\n")}, {1: B.rstrip("\n")}, {1: ""},
 ])
-def test_pieces_are_checked_as_their_joined_text_is(texts: dict[int, str]) -> None:
-    """The piece-by-piece check passes exactly when the joined output's check does."""
+def test_pieces_pass_when_their_joined_text_reads_back_as_the_documents(
+        texts: dict[int, str]) -> None:
+    """What the piece-by-piece check accepts, a reader of the whole output reads back."""
     documents = _documents(A, B, "# only a comment\n")
     pieces = stream.pieces(documents, texts)
-    assert "".join(part for piece in pieces for part in piece) == stream.join(documents, texts)
-    invariants.check_stream(documents, texts, stream.join(documents, texts))
     invariants.check_pieces(documents, texts, pieces)
+    read_back = stream.split(stream.joined(pieces), "out")
+    assert [d.text.removesuffix("\n") for d in read_back] == \
+        [texts.get(i, d.text).removesuffix("\n") for i, d in enumerate(documents)]
 
 
 @pytest.mark.parametrize("piece, message", [

@@ -269,15 +269,15 @@ def test_a_run_with_only_file_names_imports_no_click(stdin: bool) -> None:
     (["list"], False), (["explain", "x"], False), (["--"], False), ([str(REPO)], False),
 ])
 def test_which_command_lines_skip_click(args: list[str], plain: bool) -> None:
-    from gloo_harden import command
+    from gloo_harden import __main__
 
-    assert (command.plain_files(args) is not None) is plain
+    assert (__main__.plain_files(args) is not None) is plain
 
 
 def test_the_click_free_run_answers_as_click_does(tmp_path: Path) -> None:
-    from gloo_harden import cli, command
+    from gloo_harden import __main__, cli
 
-    assert set(cli.SUBCOMMANDS) == set(command.SUBCOMMANDS)
+    assert set(cli.SUBCOMMANDS) == set(__main__.SUBCOMMANDS)
     source = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
     for args in ([str(source)], [str(tmp_path / "missing.yaml")], [str(source), str(source)]):
         fast = _run("import sys\nfrom gloo_harden.__main__ import main\n"

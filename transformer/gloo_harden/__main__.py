@@ -3,14 +3,18 @@
 ``--version`` alone is answered here, before click and the YAML libraries are imported: a
 version probe (Helm plugin managers, CI logs) should cost no more than starting Python. The
 text is click's ``version_option`` output, byte for byte. A command line of file names only
-(or none: Helm, kpt and kustomize call it so) is run without click (``command.plain_files``);
+(or none: Helm, kpt and kustomize call it so) is run without click (``plain_files``);
 every other one goes to ``cli.main`` unchanged.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn
+
+#: ``cli.SUBCOMMANDS`` by name, without importing click (a test keeps the two equal)
+SUBCOMMANDS = ("list", "explain")
 
 
 def main() -> NoReturn:
@@ -19,16 +23,28 @@ def main() -> NoReturn:
 
         sys.stdout.write(f"gloo-harden, version {__version__}\n")
         sys.exit(0)
-    args = sys.argv[1:]
-    if not any(arg.startswith("-") and arg != "-" for arg in args):  # maybe only files
+    files = plain_files(sys.argv[1:])
+    if files is not None:  # nothing for click to parse: every option at its default
         from gloo_harden import command, exits
 
-        files = command.plain_files(args)
-        if files is not None:  # nothing for click to parse: every option at its default
-            exits.run(lambda: command.harden(command.Request(files)))
+        exits.run(lambda: command.harden(command.Request(files)))
     from gloo_harden.cli import main as cli_main
 
     cli_main()
+
+
+def plain_files(args: list[str]) -> tuple[str, ...] | None:
+    """``args`` as the files of a run with every default, or None when click must parse them.
+
+    Only names that are not options, subcommands or directories (click refuses those with its
+    own message): what click would also take as FILES, unchanged.
+    """
+    if args[:1] and args[0] in SUBCOMMANDS:
+        return None
+    for arg in args:
+        if arg != "-" and (arg.startswith("-") or os.path.isdir(arg)):
+            return None
+    return tuple(args)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests

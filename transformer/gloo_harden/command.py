@@ -3,7 +3,7 @@
 Kept apart from click (cli.py) because most runs need no parsing at all: Helm, kpt and
 kustomize call ``gloo-harden`` with no arguments or only file names, and importing click costs
 more than hardening a typical render. ``__main__`` sends exactly those command lines here
-directly (``plain_files``); every other one goes through click, which builds the same
+directly (``__main__.plain_files``); every other one goes through click, which builds the same
 ``Request``. An edge module: it reads the inputs and writes the outputs (exits.py keeps the
 one-line error promise).
 """
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from gloo_harden.pipeline import Options, Source
     from gloo_harden.stream import Piece
 
-SUBCOMMANDS = ("list", "explain")
 _SLICE = 1 << 20
 
 
@@ -46,20 +45,6 @@ class Request(NamedTuple):
     patch_dirs: tuple[str, ...] = ()
     profile_names: tuple[str, ...] = ()
     fail_on_unmatched: bool = False
-
-
-def plain_files(args: list[str]) -> tuple[str, ...] | None:
-    """``args`` as the files of a run with every default, or None when click must parse them.
-
-    Only names that are not options, subcommands or directories (click refuses those with its
-    own message): what click would also take as FILES, unchanged.
-    """
-    if args[:1] and args[0] in SUBCOMMANDS:
-        return None
-    for arg in args:
-        if arg != "-" and (arg.startswith("-") or os.path.isdir(arg)):
-            return None
-    return tuple(args)
 
 
 def harden(request: Request) -> NoReturn:
@@ -182,7 +167,7 @@ def _parts(text: str | list[Piece]) -> Iterator[str]:
     if isinstance(text, str):
         yield from (text[start:start + _SLICE] for start in range(0, len(text), _SLICE))
     else:
-        yield from (part for piece in text for part in piece)
+        yield from (part for piece in text for part in piece)  # no joined copy: see pieces
 
 
 def _check_folder(target: str) -> str:

@@ -14,9 +14,11 @@ The fourth promise, idempotence, is asserted per target in ``apply._assert_stabl
 run, and for whole streams (second run == first run) by the property tests: running the
 pipeline twice on every run would double its cost.
 
+``check_written`` keeps 2 and 3 for each changed document as soon as it is written;
+``check_pieces`` keeps 1 for the output, which is written document by document.
 A broken promise raises ``InvariantError`` (exit 3, asking for a bug report): never output.
-The cost is one regex pass over the output; the two parses per *changed* document are the
-writer's own, shared through ``yamlio.verifying()``.
+The cost is one regex pass over each document's window; the two parses per *changed*
+document are the writer's own, shared through ``yamlio.verifying()``.
 """
 
 from __future__ import annotations
@@ -28,28 +30,6 @@ from gloo_harden.errors import InputError, InvariantError, PatchError
 from gloo_harden.stream import Document
 
 Identity = tuple[str, str, str, str]
-
-
-def check(documents: list[Document], texts: dict[int, str], output: str,
-          patched_by: dict[int, list[str]] | None = None) -> None:
-    """Raise ``InvariantError`` unless ``output`` keeps all three promises above.
-
-    ``patched_by``: positions a user's (or profile's) patch changed, with the patch ids. An
-    object renamed or deleted there is that patch's doing, refused as a ``PatchError``.
-    """
-    check_stream(documents, texts, output)
-    for position, text in sorted(texts.items()):
-        check_written(documents[position], text, (patched_by or {}).get(position, []))
-
-
-def check_stream(documents: list[Document], texts: dict[int, str], output: str) -> None:
-    """Promise 1: the output splits into the documents, as written, in order."""
-    spans = stream.spans(output)  # where a reader splits it; no copy of a document's text
-    if len(spans) != len(documents):
-        raise InvariantError(f"the output has {len(spans)} documents where the input has "
-                             f"{len(documents)}")
-    for position, (doc, (start, end)) in enumerate(zip(documents, spans)):
-        _same_text(doc, texts.get(position, doc.text), output, start, end)
 
 
 def check_pieces(documents: list[Document], texts: dict[int, str],
@@ -70,14 +50,12 @@ def check_pieces(documents: list[Document], texts: dict[int, str],
                 (not last and window and not window.endswith("\n")):
             raise InvariantError(f"{doc.where}: the document would not be read back as one "
                                  "document where it was written")
-        _same_text(doc, texts.get(position, doc.text), window, *found[0])
-
-
-def _same_text(doc: Document, body: str, output: str, start: int, end: int) -> None:
-    if not (end - start in (len(body), len(body) + 1) and output.startswith(body, start)
-            and output[start + len(body):end] in ("", "\n")):
-        raise InvariantError(f"{doc.where}: the document was written differently from "
-                             "how it was hardened")
+        (start, end), original = found[0], texts.get(position, doc.text)
+        if not (end - start in (len(original), len(original) + 1)
+                and window.startswith(original, start)
+                and window[start + len(original):end] in ("", "\n")):
+            raise InvariantError(f"{doc.where}: the document was written differently "
+                                 "from how it was hardened")
 
 
 def check_written(doc: Document, text: str, patches: list[str]) -> None:

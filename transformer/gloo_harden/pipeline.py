@@ -50,7 +50,7 @@ class Outcome(NamedTuple):
     @property
     def text(self) -> str:
         """The hardened stream as one text (a second copy of it: ``pieces`` is the stream)."""
-        return "".join(part for piece in self.pieces for part in piece)
+        return stream.joined(self.pieces)
 
     @property
     def refused(self) -> bool:

@@ -133,6 +133,10 @@ def spans(text: str) -> list[tuple[int, int]]:
 
 def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
     """Each document as (its separator, the start and end of its text)."""
+    if not text.startswith("---") and "\n---" not in text:  # one document: what kpt sends
+        if text:
+            yield "", 0, len(text)
+        return
     position = 0
     separator = ""
     for match in _SEPARATOR.finditer(text):
@@ -165,6 +169,11 @@ def pieces(documents: list[Document], texts: dict[int, str]) -> list[Piece]:
     return out
 
 
+def joined(written: list[Piece]) -> str:
+    """``pieces`` as one text."""
+    return "".join(part for piece in written for part in piece)
+
+
 def join(documents: list[Document], texts: dict[int, str]) -> str:
-    """Write the stream back as one text (``pieces`` joined)."""
-    return "".join(part for piece in pieces(documents, texts) for part in piece)
+    """Write the stream back as one text."""
+    return joined(pieces(documents, texts))

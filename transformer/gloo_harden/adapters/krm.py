@@ -42,10 +42,8 @@ def is_resource_list(data: bytes) -> bool:
         text = stream.decode(data, "stdin")
     except InputError:
         return False
-    # where the documents are, not copies of them: a big plain stream is not held twice more;
-    # without a line that starts with "---" there is one (what kpt and kustomize send)
-    spans = stream.spans(text) if text.startswith("---") or "\n---" in text else [(0, len(text))]
-    found = [(start, end) for start, end in spans if not stream.blank(text, start, end)]
+    # where the documents are, not copies of them: a big plain stream is not held twice more
+    found = [(start, end) for start, end in stream.spans(text) if not stream.blank(text, start, end)]
     if len(found) != 1:
         return False
     document = Document(0, "stdin", "", text[found[0][0]:found[0][1]])
