@@ -1,0 +1,131 @@
+"""Issue 11's promise, proven on the proxy the controller creates (rendered by the deployer
+emulator with the real Helm 3): for Gloo Gateway 1.17/1.19, kgateway 2.0, 2.1 and 2.3, Gateways
+with listeners on 80/443 and on 8080, with and without an application team's per-Gateway
+GatewayParameters that re-adds NET_BIND_SERVICE and sets readOnlyRootFilesystem: false.
+
+The platform streams are the corpus chart renders; the Gateways and the team's parameters are
+built in ``deployer.py``. Every check is first shown to fail on the unhardened streams and on a
+proxy broken by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from deployer import (BY_LABEL, GATEWAYS, VERSIONS, Proxy, Version, application_stream, cluster,
+                      harden, join, platform_stream, proxy, render, violations)
+
+pytestmark = pytest.mark.e2e
+
+NBS = "NET_BIND_SERVICE added"
+WRITABLE = "root filesystem not read-only"
+#: What the unhardened streams render (notes §1a, §2b): every default but kgateway ≥2.2's adds
+#: NET_BIND_SERVICE; the team's parameters add it everywhere and make the root writable.
+UNHARDENED = {
+    ("gloo-1.17", False): [NBS], ("gloo-1.17", True): [NBS, WRITABLE],
+    ("gloo-1.19", False): [NBS], ("gloo-1.19", True): [NBS, WRITABLE],
+    ("kgw-2.0", False): [NBS], ("kgw-2.0", True): [NBS, WRITABLE],
+    ("kgw-2.1", False): [NBS], ("kgw-2.1", True): [NBS, WRITABLE],
+    ("kgw-2.3", False): [], ("kgw-2.3", True): [NBS, WRITABLE],
+}
+
+
+def cases(pairs: list[tuple[str, bool]]) -> list[Any]:
+    return [pytest.param(BY_LABEL[label], team, name,
+                         id=f"{label}-{'team-params' if team else 'class-only'}-{name}")
+            for label, team in pairs for name, _ in GATEWAYS]
+
+
+#: Streams gloo-harden brings to the promise today (every pair of UNHARDENED, once the
+#: kgateway 2.0/2.1 class-level GatewayParameters lands).
+HARDENED = [("gloo-1.17", False), ("gloo-1.17", True), ("gloo-1.19", False), ("gloo-1.19", True),
+            ("kgw-2.0", True), ("kgw-2.1", True), ("kgw-2.3", False), ("kgw-2.3", True)]
+
+
+def unhardened(version: Version, team: bool) -> str:
+    return cluster(version, platform_stream(version), application_stream(version, team))
+
+
+def hardened(version: Version, team: bool) -> str:
+    """Platform render and application objects in one stream, through ``gloo-harden``."""
+    return cluster(version, harden(join(platform_stream(version),
+                                        application_stream(version, team))))
+
+
+@pytest.mark.parametrize(("version", "team", "name"), cases(list(UNHARDENED)))
+def test_unhardened_streams_break_the_promise(version: Version, team: bool, name: str) -> None:
+    rendered = render(version, unhardened(version, team), name)
+    assert violations(version, rendered, name) == UNHARDENED[version.label, team]
+
+
+@pytest.mark.parametrize(("version", "team", "name"), cases(HARDENED))
+def test_hardened_streams_keep_the_promise(version: Version, team: bool, name: str) -> None:
+    rendered = render(version, hardened(version, team), name)
+    assert violations(version, rendered, name) == []
+    web = proxy(version, rendered)
+    if name == "web" and version.binds_real_ports:  # Envoy binds 80 and 443 through the sysctl
+        assert {80, 443} <= set(web.container_ports)
+        assert web.sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+def test_team_parameters_applied_outside_the_stream_undo_the_hardening(version: Version) -> None:
+    """The promise cannot hold for what never goes through gloo-harden: an application team that
+    applies its own per-Gateway GatewayParameters after the platform's hardened render gets
+    NET_BIND_SERVICE back and a writable root (lists append, a set scalar wins)."""
+    platform = harden(platform_stream(version))
+    for name, _ in GATEWAYS:
+        rendered = render(version, cluster(version, platform, application_stream(version, True)),
+                          name)
+        assert violations(version, rendered, name)[:2] == [NBS, WRITABLE]
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+def test_team_objects_hardened_in_their_own_pipeline_keep_the_promise(version: Version) -> None:
+    """What we tell that team to do: run gloo-harden over its own Gateways and parameters (the
+    stream shows no release, so the version is given) and apply the result."""
+    platform = harden(platform_stream(version))
+    team = harden(application_stream(version, True))
+    for name, _ in GATEWAYS:
+        rendered = render(version, cluster(version, platform, team), name)
+        assert violations(version, rendered, name) == []
+
+
+#: One way to break each part of the promise by hand, and what ``violations`` must then say.
+Break = Callable[[Proxy], None]
+BREAKS: dict[str, Break] = {
+    NBS: lambda p: p.envoy["securityContext"]["capabilities"].setdefault(
+        "add", []).append("NET_BIND_SERVICE"),
+    WRITABLE: lambda p: p.envoy["securityContext"].pop("readOnlyRootFilesystem"),
+    "ServiceAccount automounts its token":
+        lambda p: p.service_account.update(automountServiceAccountToken=True),
+    "pod automounts its token": lambda p: p.pod.update(automountServiceAccountToken=True),
+    "binds 80 without the net.ipv4.ip_unprivileged_port_start sysctl":
+        lambda p: p.pod.pop("securityContext"),
+    "ServiceAccount is not the Gateway's (xDS identity)":
+        lambda p: (p.pod.update(serviceAccountName="shared"),
+                   p.service_account["metadata"].update(name="shared")),
+    "no projected xds-token (audience kgateway) mounted in Envoy":
+        lambda p: p.pod.update(volumes=[v for v in p.pod["volumes"] if v["name"] != "xds-token"]),
+}
+
+
+@pytest.mark.parametrize("expected", sorted(BREAKS))
+def test_each_check_fails_on_a_proxy_broken_by_hand(expected: str) -> None:
+    version = BY_LABEL["kgw-2.3"]  # its default proxy keeps the whole promise (above)
+    rendered = copy.deepcopy(render(version, unhardened(version, False), "web"))
+    assert violations(version, rendered, "web") == []
+    BREAKS[expected](proxy(version, rendered))
+    assert violations(version, rendered, "web") == [expected]
+
+
+@pytest.mark.parametrize("version", [v for v in VERSIONS if not v.binds_real_ports],
+                         ids=lambda v: v.label)
+def test_mapped_generations_never_bind_low_ports(version: Version) -> None:
+    """Gloo and kgateway 2.0 map listener ports below 1024 to +8000: no sysctl, none needed."""
+    web = proxy(version, render(version, unhardened(version, False), "web"))
+    assert min(web.container_ports) >= 1024 and web.sysctls == {}
