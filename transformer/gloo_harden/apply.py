@@ -17,7 +17,8 @@ from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
-from gloo_harden.patching import json6902, strategic, undo
+from gloo_harden.patching import undo
+from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.results import Result, Severity, show_value
@@ -58,17 +59,6 @@ def _target_sets(item: Hardening, index: StreamIndex, options: ScopeOptions,
         yield targets
 
 
-def patch(item: Hardening, node: Any, type_name: str | None, where: str) -> list[str]:
-    """Apply the body of ``item`` to ``node`` in place; return list elements it did not find."""
-    report = strategic.MergeReport()
-    if item.strategic is not None:
-        strategic.merge(node, item.strategic, type_name, path=where,
-                        create_missing=item.create_missing, report=report)
-    else:
-        json6902.apply(node, item.json6902, where)
-    return report.missing
-
-
 def _apply_one(item: Hardening, target: Target, index: StreamIndex,
                strict: bool) -> tuple[bool, list[Result]]:
     """Patch one target if it needs it and nothing forbids it; say what happened."""
@@ -76,10 +66,10 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     trial = yamlio.to_plain(target.node)
     try:
         missing = undo.trial(item, target,
-                             lambda: patch(item, trial, target.type_name, target.path))
+                             lambda: patch(item, trial, target.type_name, target.path)).missing
     except PatchError as exc:  # the object's own shape (e.g. a map in capabilities.add)
         raise PatchError(f"{target.resource.document.where}: {exc}") from None
-    changes = list(_diff(before, yamlio.to_plain(trial), ""))
+    changes = list(diff(before, yamlio.to_plain(trial), ""))
     notes = [_result(Severity.WARNING, f"{target.what}: {where} not found, so nothing was "
                      "patched there (createMissing: true creates it)", item, target, where)
              for where in missing]
@@ -136,18 +126,6 @@ def _assert_stable(item: Hardening, target: Target) -> None:
     if again != yamlio.to_plain(target.node):
         raise InvariantError(f"{target.resource.ref} {target.path}: hardening \"{item.id}\" "
                              "is not idempotent")
-
-
-_ABSENT = object()
-
-
-def _diff(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
-    """Leaf-level differences between two plain trees, as (path, old, new)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
-            yield from _diff(old.get(key, _ABSENT), new.get(key, _ABSENT), child_path(path, key))
-    elif old != new:
-        yield path, None if old is _ABSENT else old, None if new is _ABSENT else new
 
 
 def _describe(path: str, old: Any, new: Any) -> str:

@@ -10,17 +10,21 @@ that a user patch changed is reported as a warning naming both, e.g. a patch tha
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from gloo_harden import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
+from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.hardening import USER, Hardening
 from gloo_harden.results import Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
+T = TypeVar("T")
 
-def trial(item: Hardening, target: Target, run: Callable[[], list[str]]) -> list[str]:
+
+def trial(item: Hardening, target: Target, run: Callable[[], T]) -> T:
     """Run a trial application; a user patch that cannot apply names its file and the target."""
     try:
         return run()
@@ -61,14 +65,12 @@ def conflicts(index: StreamIndex, hardenings: tuple[Hardening, ...], options: Sc
 
 def _undone(item: Hardening, target: Target,
             touched: list[tuple[str, str | None, Hardening]]) -> list[Result]:
-    from gloo_harden.apply import _diff, patch
-
     before = yamlio.to_plain(target.node)
     again = yamlio.to_plain(target.node)
     patch(item, again, target.type_name, target.path)
     out = []
     ref = str(target.resource.ref)
-    for path, old, new in _diff(before, yamlio.to_plain(again), ""):
+    for path, old, new in diff(before, yamlio.to_plain(again), ""):
         where = child_path(target.path, path) if path else target.path
         for resource, field, user in touched:
             if resource == ref and field and _overlap(field, where):

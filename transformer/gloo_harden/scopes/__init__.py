@@ -8,28 +8,10 @@ The registry below is the one explicit, ordered list of scopes.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, NamedTuple
 
-from gloo_harden.index import Proxy
-from gloo_harden.model import Resource
+from gloo_harden.scopes.target import ScopeOptions, Target
 
-
-class ScopeOptions(NamedTuple):
-    """What a user can change about scopes."""
-
-    sidecars: bool = False  # also target sidecar containers (sds, istio-proxy, …)
-
-
-class Target(NamedTuple):
-    """One place a patch body applies to."""
-
-    scope: str
-    resource: Resource
-    node: Any  # the round-trip mapping the body is merged into
-    path: str  # field path of ``node`` from the document root ("" for the root)
-    type_name: str | None  # strategic-merge schema type of ``node``
-    what: str  # human description, e.g. 'container "gateway-proxy"'
-    proxy: Proxy | None = None
+__all__ = ["SCOPES", "ScopeOptions", "Target"]
 
 
 def _registry() -> dict[str, ModuleType]:

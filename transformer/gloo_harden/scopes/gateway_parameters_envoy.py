@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from gloo_harden.index import StreamIndex
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gateway-parameters-envoy"
 EMPTY = (Severity.INFO, "no GatewayParameters in the stream")

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import child_path
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target, gateway_parameters_envoy
+from gloo_harden.scopes import gateway_parameters_envoy
+from gloo_harden.scopes.target import ScopeOptions, Target
 from gloo_harden.scopes.gloo_pod import workloads
 
 ID = "gloo-container"

@@ -15,7 +15,7 @@ from gloo_harden.index import StreamIndex
 from gloo_harden.model import Resource
 from gloo_harden.podspec import POD_SPEC_PATHS, pod_labels, pod_spec
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-pod"
 EMPTY = (Severity.INFO, "no Gloo workload in the stream")

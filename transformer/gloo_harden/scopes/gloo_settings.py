@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from gloo_harden.index import StreamIndex
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-settings"
 EMPTY = (Severity.WARNING, "no gloo.solo.io/v1 Settings in the stream: Gloo will boot with "

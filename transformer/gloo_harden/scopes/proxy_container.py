@@ -16,7 +16,7 @@ from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import containers, mapping
 from gloo_harden.podspec import items as listed
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-container"
 EMPTY = (Severity.INFO, "no Gloo proxy container in the stream")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from gloo_harden.index import StreamIndex
 from gloo_harden.results import Severity
-from gloo_harden.scopes import ScopeOptions, Target
+from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-service-account"
 EMPTY = (Severity.INFO, "no Gloo proxy ServiceAccount in the stream")

@@ -1,0 +1,30 @@
+"""What every scope yields: a ``Target``, and the ``ScopeOptions`` a user can change.
+
+Kept apart from the registry (``scopes/__init__``) so scope modules import this, not the
+package that imports them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from gloo_harden.index import Proxy
+from gloo_harden.model import Resource
+
+
+class ScopeOptions(NamedTuple):
+    """What a user can change about scopes."""
+
+    sidecars: bool = False  # also target sidecar containers (sds, istio-proxy, …)
+
+
+class Target(NamedTuple):
+    """One place a patch body applies to."""
+
+    scope: str
+    resource: Resource
+    node: Any  # the round-trip mapping the body is merged into
+    path: str  # field path of ``node`` from the document root ("" for the root)
+    type_name: str | None  # strategic-merge schema type of ``node``
+    what: str  # human description, e.g. 'container "gateway-proxy"'
+    proxy: Proxy | None = None
