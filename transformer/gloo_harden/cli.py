@@ -136,6 +136,7 @@ def list_command() -> None:
 def explain_command(hardening_id: str) -> None:
     """Print what a hardening does, why, and when it is skipped."""
     from gloo_harden import hardenings
+    from gloo_harden.guards import GUARDS
 
     if hardening_id in hardenings.profiles():
         click.echo(hardenings.describe_profile(hardening_id))
@@ -146,6 +147,9 @@ def explain_command(hardening_id: str) -> None:
     click.echo(f"\nscope: {', '.join(item.scopes)}")
     click.echo(f"guards: {', '.join(item.guards) or 'none'}")
     click.echo(f"patch file: {os.path.basename(item.source)}")
+    for guard in item.guards:  # the evidence each guard reads, from the guard itself
+        click.echo(f"\nguard {guard} keeps the change back on any of:")
+        click.echo("\n".join(f"  - {line}" for line in GUARDS[guard].EVIDENCE))
 
 
 SUBCOMMANDS = {"list": list_command, "explain": explain_command}

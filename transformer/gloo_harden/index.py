@@ -21,6 +21,8 @@ PROXY_ROLES = (
     "knative-external-proxy",
     "knative-internal-proxy",
 )
+#: ``--istio-injected all``: Istio injects sidecars in every namespace of the cluster.
+ALL_NAMESPACES = "all"
 #: Containers that run beside Envoy in a proxy pod (Istio, SDS, gloo-ee extauth…).
 KNOWN_SIDECARS = ("sds", "istio-proxy", "envoy-sidecar", "extauth", "rate-limit")
 
@@ -55,8 +57,12 @@ class Proxy(NamedTuple):
 class StreamIndex:
     """Everything parsed from the stream, in stream order."""
 
-    def __init__(self, resources: list[Resource]) -> None:
+    def __init__(self, resources: list[Resource],
+                 istio_injected: frozenset[str] = frozenset()) -> None:
         self.resources = resources
+        #: namespaces whose pods Istio injects, as the cluster decides (``ALL_NAMESPACES``:
+        #: every one); the stream cannot show it, the user says so (``--istio-injected``)
+        self.istio_injected = istio_injected
         self._derived: dict[int, dict[str, Any]] = {}
         self._by_kind: dict[str, list[Resource]] = {}
         for resource in self.resources:

@@ -129,7 +129,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
-    changed, applied = apply_all(StreamIndex(resources), options.hardenings + options.patches,
+    index = StreamIndex(resources, frozenset(options.scope.istio_injected))
+    changed, applied = apply_all(index, options.hardenings + options.patches,
                                  options.scope, options.strict, options.fail_on_unmatched)
     return sorted(changed), results + applied
 

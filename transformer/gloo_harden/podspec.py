@@ -42,7 +42,16 @@ def pod_spec(tree: Any, kind: str) -> tuple[Any, str] | None:
 
 def pod_labels(tree: Any, kind: str) -> dict[str, str]:
     """Labels of the pods a workload creates (the template's, or the Pod's own)."""
-    keys = POD_SPEC_PATHS.get(kind, ())[:-1] + ("metadata", "labels")
+    return _pod_metadata(tree, kind, "labels")
+
+
+def pod_annotations(tree: Any, kind: str) -> dict[str, str]:
+    """Annotations of the pods a workload creates (the template's, or the Pod's own)."""
+    return _pod_metadata(tree, kind, "annotations")
+
+
+def _pod_metadata(tree: Any, kind: str, field: str) -> dict[str, str]:
+    keys = POD_SPEC_PATHS.get(kind, ())[:-1] + ("metadata", field)
     node = tree
     for key in keys:
         node = node.get(key) if isinstance(node, dict) else None

@@ -1,7 +1,8 @@
 """Guards: *whether* a hardening is safe for one target. Each module looks at one risk.
 
-A guard module defines ``ID`` and ``check(target, index)``, returning the evidence that makes the
-change unsafe (an empty list means safe). Guards never print and never raise for a resource
+A guard module defines ``ID``, ``EVIDENCE`` (every form of evidence it reads, one line each, as
+``gloo-harden explain`` prints them) and ``check(target, index)``, returning the evidence that
+makes the change unsafe (an empty list means safe). Guards never print and never raise for a resource
 they cannot judge. The registry below is the one explicit, ordered list of guards.
 """
 

@@ -14,6 +14,9 @@ from gloo_harden.podspec import items
 from gloo_harden.scopes import Target
 
 ID = "keeps-host-network"
+EVIDENCE = (
+    "hostNetwork: true on the pod spec (its hostPorts are named)",
+)
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

@@ -17,6 +17,10 @@ from gloo_harden.podspec import pod_spec
 from gloo_harden.scopes import Target
 
 ID = "known-non-root-user"
+EVIDENCE = (
+    "no runAsUser on the container or its pod (the image's user is not known)",
+    "runAsUser: 0 on the container, or on its pod when the container sets none",
+)
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

@@ -13,6 +13,10 @@ from gloo_harden.index import StreamIndex
 from gloo_harden.scopes import Target
 
 ID = "no-custom-seccomp"
+EVIDENCE = (
+    "a pod securityContext.seccompProfile whose type is neither RuntimeDefault nor Unconfined "
+    "(e.g. Localhost)",
+)
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

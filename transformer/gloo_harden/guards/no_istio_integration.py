@@ -1,44 +1,99 @@
 """``no-istio-integration``: keep the service-account token where Istio integration needs it.
 
-Evidence for a proxy pod: an ``sds`` or ``istio-proxy`` container, an ``istio-token`` volume,
-the pod label ``sidecar.istio.io/inject: "true"``, or a Settings with
-``spec.gloo.istioOptions.enableIntegration: true``. A ServiceAccount is kept when any proxy that
-runs as it shows such evidence. (Gloo's docs say the SDS integration needs the token; the
-projected ``istio-token`` is separate, but we stay on the documented side.)
+Gloo's docs say the Istio SDS integration needs the token mounted (the projected
+``istio-token`` is separate, but we stay on the documented side), so every way a proxy pod can
+be seen to get a sidecar, or to run Gloo's Istio integration, keeps it. The forms of evidence
+are listed in ``EVIDENCE`` (``gloo-harden explain`` prints them). Sidecar injection follows
+Istio's injection webhooks (istio/istio ``manifests/charts/istio-control/istio-discovery/
+templates/mutatingwebhook.yaml``): a pod label or annotation
+``sidecar.istio.io/inject: "false"`` opts a pod out of namespace and revision injection;
+``istio-injection: disabled`` on a namespace turns its ``istio.io/rev`` off. Ambient mode
+(``istio.io/dataplane-mode: ambient``) adds no sidecar and is no evidence.
+
+A ServiceAccount is kept when any proxy that runs as it shows such evidence.
 """
 
 from __future__ import annotations
 
-from gloo_harden.index import Proxy, StreamIndex
-from gloo_harden.podspec import containers, items, mapping
+from gloo_harden.index import ALL_NAMESPACES, Proxy, StreamIndex
+from gloo_harden.model import Resource
+from gloo_harden.podspec import containers, items, mapping, pod_annotations
 from gloo_harden.scopes import Target
 
 ID = "no-istio-integration"
+EVIDENCE = (
+    "a container named sds or istio-proxy in the proxy pod",
+    "a volume named istio-token in the proxy pod",
+    'pod label or annotation sidecar.istio.io/inject: "true"',
+    "pod label istio.io/rev: <revision or tag> (the chart's istioSidecarRevTag), unless the "
+    "pod opts out",
+    "the proxy's Namespace in the stream labelled istio-injection: enabled or istio.io/rev: "
+    "<revision> (the chart's labelInstallNamespace), unless the pod opts out with "
+    'sidecar.istio.io/inject: "false"',
+    "the proxy's namespace named by --istio-injected NAMESPACE (or all; functionConfig "
+    "istioInjected): injection decided in the cluster, unless the pod opts out",
+    "a gloo.solo.io Settings with spec.gloo.istioOptions.enableIntegration: true",
+)
 ISTIO_CONTAINERS = ("sds", "istio-proxy")
+INJECT = "sidecar.istio.io/inject"
+REVISION = "istio.io/rev"
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
     if target.scope == "proxy-pod" and target.proxy is not None:
-        return _pod_evidence(target.proxy) + _settings_evidence(index)
+        return pod_evidence(target.proxy, index) + _settings_evidence(index)
     if target.scope == "proxy-service-account":
         users = [p for p in index.proxies if p.service_account == target.resource.name
                  and None in (p.namespace, target.resource.namespace)
                  or p.service_account == target.resource.name
                  and p.namespace == target.resource.namespace]
-        evidence = [f"{e} in {p}" for p in users for e in _pod_evidence(p)]
+        evidence = [f"{e} in {p}" for p in users for e in pod_evidence(p, index)]
         return evidence + (_settings_evidence(index) if users or not index.proxies else [])
     return []
 
 
-def _pod_evidence(proxy: Proxy) -> list[str]:
+def pod_evidence(proxy: Proxy, index: StreamIndex) -> list[str]:
+    """Why Istio runs beside this proxy: what its pod spec holds, then how it is injected."""
     found = [f'container "{c.get("name")}"' for c in containers(proxy.spec)
              if c.get("name") in ISTIO_CONTAINERS]
     volumes = items(proxy.spec.get("volumes"))
     found += ['volume "istio-token"' for v in volumes
               if isinstance(v, dict) and v.get("name") == "istio-token"]
-    if proxy.labels.get("sidecar.istio.io/inject", "").lower() == "true":
-        found.append('pod label sidecar.istio.io/inject: "true"')
+    return found + _injection(proxy, index)
+
+
+def _injection(proxy: Proxy, index: StreamIndex) -> list[str]:
+    annotations = pod_annotations(proxy.resource.tree, proxy.resource.kind)
+    marks = [("pod label", proxy.labels), ("pod annotation", annotations)]
+    found = [f'{where} {INJECT}: "{values[INJECT]}"' for where, values in marks
+             if values.get(INJECT, "").lower() == "true"]
+    if found or any(values.get(INJECT, "").lower() == "false" for _, values in marks):
+        return found  # asked for explicitly, or opted out of every other way
+    if proxy.labels.get(REVISION):
+        found.append(f'pod label {REVISION}: "{proxy.labels[REVISION]}"')
+    found += [_describe(namespace) for namespace in _injected_namespaces(proxy, index)]
+    if ALL_NAMESPACES in index.istio_injected or proxy.namespace in index.istio_injected:
+        named = "all namespaces" if ALL_NAMESPACES in index.istio_injected \
+            else f"namespace {proxy.namespace}"
+        found.append(f"{named} injected by Istio in the cluster (--istio-injected)")
     return found
+
+
+def _injected_namespaces(proxy: Proxy, index: StreamIndex) -> list[Resource]:
+    return [ns for ns in index.of_kind("Namespace")
+            if ns.api_version == "v1" and proxy.namespace in (ns.name, None)
+            and _injects(ns.labels)]
+
+
+def _injects(labels: dict[str, str]) -> bool:
+    injection = labels.get("istio-injection")
+    return injection == "enabled" or (injection is None and bool(labels.get(REVISION)))
+
+
+def _describe(namespace: Resource) -> str:
+    labels = namespace.labels
+    label = "istio-injection" if labels.get("istio-injection") == "enabled" else REVISION
+    return f'Namespace {namespace.name} label {label}: "{labels[label]}"'
 
 
 def _settings_evidence(index: StreamIndex) -> list[str]:

@@ -19,6 +19,13 @@ from gloo_harden.scopes import Target
 from gloo_harden.yamlio import to_plain
 
 ID = "no-kube-destinations"
+EVIDENCE = (
+    "a kube destination in VirtualService or RouteTable routes (routeAction single or multi)",
+    "a kube destination in an UpstreamGroup",
+    "a kube destination in a TCP Gateway, MatchableTcpGateway or hybrid Gateway, also those "
+    "embedded in the chart's gloo-custom-resource-config ConfigMap or rollout Job",
+    "an upstream reference named kube-svc:… (Gloo's in-memory Kubernetes upstreams)",
+)
 ROUTING_KINDS = ("VirtualService", "RouteTable", "UpstreamGroup", "Gateway",
                  "MatchableHttpGateway", "MatchableTcpGateway")
 _DESTINATION_PARENTS = ("single", "destination")

@@ -25,6 +25,14 @@ from gloo_harden.podspec import items, mapping
 from gloo_harden.scopes import Target
 
 ID = "no-privileged-ports"
+EVIDENCE = (
+    "a containerPort or hostPort below 1024 on the proxy's Envoy container (hostNetwork said)",
+    "a Service in the proxy's namespace selecting its pods with a targetPort (or port) below "
+    "1024",
+    "a Gateway, MatchableHttpGateway or MatchableTcpGateway with bindPort below 1024 whose "
+    "proxyNames (default [gateway-proxy]) include the proxy: as documents, in the chart's "
+    "gloo-custom-resource-config ConfigMap (1.14+) or its rollout Job's script (1.12-1.13)",
+)
 PRIVILEGED = 1024
 GATEWAY_KINDS = ("Gateway", "MatchableHttpGateway", "MatchableTcpGateway")
 

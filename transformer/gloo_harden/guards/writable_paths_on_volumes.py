@@ -20,6 +20,12 @@ ID = "writable-paths-on-volumes"
 READ_ONLY_SAFE = ("gloo", "discovery", "gateway", "ingress", "certgen")
 #: container name → (path it writes, where it comes from)
 WRITES = {"kubectl": ("/.kube", "kubectl's discovery cache under $HOME/.kube")}
+EVIDENCE = (
+    "a container known to write outside its volumes: kubectl (its cache under $HOME/.kube, "
+    "unless a volume is mounted there)",
+    "a container whose writable paths are not known: any but Envoy and Gloo's control plane "
+    "(" + ", ".join(READ_ONLY_SAFE) + ")",
+)
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

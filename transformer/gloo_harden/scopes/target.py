@@ -13,9 +13,10 @@ from gloo_harden.model import Resource
 
 
 class ScopeOptions(NamedTuple):
-    """What a user can change about scopes."""
+    """What a user can change about scopes, and tell about the cluster that guards read."""
 
     sidecars: bool = False  # also target sidecar containers (sds, istio-proxy, …)
+    istio_injected: tuple[str, ...] = ()  # namespaces Istio injects (``index.ALL_NAMESPACES``)
 
 
 class Target(NamedTuple):
