@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden import yamlio
+from gloo_harden import optout, yamlio
 from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.index import StreamIndex
-from gloo_harden.model import child_path
+from gloo_harden.model import SKIP_ANNOTATION, child_path
 from gloo_harden.patching import undo
 from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.targets import select as targets_of
@@ -42,7 +42,15 @@ def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: Sc
         if not matched and not item.is_builtin:
             results.append(undo.unmatched(item, fail_on_unmatched))
     results += undo.conflicts(index, hardenings, options, results)
-    return changed, results
+    return changed, optout.problems(index.resources, lambda: _valid_ids(hardenings),
+                                    strict) + results
+
+
+def _valid_ids(hardenings: tuple[Hardening, ...]) -> set[str]:
+    """Ids a skip annotation may name: this run's, the built-ins' and the profiles'."""
+    from gloo_harden.hardenings import known_ids
+
+    return set(known_ids()) | {h.id for h in hardenings}
 
 
 def _target_sets(item: Hardening, index: StreamIndex, options: ScopeOptions,
@@ -78,8 +86,8 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     reasons = target.resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
-        return False, [_result(Severity.INFO, f"skipped for {target.what} by annotation: {why}",
-                               item, target)]
+        return False, [_result(Severity.INFO, f"skipped for {target.what} by annotation "
+                               f"{SKIP_ANNOTATION}: {why}", item, target)]
     evidence = [e for guard in item.guards for e in GUARDS[guard].check(target, index)]
     if evidence:
         severity = Severity.ERROR if strict else Severity.WARNING

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from gloo_harden.podspec import POD_SPEC_PATHS, pod_annotations
 from gloo_harden.results import ResourceRef
 from gloo_harden.stream import Document
 
@@ -66,13 +67,32 @@ class Resource(NamedTuple):
 
     def skip_reasons(self) -> dict[str, str]:
         """Hardening ids this resource opts out of, with the reason given (or "")."""
-        raw = self.annotations.get(SKIP_ANNOTATION, "")
         reasons: dict[str, str] = {}
-        for entry in raw.split(","):
-            hardening, _, reason = entry.partition("=")
-            if hardening.strip():
-                reasons[hardening.strip()] = reason.strip()
+        for opt_out in self.opt_outs():
+            reasons[opt_out.hardening] = reasons.get(opt_out.hardening) or opt_out.reason
         return reasons
+
+    def opt_outs(self) -> list[OptOut]:
+        """Every entry of ``SKIP_ANNOTATION``: on the object, then on its pod template (where
+        Helm users can put it, e.g. the Gloo chart's ``podTemplate.extraAnnotations``)."""
+        found = []
+        pod = POD_SPEC_PATHS.get(self.kind, ())[:-1]
+        for field, annotations in (("metadata.annotations", self.annotations),
+                                   (".".join(pod + ("metadata", "annotations")),
+                                    pod_annotations(self.tree, self.kind) if pod else {})):
+            for entry in annotations.get(SKIP_ANNOTATION, "").split(","):
+                hardening, _, reason = entry.partition("=")
+                if hardening.strip():
+                    found.append(OptOut(hardening.strip(), reason.strip(), self.field(field)))
+        return found
+
+
+class OptOut(NamedTuple):
+    """One ``<id>=<reason>`` entry of the skip annotation, and the field it was read from."""
+
+    hardening: str
+    reason: str
+    field: str
 
 
 def _strings(value: Any) -> dict[str, str]:
