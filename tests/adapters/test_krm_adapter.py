@@ -10,8 +10,7 @@ import yaml
 from conftest import run_tool
 from gloo_harden.adapters import krm, krmio
 from gloo_harden import hardenings
-from gloo_harden.adapters.fnconfig import Settings
-from gloo_harden.pipeline import Options
+from gloo_harden.options import Request
 from gloo_harden.results import ResourceRef, Result, Severity
 
 ANNOTATIONS = """\
@@ -70,8 +69,8 @@ def resource_list(config: str = "", port: int = 8080, annotations: bool = True,
             + PROXY.format(annotations=notes, port=port) + CRD + config)
 
 
-def process(text: str, defaults: Settings = Settings()) -> tuple[Any, list[Result], int, str]:
-    out, results, code, _ = krm.process(text.encode(), defaults, Options(hardenings.builtin()))
+def process(text: str, request: Request = Request()) -> tuple[Any, list[Result], int, str]:
+    out, results, code, _ = krm.process(text.encode(), request)
     return yaml.safe_load(out), results, code, out
 
 
@@ -115,7 +114,7 @@ def test_no_file_without_a_path_annotation() -> None:
 
 
 def test_guard_refusal_under_strict_is_an_error_and_exit_1() -> None:
-    after, _, code, _ = process(resource_list(port=80), Settings(strict=True))
+    after, _, code, _ = process(resource_list(port=80), Request(strict=True))
     assert code == 1
     (result,) = [r for r in after["results"] if r["severity"] == "error"]
     assert result["severity"] == "error" and "containerPort 80" in result["message"]
@@ -224,8 +223,8 @@ def test_an_item_that_is_not_a_mapping_is_unusable_input() -> None:
 
 def test_check_returns_items_unchanged_and_fails_when_work_is_left() -> None:
     before = yaml.safe_load(resource_list())
-    out, results, code, changed = krm.process(resource_list().encode(), Settings(),
-                                              Options(hardenings.builtin()), check=True)
+    out, results, code, changed = krm.process(resource_list().encode(),
+                                              Request(check=True))
     after = yaml.safe_load(out)
     assert code == 1 and changed == 1
     assert after["items"] == before["items"]
@@ -236,8 +235,7 @@ def test_check_returns_items_unchanged_and_fails_when_work_is_left() -> None:
 
 def test_check_passes_when_nothing_is_left() -> None:
     hardened = resource_list().replace("add: [NET_BIND_SERVICE]", "add: []")
-    _, results, code, changed = krm.process(hardened.encode(), Settings(),
-                                            Options(hardenings.builtin()), check=True)
+    _, results, code, changed = krm.process(hardened.encode(), Request(check=True))
     assert code == 0 and changed == 0
     assert not [r for r in results if r.severity is Severity.ERROR]
 

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from conftest import REPO
-from gloo_harden import hardenings, yamlio
+from gloo_harden import pipeline, yamlio
+from gloo_harden.errors import PatchError
 from gloo_harden.adapters import krm, krmio, krmtext
-from gloo_harden.adapters.fnconfig import Settings
-from gloo_harden.pipeline import Options
+from gloo_harden.options import Request
 from gloo_harden.stream import Document
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -49,18 +49,17 @@ def at_column_0(text: str) -> str:
     return head + "items:\n" + compact + ("functionConfig:" + config if config else "")
 
 
-def run(text: str, settings: Settings = Settings(), check: bool = False,
+def run(text: str, request: Request = Request(), check: bool = False,
         ) -> tuple[str, list[Any], int, int]:
-    out, results, code, changed = krm.process(text.encode(), settings,
-                                              Options(hardenings.builtin()), check)
+    out, results, code, changed = krm.process(text.encode(), request._replace(check=check))
     return out, results, code, changed
 
 
-def by_tree(monkeypatch: pytest.MonkeyPatch, text: str, settings: Settings = Settings(),
+def by_tree(monkeypatch: pytest.MonkeyPatch, text: str, request: Request = Request(),
             check: bool = False) -> tuple[str, list[Any], int, int]:
     with monkeypatch.context() as patch:
         patch.setattr(krmtext, "split", lambda _text: None)
-        return run(text, settings, check)
+        return run(text, request, check)
 
 
 
@@ -116,17 +115,17 @@ def test_json_and_flow_style_take_the_whole_list_parse_with_the_same_answer() ->
 
 
 SCENARIOS = {
-    "default": (fixtures.resource_list(), Settings(), False),
-    "no path annotation": (fixtures.resource_list(annotations=False), Settings(), False),
-    "strict guard refusal": (fixtures.resource_list(port=80), Settings(strict=True), False),
+    "default": (fixtures.resource_list(), Request(), False),
+    "no path annotation": (fixtures.resource_list(annotations=False), Request(), False),
+    "strict guard refusal": (fixtures.resource_list(port=80), Request(strict=True), False),
     "bad functionConfig": (fixtures.resource_list(
         "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
-        "  data: {enable: nope}\n"), Settings(), False),
+        "  data: {enable: nope}\n"), Request(), False),
     "v1beta1": (fixtures.resource_list(api_version="config.kubernetes.io/v1beta1"),
-                Settings(), False),
-    "--check, work left": (fixtures.resource_list(), Settings(), True),
+                Request(), False),
+    "--check, work left": (fixtures.resource_list(), Request(), True),
     "--check, nothing left": (fixtures.resource_list().replace(
-        "add: [NET_BIND_SERVICE]", "add: []"), Settings(), True),
+        "add: [NET_BIND_SERVICE]", "add: []"), Request(), True),
 }
 
 
@@ -143,6 +142,19 @@ def test_every_adapter_behaviour_is_the_same_on_both_paths(
 
 
 def test_an_error_while_hardening_falls_back_to_the_whole_list_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any) -> Any:
+        raise PatchError("rename.yaml: renames Deployment gateway-proxy; expected the same name")
+
+    monkeypatch.setattr(pipeline, "harden_documents", refuse)
+    text = at_column_0(fixtures.resource_list())
+    out, results, code, _ = run(text)
+    assert code == 2 and "rename" in results[0].message
+    full = by_tree(monkeypatch, text)
+    assert (out, results, code) == full[:3]
+
+
+def test_an_unusable_config_returns_the_items_verbatim_with_the_reason(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     (tmp_path / "broken.yaml").write_text("apiVersion: gloo-harden.dev/v1alpha1\n"
                                           "kind: Hardening\nmetadata: {name: x}\n"
@@ -152,8 +164,9 @@ def test_an_error_while_hardening_falls_back_to_the_whole_list_answer(
         f"  data: {{patches: '{tmp_path}'}}\n"))
     out, results, code, _ = run(text)
     assert code == 2 and "broken.yaml" in results[0].message
+    assert out.startswith(text)  # comments and all, the results after them
     full = by_tree(monkeypatch, text)
-    assert (out, results, code) == full[:3]
+    assert yaml.safe_load(out) == yaml.safe_load(full[0]) and (results, code) == full[1:3]
 
 
 ITEM = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"

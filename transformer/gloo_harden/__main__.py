@@ -26,8 +26,9 @@ def main() -> NoReturn:
     files = plain_files(sys.argv[1:])
     if files is not None:  # nothing for click to parse: every option at its default
         from gloo_harden import command, exits
+        from gloo_harden.options import Request
 
-        exits.run(lambda: command.harden(command.Request(files)))
+        exits.run(lambda: command.harden(Request(files)))
     from gloo_harden.cli import main as cli_main
 
     cli_main()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
 
 from gloo_harden import __version__, exits, limits
 from gloo_harden.errors import TransformerError
+from gloo_harden.options import FIELDS, Kind, Request
 
 EPILOG = """\b
 Examples:
@@ -55,54 +57,34 @@ def help_width() -> int:
     return max(min(columns if columns > 0 else 80, 80) - 2, 50)
 
 
+def table_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with one click option per ``options.FIELDS`` row, in the table's order."""
+    kinds: dict[Kind, dict[str, Any]] = {
+        Kind.SWITCH: {"is_flag": True},
+        Kind.IDS: {"multiple": True}, Kind.FOLDERS: {"multiple": True},
+        Kind.PROFILES: {"multiple": True},
+        Kind.INPUT_FILE: {"type": click.Path(dir_okay=False)},
+        Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True)},
+        Kind.SIZE: {"type": click.STRING, "callback": _size, "show_default": True},
+    }
+    for field in reversed(FIELDS):
+        settings = kinds.get(field.kind, {})
+        if field.kind is Kind.COUNT:
+            settings = {"type": click.IntRange(*field.bounds), "show_default": True}
+        default = Request._field_defaults[field.name]
+        if field.kind is Kind.SIZE:  # shown as a size, read back by _size
+            default = f"{default // 1024**2}MiB" if default % 1024**2 == 0 else str(default)
+        command = click.option(*field.flags, field.name, help=field.help, metavar=field.metavar,
+                               default=default, **settings)(command)
+    return command
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"],
                                  "terminal_width": help_width()}, epilog=EPILOG)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the hardened stream to FILE (atomically) instead of stdout.")
-@click.option("--enable", "enable", multiple=True, metavar="ID",
-              help="Run only this hardening (repeatable).")
-@click.option("--disable", "disable", multiple=True, metavar="ID",
-              help="Do not run this hardening (repeatable).")
-@click.option("--check", is_flag=True, help="Print nothing; exit 1 if anything would change.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
-@click.option("--strict", is_flag=True, help="A hardening kept back by a guard is an error.")
-@click.option("--sidecars", is_flag=True,
-              help="Also harden sidecar containers of proxy pods (sds, istio-proxy, …).")
-@click.option("--results", "results_file", type=click.Path(dir_okay=False, writable=True),
-              help="Write every result as JSON to FILE.")
-@click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
-@click.option("--kustomize-plugin-config", "plugin_config", metavar="FILE",
-              type=click.Path(dir_okay=False),
-              help="Run as a kustomize legacy exec plugin configured by FILE (see kustomize-plugin/).")
-@click.option("--validate-all", is_flag=True,
-              help="Parse every document, not only those a hardening reads, so YAML errors "
-                   "anywhere in the stream are reported (slower).")
-@click.option("--max-input-bytes", default="256MiB", show_default=True, metavar="SIZE",
-              callback=_size, help="Refuse more input than this, all files together (e.g. 1GiB).")
-@click.option("--max-documents", default=limits.DEFAULT.max_documents, show_default=True,
-              type=click.IntRange(1), help="Refuse a stream with more documents.")
-@click.option("--max-depth", default=limits.DEFAULT.max_depth, show_default=True,
-              type=click.IntRange(1, 5000), help="Refuse a parsed document nested deeper.")
-@click.option("--max-aliases", default=limits.DEFAULT.max_aliases, show_default=True,
-              type=click.IntRange(0),
-              help="Refuse a parsed document whose YAML aliases expand to more extra nodes.")
-@click.option("--patches", "patch_dirs", multiple=True, metavar="DIR",
-              help="Apply every *.yaml Hardening patch in DIR after the built-ins, in file-name "
-                   "order (repeatable).")
-@click.option("--profile", "profile_names", multiple=True, metavar="NAME",
-              help="Apply an opt-in profile after the built-ins, e.g. restricted (Pod Security "
-                   "Standards restricted for every Gloo pod). See `gloo-harden list`.")
-@click.option("--fail-on-unmatched", is_flag=True,
-              help="A --patches/--profile patch that matches nothing is an error, not a warning.")
+@table_options
 @click.version_option(__version__, "--version", prog_name="gloo-harden")
-def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str, ...],
-                   disable: tuple[str, ...], check: bool, show_diff: bool, strict: bool,
-                   sidecars: bool, results_file: str | None, quiet: bool,
-                   plugin_config: str | None, validate_all: bool, max_input_bytes: int,
-                   max_documents: int, max_depth: int, max_aliases: int,
-                   patch_dirs: tuple[str, ...] = (), profile_names: tuple[str, ...] = (),
-                   fail_on_unmatched: bool = False) -> None:
+def harden_command(files: tuple[str, ...], **chosen: Any) -> None:
     """Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
 
     Drops NET_BIND_SERVICE from proxies, disables their service-account token mount, keeps
@@ -111,11 +93,7 @@ def harden_command(files: tuple[str, ...], output: str | None, enable: tuple[str
     """
     from gloo_harden import command
 
-    command.harden(command.Request(
-        files, output, enable, disable, check, show_diff, strict, sidecars, results_file, quiet,
-        plugin_config, validate_all,
-        limits.Limits(max_input_bytes, max_documents, max_aliases, max_depth),
-        patch_dirs, profile_names, fail_on_unmatched))
+    command.harden(Request(files, **chosen))
 
 
 @click.command("list")

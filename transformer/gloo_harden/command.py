@@ -4,7 +4,8 @@ Kept apart from click (cli.py) because most runs need no parsing at all: Helm, k
 kustomize call ``gloo-harden`` with no arguments or only file names, and importing click costs
 more than hardening a typical render. ``__main__`` sends exactly those command lines here
 directly (``__main__.plain_files``); every other one goes through click, which builds the same
-``Request``. An edge module: it reads the inputs and writes the outputs (exits.py keeps the
+``Request`` (``options.py``: every choice, and the one place that turns choices into pipeline
+options). An edge module: it reads the inputs and writes the outputs (exits.py keeps the
 one-line error promise).
 """
 
@@ -14,44 +15,25 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gloo_harden import exits, limits, report
 from gloo_harden.errors import TransformerError
+from gloo_harden.options import Request, resolve
 
 if TYPE_CHECKING:
-    from gloo_harden.pipeline import Options, Source
+    from gloo_harden.pipeline import Source
     from gloo_harden.stream import Piece
 
 _SLICE = 1 << 20
-
-
-class Request(NamedTuple):
-    """One run of the harden command, as its options say (defaults: no options given)."""
-
-    files: tuple[str, ...] = ()
-    output: str | None = None
-    enable: tuple[str, ...] = ()
-    disable: tuple[str, ...] = ()
-    check: bool = False
-    show_diff: bool = False
-    strict: bool = False
-    sidecars: bool = False
-    results_file: str | None = None
-    quiet: bool = False
-    plugin_config: str | None = None
-    validate_all: bool = False
-    limits: limits.Limits = limits.DEFAULT
-    patch_dirs: tuple[str, ...] = ()
-    profile_names: tuple[str, ...] = ()
-    fail_on_unmatched: bool = False
 
 
 def harden(request: Request) -> NoReturn:
     """Harden the request's inputs (stdin without files) and write or check the result."""
     from gloo_harden import pipeline
 
-    options = _options(request)
+    limits.activate(request.limits)  # the adapters read them too
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * request.limits.max_depth + 1000))
     for target in filter(None, (request.output, request.results_file)):
         _check_folder(str(target))  # before any work: the error is then the only line
     budget = request.limits.max_input_bytes
@@ -60,13 +42,13 @@ def harden(request: Request) -> NoReturn:
         from gloo_harden.adapters import dispatch
 
         sources = list(_read_all(request.files or ("-",), budget))
-        try:  # the adapters write stdout themselves
-            code = dispatch(sources[0].data, request.plugin_config, options, request.enable,
-                            request.disable, request.strict, request.sidecars, request.check)
+        try:  # the adapters read their configuration and write stdout themselves
+            code = dispatch(sources[0].data, request)
         except BrokenPipeError:
             exits.quiet_broken_pipe()
         if code is not None:
             sys.exit(code)
+    _, options = resolve(request)  # every id and patch file is checked here, before any work
     if request.show_diff:  # the diff needs the input again
         sources = sources or list(_read_all(request.files, budget))
         outcome = pipeline.harden(sources, options)
@@ -86,23 +68,6 @@ def harden(request: Request) -> NoReturn:
     elif not request.check:
         _write_stdout(outcome.pieces)
     sys.exit(report.exit_code(outcome.results, len(outcome.changed), request.check))
-
-
-def _options(request: Request) -> Options:
-    """The pipeline options of this run; every id and patch file is checked here, first."""
-    from gloo_harden import hardenings, pipeline
-    from gloo_harden.scopes import ScopeOptions
-
-    limits.activate(request.limits)  # the adapters read them too
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * request.limits.max_depth + 1000))
-    # profiles' and users' patches first: --enable/--disable may name them
-    patches = hardenings.user_patches(request.patch_dirs, request.profile_names)
-    enable, disable = request.enable, request.disable
-    return pipeline.Options(hardenings.select(enable, disable, patches), request.strict,
-                            ScopeOptions(sidecars=request.sidecars), request.limits,
-                            request.validate_all,
-                            patches=hardenings.chosen_patches(patches, enable, disable),
-                            fail_on_unmatched=request.fail_on_unmatched)
 
 
 def _read_all(names: tuple[str, ...], budget: int) -> Iterator[Source]:

@@ -4,7 +4,9 @@
   a ``config.kubernetes.io/v1`` ResourceList on stdin, a ResourceList on stdout.
 - ``kustomize``: the legacy kustomize exec plugin (``--kustomize-plugin-config FILE``):
   plain multi-document YAML on stdin and stdout, the plugin config in a file.
-- ``fnconfig``: the configuration both read, a ``GlooHardening`` object or a ``ConfigMap``.
+
+Both read their configuration (a ``GlooHardening`` object or a ``ConfigMap``) with
+``options.resolve``, the one place flags and functionConfig become pipeline options.
 """
 
 from __future__ import annotations
@@ -12,25 +14,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gloo_harden.pipeline import Options
+    from gloo_harden.options import Request
 
 
-def dispatch(data: bytes, plugin_config: str | None, base: Options, enable: tuple[str, ...],
-             disable: tuple[str, ...], strict: bool, sidecars: bool,
-             check: bool = False) -> int | None:
+def dispatch(data: bytes, request: Request) -> int | None:
     """Run the adapter ``data`` (stdin) and the flags call for; None means plain stream mode.
 
-    ``base`` and the flags give the defaults; the functionConfig (or plugin config file)
-    overrides them. ``check`` (for a Kptfile validator) returns the items unchanged and
-    exits 1 when anything would change.
+    The flags give the defaults; the functionConfig (or plugin config file) overrides them
+    (``options.resolve``). ``check`` (for a Kptfile validator) returns the items unchanged
+    and exits 1 when anything would change.
     """
-    from gloo_harden.adapters import fnconfig, krm
-
-    defaults = fnconfig.Settings(enable, disable, strict, sidecars)
-    if plugin_config is not None:
+    if request.plugin_config is not None:
         from gloo_harden.adapters import kustomize
 
-        return kustomize.main(data, plugin_config, defaults, base)
+        return kustomize.main(data, request.plugin_config, request)
+    from gloo_harden.adapters import krm
+
     if krm.is_resource_list(data):
-        return krm.main(data, defaults, base, check)
+        return krm.main(data, request)
     return None

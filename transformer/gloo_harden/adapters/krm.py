@@ -23,10 +23,10 @@ import sys
 from typing import Any
 
 from gloo_harden import fidelity, pipeline, report, stream, yamlio
-from gloo_harden.adapters import fnconfig, krmio, krmtext
-from gloo_harden.adapters.fnconfig import Problem, Settings
+from gloo_harden.adapters import krmio, krmtext
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
+from gloo_harden.options import ConfigProblems, Problem, Request, resolve
 from gloo_harden.pipeline import Options
 from gloo_harden.results import ResourceRef, Result, Severity
 from gloo_harden.stream import Document
@@ -57,9 +57,9 @@ def is_resource_list(data: bytes) -> bool:
     return document.sniff_kind() == "ResourceList" and document.sniff_api_version() in API_VERSIONS
 
 
-def main(data: bytes, defaults: Settings, base: Options, check: bool = False) -> int:
+def main(data: bytes, request: Request) -> int:
     """Answer the ResourceList in ``data`` on stdout; logs on stderr; return the exit code."""
-    text, results, code, changed = process(data, defaults, base, check)
+    text, results, code, changed = process(data, request)
     for line in report.text(results, quiet=True):
         print(line, file=sys.stderr)
     print(report.summary(results, changed) + " (KRM function)", file=sys.stderr)
@@ -68,35 +68,40 @@ def main(data: bytes, defaults: Settings, base: Options, check: bool = False) ->
     return code
 
 
-def process(data: bytes, defaults: Settings, base: Options,
-            check: bool = False) -> tuple[str, list[Result], int, int]:
+def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]:
     """The output ResourceList text, every result, the exit code and the changed items.
 
-    With ``check`` (a Kptfile validator: kpt ignores what validators write) the items come
-    back as they were, and the exit code is 1 when anything would change.
+    ``request`` (the flags) gives the defaults, the functionConfig overrides them. With
+    ``check`` (a Kptfile validator: kpt ignores what validators write) the items come back as
+    they were, and the exit code is 1 when anything would change.
     """
     text = stream.decode(data, "stdin")
     parts = krmtext.split(text)
+    tree: Any = _load(text) if parts is None else None
+    config = (parts.header if parts is not None else tree).get("functionConfig")
+    try:
+        request, options = resolve(request, config)
+    except TransformerError as exc:  # the items go back as they came, with the reasons
+        problems = exc.problems if isinstance(exc, ConfigProblems) else [None]
+        results = [_config_result(problem, config, str(exc)) for problem in problems]
+        code = report.EXIT_REFUSED if isinstance(exc, ConfigProblems) else exc.exit_code
+        answer = _joined(parts, {}, results) if parts is not None else write(tree, results)
+        return answer, results, code, 0
     if parts is not None:
         try:
-            return _by_text(parts, defaults, base, check)
+            return _by_text(parts, options, request.check)
         except TransformerError:
             pass  # the whole-list path below answers exactly as it always has
-    return _by_tree(text, defaults, base, check)
+    return _by_tree(text, options, request.check)
 
 
-def _by_text(parts: krmtext.Split, defaults: Settings, base: Options,
+def _by_text(parts: krmtext.Split, options: Options,
              check: bool) -> tuple[str, list[Result], int, int]:
     """The answer from the items' texts (kpt's and kustomize's shape): only what a scope or
     guard reads is parsed, only changed items are re-written, the rest is copied verbatim."""
-    config = parts.header.get("functionConfig")
-    settings, problems = fnconfig.parse(config, defaults)
-    if problems:
-        results = [_config_result(problem, config) for problem in problems]
-        return _joined(parts, {}, results), results, report.EXIT_REFUSED, 0
     documents = [Document(i, ITEMS, "", text) for i, text in enumerate(parts.texts)]
     with yamlio.verifying():
-        changed, results = pipeline.harden_documents(documents, fnconfig.options(settings, base))
+        changed, results = pipeline.harden_documents(documents, options)
         texts = {} if check else {
             p: krmtext.indent(fidelity.write(documents[p])) for p in changed}
     results = _located(results, documents)
@@ -138,17 +143,11 @@ def _check_result(changed: int) -> Result:
                   "would be hardened; run without --check to apply the changes")
 
 
-def _by_tree(text: str, defaults: Settings, base: Options,
-             check: bool) -> tuple[str, list[Result], int, int]:
+def _by_tree(text: str, options: Options, check: bool) -> tuple[str, list[Result], int, int]:
     """The answer from the whole list parsed (any other shape: JSON, flow style, anchors…)."""
     resource_list = _load(text)
-    config = resource_list.get("functionConfig")
-    settings, problems = fnconfig.parse(config, defaults)
-    if problems:
-        results = [_config_result(problem, config) for problem in problems]
-        return write(resource_list, results), results, report.EXIT_REFUSED, 0
     try:
-        changed, results = _harden(resource_list["items"], fnconfig.options(settings, base))
+        changed, results = _harden(resource_list["items"], options)
     except TransformerError as exc:  # write the items back as they came, with the reason
         results = [Result(Severity.ERROR, str(exc))]
         return write(_load(text), results), results, exc.exit_code, 0
@@ -193,11 +192,15 @@ def _with_file(result: Result, file: tuple[str, int] | None) -> Result:
     return result._replace(file=file[0] if file else None, document=file[1] if file else None)
 
 
-def _config_result(problem: Problem, config: Any) -> Result:
+def _config_result(problem: Problem | None, config: Any, message: str) -> Result:
+    """A result about the functionConfig: one of its problems, or ``message`` (a patch file
+    it names cannot be used, an id or profile on the command line is unknown)."""
     ref = None
     if isinstance(config, dict):
         meta = config.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         ref = ResourceRef(str(config.get("apiVersion", "")), str(config.get("kind", "")),
                           meta.get("namespace"), meta.get("name"))
+    if problem is None:
+        return Result(Severity.ERROR, message, resource=ref)
     return Result(Severity.ERROR, problem.message, resource=ref, field=problem.field)

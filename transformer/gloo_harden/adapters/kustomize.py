@@ -11,36 +11,36 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from gloo_harden import pipeline, report, yamlio
-from gloo_harden.adapters import fnconfig
-from gloo_harden.adapters.fnconfig import Settings
 from gloo_harden.errors import ConfigError
-from gloo_harden.pipeline import Options
+from gloo_harden.options import ConfigProblems, Request, resolve
 
 
-def main(data: bytes, config_file: str, defaults: Settings, base: Options) -> int:
-    """Harden the stream in ``data`` as configured by ``config_file``; return the exit code."""
-    settings = read_config(config_file, defaults)
-    options = fnconfig.options(settings, base)
+def main(data: bytes, config_file: str, request: Request) -> int:
+    """Harden the stream in ``data`` as ``request`` (the flags) and ``config_file`` say;
+    return the exit code. With ``check`` the stream comes back unchanged and the exit code is
+    1 when anything would change."""
+    try:
+        request, options = resolve(request, read_config(config_file))
+    except ConfigProblems as exc:
+        raise ConfigError(f"{config_file}: {exc}") from None
     outcome = pipeline.harden([pipeline.Source("stdin", data)], options)
     for line in report.text(outcome.results, quiet=True):
         print(line, file=sys.stderr)
     print(report.summary(outcome.results, len(outcome.changed)), file=sys.stderr)
-    sys.stdout.write(outcome.text)
+    sys.stdout.write(data.decode("utf-8") if request.check else outcome.text)
     sys.stdout.flush()
-    return report.exit_code(outcome.results, len(outcome.changed), False)
+    return report.exit_code(outcome.results, len(outcome.changed), request.check)
 
 
-def read_config(config_file: str, defaults: Settings) -> Settings:
-    """The settings in ``config_file`` (a GlooHardening or ConfigMap object)."""
+def read_config(config_file: str) -> Any:
+    """The config object in ``config_file`` (a GlooHardening or ConfigMap, checked by
+    ``options.resolve``)."""
     try:
         text = Path(config_file).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{config_file}: cannot read ({exc.strerror}); expected the plugin "
                           "config file kustomize passes as the first argument") from None
-    settings, problems = fnconfig.parse(yamlio.load(text, config_file), defaults)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConfigError(f"{config_file}: {problems[0]}{more}")
-    return settings
+    return yamlio.load(text, config_file)
