@@ -131,8 +131,9 @@ def test_eval_bad_typed_config_names_each_field(tmp_path: Path) -> None:
     (item,) = results_file(tmp_path / "results")["items"]
     by_field = {r["field"]["path"]: r["message"] for r in item["results"]}
     assert set(by_field) == {"spec.strict", "spec.colour", "spec.enable[1]"}
-    assert by_field["spec.colour"].endswith("expected one of disable, enable, patches, "
-                                            "sidecars, strict")
+    assert by_field["spec.colour"].endswith("expected one of check, disable, enable, "
+                                            "failOnUnmatched, patches, profile, sidecars, "
+                                            "strict, validateAll")
     assert "drop-net-bind-service" in by_field["spec.enable[1]"]
 
 
