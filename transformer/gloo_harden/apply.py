@@ -73,14 +73,14 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     before = yamlio.to_plain(target.node)
     trial = yamlio.to_plain(target.node)
     try:
-        missing = undo.trial(item, target,
-                             lambda: patch(item, trial, target.type_name, target.path)).missing
+        report = undo.trial(item, target,
+                            lambda: patch(item, trial, target.type_name, target.path))
     except PatchError as exc:  # the object's own shape (e.g. a map in capabilities.add)
         raise PatchError(f"{target.resource.document.where}: {exc}") from None
     changes = list(diff(before, yamlio.to_plain(trial), ""))
     notes = [_result(Severity.WARNING, f"{target.what}: {where} not found, so nothing was "
                      "patched there (createMissing: true creates it)", item, target, where)
-             for where in missing]
+             for where in report.missing]
     if not changes:
         return False, notes
     reasons = target.resource.skip_reasons()
@@ -101,10 +101,21 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
     index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
+    spelled = _spellings(report.respelled)
     return True, notes + [
-        _result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}", item, target,
-                child_path(target.path, path) if path else target.path, old, new)
-        for path, old, new in changes]
+        _result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}{spelled.get(field, '')}",
+                item, target, field, old, new)
+        for path, old, new in changes
+        for field in [child_path(target.path, path) if path else target.path]]
+
+
+def _spellings(respelled: list[tuple[str, str, str]]) -> dict[str, str]:
+    """field → what to add to its change message for capabilities removed in another
+    spelling, e.g. ' (removed "net_bind_service": runtimes read it as NET_BIND_SERVICE)'."""
+    found: dict[str, list[str]] = {}
+    for field, spelling, name in respelled:
+        found.setdefault(field, []).append(f'"{spelling}": runtimes read it as {name}')
+    return {field: f" (removed {'; '.join(notes)})" for field, notes in found.items()}
 
 
 def _patch_at(item: Hardening, path: str, type_name: str | None, tree: Any) -> None:

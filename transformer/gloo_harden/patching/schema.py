@@ -60,7 +60,8 @@ SCHEMA: dict[str, dict[str, FieldInfo]] = {
     "Volume": {},
     "Container": _CONTAINER,
     "EnvVar": {},
-    "SecurityContext": {},
+    "SecurityContext": {"capabilities": FieldInfo("Capabilities")},
+    "Capabilities": {},
     "PodSecurityContext": {},
     "ServiceAccount": {
         "metadata": FieldInfo("ObjectMeta"),

@@ -27,7 +27,11 @@ Differences on purpose, each tested:
   ``MergeReport.missing`` unless ``create_missing`` is set, which then behaves like kubectl;
 - ``$deleteFromPrimitiveList`` never writes its directive into the object: where kubectl would
   (a map the original lacks, e.g. a ``capabilities`` block that does not exist yet) we drop it,
-  because deleting from a list that is not there leaves nothing to do.
+  because deleting from a list that is not there leaves nothing to do;
+- in ``capabilities.add``/``drop`` it deletes a capability in every spelling a runtime reads as
+  it (``net_bind_service``, ``CAP_NET_BIND_SERVICE``: containerd's CRI upper-cases the name and
+  puts ``CAP_`` before it, ``pkg/cri/opts/spec_linux.go``), where kubectl compares strings;
+  each other spelling removed is reported in ``MergeReport.respelled``.
 """
 
 from __future__ import annotations
@@ -48,10 +52,12 @@ SET_ORDER = "$setElementOrder/"
 
 
 class MergeReport:
-    """What a merge could not do on its own: list elements the patch named but did not find."""
+    """What a merge could not do on its own (list elements the patch named but did not find),
+    and capabilities it deleted in another spelling, as (field path, spelling, name)."""
 
     def __init__(self) -> None:
         self.missing: list[str] = []
+        self.respelled: list[tuple[str, str, str]] = []
 
 
 def merge(
@@ -89,7 +95,8 @@ class _Merger:
             if key in done or key == RETAIN_KEYS or key.startswith(SET_ORDER):
                 continue
             if key.startswith(DELETE_FROM):
-                _delete_from(original, key[len(DELETE_FROM):], value, child_path(path, key))
+                _delete_from(original, key[len(DELETE_FROM):], value, child_path(path, key),
+                             self.report if type_name == "Capabilities" else None)
             else:
                 self.field(original, key, value, type_name, path)
         return original
@@ -238,12 +245,35 @@ def _retain(original: Any, patch: Any, where: str) -> None:
         del original[key]
 
 
-def _delete_from(original: Any, key: str, doomed: Any, where: str) -> None:
+def _delete_from(original: Any, key: str, doomed: Any, where: str,
+                 capabilities: MergeReport | None = None) -> None:
+    """Remove ``doomed`` values from the list ``original[key]``; with ``capabilities`` (a
+    capability list) in any spelling, each other spelling reported there."""
     if not isinstance(doomed, list):
         raise PatchError(f"{where}: expected a list of doomed")
     current = original.get(key)
     if isinstance(current, list) and any(isinstance(v, dict) for v in [*current, *doomed]):
         raise PatchError(f"{where}: cannot delete from a list of maps; expected a list of "
                          "strings or numbers (use $patch: delete elements for lists of maps)")
-    if isinstance(current, list):
-        current[:] = [v for v in current if not any(smp_lists.same(v, d) for d in doomed)]
+    if not isinstance(current, list):
+        return
+    kept = []
+    for value in current:
+        match = next((d for d in doomed if smp_lists.same(value, d)), None)
+        if match is None and capabilities is not None:
+            match = next((d for d in doomed if capability(value) == capability(d)), None)
+            if match is not None:
+                field = child_path(where.rpartition(".")[0], key)
+                capabilities.respelled.append((field, str(value), str(match)))
+        if match is None:
+            kept.append(value)
+    current[:] = kept
+
+
+def capability(value: Any) -> str | None:
+    """A capability name as container runtimes read it: ``cap_net_bind_service`` →
+    ``NET_BIND_SERVICE`` (None for what is not a string)."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip().upper()
+    return name[4:] if name.startswith("CAP_") else name
