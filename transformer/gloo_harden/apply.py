@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden import optout, yamlio
+from gloo_harden import optout, sharing, yamlio
 from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.index import StreamIndex
@@ -94,9 +94,24 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         message = f"kept for {target.what}: " + "; ".join(evidence)
         return False, [_result(severity, message, item, target)]
     document = target.resource.document
+    shares = document.round_trip and sharing.may_share(document.text)
     if document.pristine is None:
         document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
+    if shares:
+        try:  # the change must land on the target only: give it its own copy of shared nodes
+            own, copies = sharing.own_copy(document.tree, target.path, target.resource.path)
+        except sharing.SharedResource as exc:
+            return False, [_result(Severity.ERROR if strict else Severity.WARNING,
+                                   f"kept for {target.what}: the object is the same YAML node "
+                                   f"as {exc} (an alias), so it cannot change alone", item, target)]
+        outside = sharing.outside(document.tree, target.path)
+        notes += _own_copy_notes(item, target, copies)
+        target = target._replace(node=own)
+        index.refresh(target.resource)
     patch(item, target.node, target.type_name, target.path)
+    if shares and sharing.outside(document.tree, target.path) != outside:
+        raise InvariantError(f"{target.resource.document.where}: {item.id} changed more than "
+                             f"{target.path}")
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
     index.touched(target.resource)  # guards may have cached data derived from it
@@ -107,6 +122,14 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
                 item, target, field, old, new)
         for path, old, new in changes
         for field in [child_path(target.path, path) if path else target.path]]
+
+
+def _own_copy_notes(item: Hardening, target: Target,
+                    copies: list[tuple[str, list[str]]]) -> list[Result]:
+    return [_result(Severity.INFO, f"{target.what}: {where} written as its own copy of the YAML "
+                    f"node it shared with {', '.join(others)} (anchor, alias or merge key), so "
+                    "the change lands only here", item, target, where)
+            for where, others in copies]
 
 
 def _spellings(respelled: list[tuple[str, str, str]]) -> dict[str, str]:

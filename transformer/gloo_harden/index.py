@@ -87,6 +87,11 @@ class StreamIndex:
             cached[key] = build(resource)
         return cached[key]  # type: ignore[no-any-return]
 
+    def refresh(self, resource: Resource) -> None:
+        """``resource`` was given new nodes (``sharing.own_copy``): read its proxy again."""
+        self.proxies = [(_as_proxy(p.resource) or p) if p.resource is resource else p
+                        for p in self.proxies]
+
     def touched(self, resource: Resource) -> None:
         """``resource`` was just patched: forget what was derived from it."""
         self._derived.pop(id(resource), None)
