@@ -35,7 +35,8 @@ GENERATED = """\
       value: true
 """
 
-#: Patches for ../shared/corpus/gloo-1.17.0-kubegateway.yaml: the four changes gloo-harden makes.
+#: Patches for ../shared/corpus/gloo-1.17.0-kubegateway.yaml: the three changes gloo-harden makes
+#: (the Settings is kept back: Gloo 1.17 with the Gateway API needs Kubernetes destinations).
 CORPUS = """\
 - target: {group: gateway.gloo.solo.io, kind: GatewayParameters, name: gloo-gateway}
   patch: |-
@@ -52,11 +53,6 @@ CORPUS = """\
     - op: add
       path: /automountServiceAccountToken
       value: false
-- target: {group: gloo.solo.io, kind: Settings}
-  patch: |-
-    - op: add
-      path: /spec/gloo/disableKubernetesDestinations
-      value: true
 """
 
 

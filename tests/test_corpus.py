@@ -31,7 +31,7 @@ EXPECTED_CHANGES = {
     "gloo-1.13.0-istio-sds.yaml": 1,
     "gloo-1.13.0-istio-sidecar-injection.yaml": 1,
     "gloo-1.13.0-multiple-proxies.yaml": 4,
-    "gloo-1.17.0-kubegateway.yaml": 4,
+    "gloo-1.17.0-kubegateway.yaml": 3,  # Settings kept: 1.17 Gateway API needs kube destinations
     "gloo-1.2.0-rio-glooctl-dry-run.yaml": 4,
     "gloo-1.22-kube-destinations-virtualservice.yaml": 0,
     "gloo-1.22.1-default.yaml": 3,
@@ -41,6 +41,9 @@ EXPECTED_CHANGES = {
     "gloo-1.4.15-rio-glooctl-dry-run.yaml": 3,
     "gloo-1.6.0-beta15-committed-helm-template.yaml": 3,
     "kgateway-2.0.0-beta1-default.yaml": 1,
+    "kgateway-2.0.5-default.yaml": 0,
+    "kgateway-2.1.2-default.yaml": 0,
+    "kgateway-2.3.0-default.yaml": 0,
 }
 
 
@@ -136,10 +139,21 @@ def test_override_file_regains_read_only_root() -> None:
     assert context == {"runAsUser": 20000, "readOnlyRootFilesystem": True}
 
 
-def test_kgateway_warns_that_no_settings_exists() -> None:
-    outcome = _run(CORPUS / "kgateway-2.0.0-beta1-default.yaml")
+@pytest.mark.parametrize("name", ["kgateway-2.0.0-beta1-default.yaml", "kgateway-2.0.5-default.yaml",
+                                  "kgateway-2.3.0-default.yaml"])
+def test_kgateway_is_not_asked_for_a_settings_it_cannot_have(name: str) -> None:
+    outcome = _run(CORPUS / name)
+    assert not _messages(outcome, Severity.WARNING, "disable-kubernetes-destinations")
+    (info,) = _messages(outcome, Severity.INFO, "disable-kubernetes-destinations")
+    assert "[info]: no Gloo Edge in the stream, so no Settings to set" in info
+
+
+def test_gloo_1_17_gateway_api_keeps_kubernetes_destinations() -> None:
+    outcome = _run(CORPUS / "gloo-1.17.0-kubegateway.yaml")
     (warning,) = _messages(outcome, Severity.WARNING, "disable-kubernetes-destinations")
-    assert "no gloo.solo.io/v1 Settings in the stream" in warning
+    assert "Settings/gloo-system/default: kept for Settings: Gloo 1.17 with the Kubernetes " \
+        "Gateway API on (GatewayClass -/gloo-gateway (gloo-1.17.0-kubegateway.yaml[doc " in warning
+    assert "disableKubernetesDestinations: true" not in outcome.text
 
 
 def test_kube_destination_routes_block_settings_and_are_all_named() -> None:

@@ -1,8 +1,9 @@
 """Golden cases per hardening: ``golden/<hardening-id>/<verdict>-<case>/``.
 
 Each folder holds ``input.yaml`` and ``expected.yaml`` and optionally ``case.yaml`` with
-``args`` (extra command-line flags), ``exit`` (expected exit code, default 0) and ``results``
-(regexes that must each match a line on stderr). The verdict in the name is checked too:
+``args`` (extra command-line flags), ``exit`` (expected exit code, default 0), ``check_exit``
+(the second run's, with ``--check``; default ``exit``), ``results`` (regexes that must each
+match a line on stderr) and ``absent`` (regexes that must match none). The verdict in the name is checked too:
 ``applies-`` must change the input, ``noop-`` and ``skips-`` must not, ``error-`` must exit 1.
 Only the folder's hardening runs. Every case runs twice: the second run, on the expected
 output, must change nothing. ``GLOO_HARDEN_UPDATE_GOLDEN=1`` rewrites ``expected.yaml``.
@@ -44,6 +45,8 @@ def test_golden_case(case: Path) -> None:
     assert first.stdout.decode() == expected
     for pattern in meta.get("results", []):  # type: ignore[attr-defined]
         assert re.search(pattern, stderr), f"no result matches {pattern!r} in:\n{stderr}"
+    for pattern in meta.get("absent", []):  # type: ignore[attr-defined]
+        assert not re.search(pattern, stderr), f"a result matches {pattern!r} in:\n{stderr}"
     assert "Traceback" not in stderr
     if case.name.startswith("applies-"):
         assert expected != source
@@ -53,7 +56,8 @@ def test_golden_case(case: Path) -> None:
         assert first.returncode == 1 and "[error]" in stderr
     second = run_tool(*args, "--check", input=expected)
     assert second.stdout == b""
-    assert second.returncode == meta.get("exit", 0), second.stderr.decode()
+    assert second.returncode == meta.get("check_exit", meta.get("exit", 0)), \
+        second.stderr.decode()
 
 
 def test_every_builtin_hardening_has_golden_cases() -> None:

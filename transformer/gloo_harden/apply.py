@@ -61,8 +61,9 @@ def _target_sets(item: Hardening, index: StreamIndex, options: ScopeOptions,
     for scope_id in item.scopes:
         scope = SCOPES[scope_id]
         targets = list(scope.targets(index, options))
-        if not targets and scope.EMPTY is not None and item.is_builtin:
-            severity, message = scope.EMPTY
+        empty = scope.EMPTY(index) if callable(scope.EMPTY) else scope.EMPTY
+        if not targets and empty is not None and item.is_builtin:
+            severity, message = empty
             results.append(Result(severity, message, hardening=item.id))
         yield targets
 
@@ -82,7 +83,7 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
                      "patched there (createMissing: true creates it)", item, target, where)
              for where in report.missing]
     if not changes:
-        return False, notes
+        return False, notes + _already_broken(item, target, index, strict)
     reasons = target.resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
@@ -139,6 +140,20 @@ def _spellings(respelled: list[tuple[str, str, str]]) -> dict[str, str]:
     for field, spelling, name in respelled:
         found.setdefault(field, []).append(f'"{spelling}": runtimes read it as {name}')
     return {field: f" (removed {'; '.join(notes)})" for field, notes in found.items()}
+
+
+def _already_broken(item: Hardening, target: Target, index: StreamIndex,
+                    strict: bool) -> list[Result]:
+    """A target already in the hardened state while a guard's evidence says that state breaks
+    the gateway (a guard's ``broken``): the install is broken now, whatever we do."""
+    evidence = [e for guard in item.guards if hasattr(GUARDS[guard], "broken")
+                for e in GUARDS[guard].broken(target, index)]
+    if not evidence:
+        return []
+    severity = Severity.ERROR if strict else Severity.WARNING
+    message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
+               + "; ".join(evidence))
+    return [_result(severity, message, item, target)._replace(broken=True)]
 
 
 def _patch_at(item: Hardening, path: str, type_name: str | None, tree: Any) -> None:

@@ -25,6 +25,7 @@ class Embedded(NamedTuple):
 
     origin: str
     data: dict[str, Any]
+    resource: Resource | None = None  # the object it was found in
 
 
 def find(resources: list[Resource]) -> tuple[list[Embedded], list[str]]:
@@ -38,7 +39,7 @@ def find(resources: list[Resource]) -> tuple[list[Embedded], list[str]]:
             except InputError:
                 unparsed.append(origin)
                 continue
-            found.extend(Embedded(origin, d) for d in documents)
+            found.extend(Embedded(origin, d, resource) for d in documents)
     return found, unparsed
 
 

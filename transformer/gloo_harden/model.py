@@ -56,6 +56,16 @@ class Resource(NamedTuple):
         return _strings(self.metadata.get("annotations"))
 
     @property
+    def origin(self) -> str:
+        """How evidence names this object: ``Kind namespace/name`` (``-`` without one)."""
+        return f"{self.kind} {self.namespace or '-'}/{self.name}"
+
+    @property
+    def located(self) -> str:
+        """Where this object was read: ``file[doc N]`` (the file of a KRM item: its path)."""
+        return self.document.where
+
+    @property
     def ref(self) -> ResourceRef:
         return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
 

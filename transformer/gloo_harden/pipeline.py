@@ -23,7 +23,7 @@ from gloo_harden.stream import Document
 #: Kinds some scope or guard reads. Every other document is copied through as bytes, unparsed.
 INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
     "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
-    "Gateway", "MatchableHttpGateway", "MatchableTcpGateway",
+    "Gateway", "MatchableHttpGateway", "MatchableTcpGateway", "GatewayClass", "HTTPRoute",
     "VirtualService", "RouteTable", "UpstreamGroup", "List",
 }
 

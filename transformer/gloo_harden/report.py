@@ -15,7 +15,7 @@ EXIT_INTERNAL = 3  # an invariant broke: a bug
 def exit_code(results: Iterable[Result], changed: int, check: bool) -> int:
     if any(r.severity is Severity.ERROR for r in results):
         return EXIT_REFUSED
-    if check and changed:
+    if check and (changed or any(r.broken for r in results)):
         return EXIT_REFUSED
     return EXIT_OK
 
@@ -28,11 +28,15 @@ def text(results: Iterable[Result], quiet: bool) -> list[str]:
 def summary(results: list[Result], changed_documents: int) -> str:
     changes = sum(1 for r in results if r.severity is Severity.INFO and r.field and r.proposed is not None
                   or r.severity is Severity.INFO and r.field and r.current is not None)
-    kept = sum(1 for r in results if r.severity is not Severity.INFO and r.hardening and r.resource)
+    kept = sum(1 for r in results if r.severity is not Severity.INFO and r.hardening
+               and r.resource and not r.broken)
+    broken = sum(1 for r in results if r.broken)
     parts = [f"{changes} change{'s' * (changes != 1)} in {changed_documents} "
              f"document{'s' * (changed_documents != 1)}"]
     if kept:
         parts.append(f"{kept} kept by a guard")
+    if broken:
+        parts.append(f"{broken} already broken")
     return "gloo-harden: " + ", ".join(parts)
 
 

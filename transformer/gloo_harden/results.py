@@ -48,6 +48,8 @@ class Result(NamedTuple):
     document: int | None = None
     current: Any = None
     proposed: Any = None
+    broken: bool = False  # the input is already hardened, and that breaks the gateway
+
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape written by ``--results``."""
@@ -62,6 +64,8 @@ class Result(NamedTuple):
             out["file"] = self.file
         if self.document is not None:
             out["document"] = self.document
+        if self.broken:
+            out["broken"] = True
         return out
 
     def __str__(self) -> str:

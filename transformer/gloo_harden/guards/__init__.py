@@ -2,8 +2,10 @@
 
 A guard module defines ``ID``, ``EVIDENCE`` (every form of evidence it reads, one line each, as
 ``gloo-harden explain`` prints them) and ``check(target, index)``, returning the evidence that
-makes the change unsafe (an empty list means safe). Guards never print and never raise for a resource
-they cannot judge. The registry below is the one explicit, ordered list of guards.
+makes the change unsafe (an empty list means safe). A guard may define ``broken(target,
+index)``: the evidence that a target already in the hardened state breaks the gateway (reported
+as an install that is already broken). Guards never print and never raise for a resource they
+cannot judge. The registry below is the one explicit, ordered list of guards.
 """
 
 from __future__ import annotations

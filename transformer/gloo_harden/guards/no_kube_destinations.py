@@ -1,54 +1,91 @@
 """``no-kube-destinations``: keep Kubernetes destinations while something routes to them.
 
-With ``disableKubernetesDestinations`` Gloo stops creating the in-memory ``kube-svc:`` upstreams,
-so these stop resolving: a ``kube`` destination in VirtualService and RouteTable routes (``single``
-and ``multi``), UpstreamGroups, and TCP gateways (also matchable and hybrid ones, and Gateways
-embedded in the chart's ConfigMap or Job), and any ``upstream`` reference named ``kube-svc:…``.
-An ``Upstream`` with ``spec.kube`` is a real upstream and no conflict. Every location is listed.
+With ``disableKubernetesDestinations`` Gloo stops creating the in-memory ``kube-svc:`` upstreams
+(``projects/gloo/pkg/syncer/setup/setup_syncer.go``: the kube Service client of the hybrid
+upstream client is nil), so these stop resolving: a ``kube`` destination in VirtualService and
+RouteTable routes (``single`` and ``multi``), UpstreamGroups, and TCP gateways (also matchable
+and hybrid ones, and Gateways embedded in the chart's ConfigMap or Job), and any ``upstream``
+reference named ``kube-svc:…``. An ``Upstream`` with ``spec.kube`` is a real upstream and no
+conflict. Every location is listed, with the file it was read from.
+
+Gloo 1.17.x with the Kubernetes Gateway API on (``kubeGateway.enabled``) is a conflict by
+itself: its HTTPRoute translator turns every Service backendRef into a ``kube`` destination
+(``projects/gateway2/translator/httproute/gateway_http_route_translator.go@v1.17.0:355-370``,
+unchanged to v1.17.38) and hands those proxies to the same syncer, so routes to Services fail
+with the setting on. From 1.18 the Gateway-API syncer builds its own Service upstreams
+(``projects/gateway2/proxy_syncer/proxy_syncer.go@v1.18.0:369-379``) and is not affected.
+HTTPRoutes are usually applied outside the chart, so the class is the evidence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from gloo_harden import embedded
 from gloo_harden.index import StreamIndex
 from gloo_harden.model import Resource, child_path
+from gloo_harden.podspec import items, mapping
 from gloo_harden.scopes import Target
 from gloo_harden.yamlio import to_plain
 
 ID = "no-kube-destinations"
 EVIDENCE = (
-    "a kube destination in VirtualService or RouteTable routes (routeAction single or multi)",
-    "a kube destination in an UpstreamGroup",
-    "a kube destination in a TCP Gateway, MatchableTcpGateway or hybrid Gateway, also those "
-    "embedded in the chart's gloo-custom-resource-config ConfigMap or rollout Job",
-    "an upstream reference named kube-svc:… (Gloo's in-memory Kubernetes upstreams)",
+    "a kube destination in a VirtualService or RouteTable route (single or multi), an "
+    "UpstreamGroup, or a TCP Gateway (also MatchableHttpGateway/MatchableTcpGateway, and "
+    "Gateways embedded in the gloo-custom-resource-config ConfigMap or the rollout Job)",
+    "an upstream reference named kube-svc:…",
+    "Gloo 1.17.x (or a version not found in the stream) with the Kubernetes Gateway API on: a "
+    "GatewayClass with controllerName solo.io/gloo-gateway or a gateway.gloo.solo.io "
+    "GatewayParameters; HTTPRoute backendRefs to Services are named too",
+    "with the setting already true: the routes above, and (Gloo 1.17 with the Gateway API) "
+    "HTTPRoute backendRefs to Services, are reported as an install that is already broken",
 )
 ROUTING_KINDS = ("VirtualService", "RouteTable", "UpstreamGroup", "Gateway",
                  "MatchableHttpGateway", "MatchableTcpGateway")
+GLOO_GATEWAY_CONTROLLER = "solo.io/gloo-gateway"
+#: where a Gloo version can be read: chart labels and the images the chart renders
+_CHART = re.compile(r"^gloo(?:-ee)?-v?(\d+)\.(\d+)\.")
+_IMAGE = re.compile(r"/gloo(?:-ee)?(?:-envoy-wrapper)?:v?(\d+)\.(\d+)\.")
+_TAG = re.compile(r"^v?(\d+)\.(\d+)\.")
 _DESTINATION_PARENTS = ("single", "destination")
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
+    """Why Kubernetes destinations must stay: every route to one, and Gloo 1.17 Gateway API."""
     if target.scope != "gloo-settings":
         return []
+    return _routes(index) + _gateway_api_1_17(index)
+
+
+def broken(target: Target, index: StreamIndex) -> list[str]:
+    """Why a Settings that already disables Kubernetes destinations breaks routes: every
+    route to one, and in Gloo 1.17 Gateway-API mode every HTTPRoute to a Service."""
+    if target.scope != "gloo-settings":
+        return []
+    found = _routes(index)
+    if _gateway_api_1_17(index):
+        found += _service_backend_refs(index)
+    return ["routes to the Kubernetes destinations it removes: " + "; ".join(found)] if found else []
+
+
+def _routes(index: StreamIndex) -> list[str]:
     found = [path for r in index.of_kind(*ROUTING_KINDS)
              if r.group in ("gateway.solo.io", "gloo.solo.io")
              for path in index.derived(r, ID, _destinations)]  # once per resource, not target
     hidden, _ = embedded.find(index.of_kind("ConfigMap", "Job"))
     for e in hidden:
         if e.data.get("kind") in ROUTING_KINDS:
-            found += [f"{e.origin} {path}"
+            where = f" ({e.resource.located})" if e.resource is not None else ""
+            found += [f"{e.origin} {path}{where}"
                       for path in _kube_destinations(e.data.get("spec"), "spec", "")]
     return found
 
 
 def _destinations(r: Resource) -> list[str]:
-    origin = f"{r.kind} {r.namespace or '-'}/{r.name}"
     spec = to_plain(r.tree).get("spec")
-    return [f"{origin} {path}" for path in _kube_destinations(spec, "spec", "")]
+    return [f"{r.origin} {path} ({r.located})" for path in _kube_destinations(spec, "spec", "")]
 
 
 def _kube_destinations(node: Any, path: str, parent: str) -> Iterator[str]:
@@ -63,3 +100,58 @@ def _kube_destinations(node: Any, path: str, parent: str) -> Iterator[str]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _kube_destinations(value, child_path(path, i), parent)
+
+
+def _gateway_api_1_17(index: StreamIndex) -> list[str]:
+    """The Gateway-API evidence, when the stream's Gloo is 1.17.x or its version is unknown."""
+    classes = [r for r in index.of_kind("GatewayClass", group="gateway.networking.k8s.io")
+               if mapping(r.tree.get("spec")).get("controllerName") == GLOO_GATEWAY_CONTROLLER]
+    parameters = index.of_kind("GatewayParameters", group="gateway.gloo.solo.io")
+    if not classes and not parameters:
+        return []
+    versions = _gloo_versions(index)
+    if versions and (1, 17) not in versions:
+        return []  # 1.18+: the Gateway-API syncer has its own Service upstreams
+    which = "Gloo " + ("1.17" if versions else "of unknown version (the Gateway API came in "
+                       "1.17, the only affected minor)")
+    seen = "; ".join(f"{r.origin} ({r.located})" for r in classes + parameters)
+    return [f"{which} with the Kubernetes Gateway API on ({seen}): HTTPRoute backendRefs to "
+            "Services become kube destinations that resolve only through the kube-svc "
+            "upstreams this setting removes (solo-io/gloo v1.17.x projects/gateway2/translator/"
+            "httproute/gateway_http_route_translator.go, projects/gloo/pkg/syncer/setup/"
+            "setup_syncer.go); fixed in 1.18"]
+
+
+def _gloo_versions(index: StreamIndex) -> set[tuple[int, int]]:
+    """The (major, minor) Gloo versions the stream shows: ``helm.sh/chart`` labels, Gloo and
+    Envoy images of proxies, and the envoy image tag of Gloo's GatewayParameters."""
+    found: set[tuple[int, int]] = set()
+    for r in index.resources:
+        match = _CHART.match(r.labels.get("helm.sh/chart", ""))
+        if match:
+            found.add((int(match[1]), int(match[2])))
+    for proxy in index.proxies:
+        for container in items(proxy.spec.get("containers")):
+            match = _IMAGE.search(str(mapping(container).get("image", "")))
+            if match:
+                found.add((int(match[1]), int(match[2])))
+    for r in index.of_kind("GatewayParameters", group="gateway.gloo.solo.io"):
+        image = mapping(mapping(mapping(mapping(r.tree.get("spec")).get("kube"))
+                                .get("envoyContainer")).get("image"))
+        match = _TAG.match(str(image.get("tag", "")))
+        if match and "gloo" in str(image.get("repository", "")):
+            found.add((int(match[1]), int(match[2])))
+    return found
+
+
+def _service_backend_refs(index: StreamIndex) -> list[str]:
+    """HTTPRoute backendRefs that name a Service (the default kind of a backendRef)."""
+    found = []
+    for route in index.of_kind("HTTPRoute", group="gateway.networking.k8s.io"):
+        for i, rule in enumerate(items(mapping(route.tree.get("spec")).get("rules"))):
+            for j, ref in enumerate(items(mapping(rule).get("backendRefs"))):
+                ref = mapping(ref)
+                if ref.get("group", "") in ("", "core") and ref.get("kind", "Service") == "Service":
+                    found.append(f"{route.origin} spec.rules[{i}].backendRefs[{j}] "
+                                 f"(Service {ref.get('name')}) ({route.located})")
+    return found

@@ -1,7 +1,8 @@
 """Scopes: *where* a hardening applies. Each module knows one part of Gloo.
 
 A scope module defines ``ID``, ``EMPTY`` (the result to report when the stream holds nothing in
-scope, or None) and ``targets(index, options)``, yielding the mappings a patch body applies to.
+scope, or None; or a function of the ``StreamIndex`` that returns one) and
+``targets(index, options)``, yielding the mappings a patch body applies to.
 The registry below is the one explicit, ordered list of scopes.
 """
 

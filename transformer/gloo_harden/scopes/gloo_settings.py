@@ -1,7 +1,9 @@
 """``gloo-settings``: the ``gloo.solo.io/v1`` ``Settings`` resources (normally ``default``).
 
 When the chart is rendered with ``settings.create: false`` there is none, and Gloo boots with
-its built-in defaults, Kubernetes destinations included; that is reported as a warning.
+its built-in defaults, Kubernetes destinations included; that is reported as a warning. A
+stream without Gloo Edge (kgateway 2.x: no Settings CRD, no ``disableKubernetesDestinations``;
+``../shared/notes/gateway-api.md`` §4b) is not asked for one.
 """
 
 from __future__ import annotations
@@ -13,8 +15,19 @@ from gloo_harden.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-settings"
-EMPTY = (Severity.WARNING, "no gloo.solo.io/v1 Settings in the stream: Gloo will boot with "
-         "its defaults, Kubernetes destinations enabled; set it on the Settings you apply")
+#: API groups only Gloo Edge (and Gloo Gateway 1.17+, which runs on it) serves
+EDGE_GROUPS = ("gloo.solo.io", "gateway.solo.io", "gateway.gloo.solo.io",
+               "enterprise.gloo.solo.io", "graphql.gloo.solo.io", "ratelimit.solo.io")
+
+
+def EMPTY(index: StreamIndex) -> tuple[Severity, str]:  # noqa: N802 - the scope protocol's name
+    """A warning for a Gloo Edge stream without Settings; an info line for any other stream."""
+    if index.proxies or any(r.group in EDGE_GROUPS for r in index.resources):
+        return (Severity.WARNING, "no gloo.solo.io/v1 Settings in the stream: Gloo will boot "
+                "with its defaults, Kubernetes destinations enabled; set it on the Settings "
+                "you apply")
+    return (Severity.INFO, "no Gloo Edge in the stream, so no Settings to set (kgateway has no "
+            "Settings and no disableKubernetesDestinations)")
 
 
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
