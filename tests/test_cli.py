@@ -159,4 +159,3 @@ def test_unreadable_file() -> None:
     result = run_tool("/nonexistent/rendered.yaml")
     assert result.returncode == 2 and result.stdout == b""
     assert "cannot read" in result.stderr.decode()
-

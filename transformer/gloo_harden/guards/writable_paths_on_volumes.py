@@ -17,11 +17,6 @@ from gloo_harden.podspec import items
 from gloo_harden.scopes import Target
 
 ID = "writable-paths-on-volumes"
-EVIDENCE = (
-    "a container not known to write only to its volumes (known: Gloo's control plane and the "
-    "Envoy container of every proxy and GatewayParameters)",
-    "kubectl in the rollout Jobs, unless a volume is mounted at $HOME/.kube",
-)
 READ_ONLY_SAFE = ("gloo", "discovery", "gateway", "ingress", "certgen")
 #: container name → (path it writes, where it comes from)
 WRITES = {"kubectl": ("/.kube", "kubectl's discovery cache under $HOME/.kube")}
