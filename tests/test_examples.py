@@ -20,6 +20,8 @@ RUN_IN_DETAIL = {
     "kpt-render": "e2e/test_kpt_examples.py",
     "kustomize-legacy-plugin": "e2e/test_kustomize_examples.py",
     "kustomize-krm-function": "e2e/test_kustomize_examples.py",
+    "kpt-image": "e2e/test_image.py",  # given the image the session built
+    "kustomize-container": "e2e/test_image.py",
 }
 
 
