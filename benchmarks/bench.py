@@ -27,7 +27,8 @@ import gen_gloo  # noqa: E402
 import kustomization  # noqa: E402
 from timing import Case, Command, Run, measure  # noqa: E402
 
-CORPUS = HERE.parent.parent / "shared" / "corpus" / "gloo-1.17.0-kubegateway.yaml"
+CORPUS = Path(os.environ.get("GLOO_HARDEN_CORPUS") or HERE.parent.parent / "shared" / "corpus") \
+    / "gloo-1.17.0-kubegateway.yaml"  # $GLOO_HARDEN_CORPUS, as in the tests
 #: gloo-harden's wall time / kustomize's, at most, by stream size.
 KUSTOMIZE_TARGETS = {"corpus": 0.5, 60: 0.5, 1000: 0.35, 10000: 0.1}
 ROUNDS = {"startup": 20, "corpus": 10, 60: 10, 1000: 5, 10000: 1}

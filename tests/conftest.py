@@ -8,20 +8,48 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 from gloo_harden import yamlio
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+#: The real renders the tests run on (read only; never copied into the project):
+#: ``$GLOO_HARDEN_CORPUS``, else ``../shared/corpus`` beside the repository.
+CORPUS = Path(os.environ.get("GLOO_HARDEN_CORPUS") or REPO.parent / "shared" / "corpus")
 BIN_DIR = Path(sys.executable).parent
+#: CI (``.ci/run``) sets it: what a test needs and cannot find fails the test instead of
+#: skipping it (a real client, Helm, the corpus).
+REQUIRED = os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test for ``reason``, or fail it in CI (``GLOO_HARDEN_REQUIRE_CLIENTS=1``)."""
+    if REQUIRED:
+        pytest.fail(f"{reason} (required: GLOO_HARDEN_REQUIRE_CLIENTS=1)")
+    pytest.skip(reason)
 
 
 def corpus_files() -> list[Path]:
-    """The real rendered manifests, or nothing when ../shared/corpus is not there."""
+    """The real rendered manifests, or nothing when the corpus is not there."""
     return sorted(CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
+
+
+def corpus_params() -> list[Any]:
+    """``corpus_files()`` for ``parametrize``; without a corpus, one case that skips (or fails
+    in CI) saying so, instead of an empty parameter set that skips without a word."""
+    return corpus_files() or [pytest.param(None, id="no-corpus", marks=needs_corpus)]
+
+
+#: The test reads the corpus: it skips with the reason when there is none, and fails in CI.
+needs_corpus = pytest.mark.corpus
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("corpus") is not None and not corpus_files():
+        unavailable(f"no corpus of real renders at {CORPUS}: set GLOO_HARDEN_CORPUS to the "
+                    "folder (default ../shared/corpus beside the repository)")
 
 
 def tool_env(**extra: str) -> dict[str, str]:
@@ -38,9 +66,6 @@ def run_tool(*args: str, input: bytes | str | None = None, cwd: Path | None = No
     data = input.encode() if isinstance(input, str) else input
     return subprocess.run([str(BIN_DIR / "gloo-harden"), *args], input=data,
                           capture_output=True, cwd=cwd, env=tool_env(**env), timeout=300)
-
-
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import CORPUS, corpus_files, needs_corpus
+from conftest import CORPUS, corpus_files, corpus_params, needs_corpus
 from gloo_harden import hardenings, stream
 from gloo_harden.pipeline import Options, Outcome, Source, harden
 from gloo_harden.results import Severity
@@ -72,7 +72,7 @@ def _changes(outcome: Outcome) -> list[Any]:
             if r.severity is Severity.INFO and r.field and (r.current, r.proposed) != (None, None)]
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params(), ids=lambda p: getattr(p, "name", p))
 def test_output_is_input_plus_reported_changes(path: Path) -> None:
     outcome = _run(path)
     text = stream.decode(path.read_bytes(), path.name)
@@ -90,7 +90,7 @@ def test_output_is_input_plus_reported_changes(path: Path) -> None:
     assert len(changes) == EXPECTED_CHANGES[path.name]
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params(), ids=lambda p: getattr(p, "name", p))
 def test_untouched_documents_are_byte_identical(path: Path) -> None:
     outcome = _run(path)
     documents = stream.split(stream.decode(path.read_bytes(), path.name), path.name)
@@ -101,7 +101,7 @@ def test_untouched_documents_are_byte_identical(path: Path) -> None:
             assert new.text == old.text, old.where
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params(), ids=lambda p: getattr(p, "name", p))
 def test_second_run_changes_nothing(path: Path) -> None:
     first = _run(path)
     second = harden([Source(path.name, first.text.encode())], OPTIONS)

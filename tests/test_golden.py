@@ -3,10 +3,11 @@
 Each folder holds ``input.yaml`` and ``expected.yaml`` and optionally ``case.yaml`` with
 ``args`` (extra command-line flags), ``exit`` (expected exit code, default 0), ``check_exit``
 (the second run's, with ``--check``; default ``exit``), ``results`` (regexes that must each
-match a line on stderr) and ``absent`` (regexes that must match none). The verdict in the name is checked too:
-``applies-`` must change the input, ``noop-`` and ``skips-`` must not, ``error-`` must exit 1.
-Only the folder's hardening runs. Every case runs twice: the second run, on the expected
-output, must change nothing. ``GLOO_HARDEN_UPDATE_GOLDEN=1`` rewrites ``expected.yaml``.
+match a line on stderr) and ``absent`` (regexes that must match none). The verdict in the
+name is checked too: ``applies-`` must change the input, ``noop-`` and ``skips-`` must not,
+``error-`` must exit 1 and, being a refusal, write nothing (it has no ``expected.yaml``).
+Only the folder's hardening runs. Every other case runs twice: the second run, on the
+expected output, must change nothing. ``GLOO_HARDEN_UPDATE_GOLDEN=1`` rewrites ``expected.yaml``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def test_golden_case(case: Path) -> None:
     args = ["--enable", case.parent.name, *map(str, meta.get("args", []))]  # type: ignore[call-overload]
     source = (case / "input.yaml").read_text()
     first = run_tool(*args, input=source)
+    if case.name.startswith("error-"):  # a refusal writes nothing, so there is no expected.yaml
+        stderr = first.stderr.decode()
+        assert (first.returncode, first.stdout) == (1, b"") and "[error]" in stderr, stderr
+        assert not (case / "expected.yaml").exists()
+        for pattern in meta.get("results", []):  # type: ignore[attr-defined]
+            assert re.search(pattern, stderr), f"no result matches {pattern!r} in:\n{stderr}"
+        return
     if os.environ.get("GLOO_HARDEN_UPDATE_GOLDEN"):
         (case / "expected.yaml").write_bytes(first.stdout)
     expected = (case / "expected.yaml").read_text()
@@ -52,8 +60,6 @@ def test_golden_case(case: Path) -> None:
         assert expected != source
     elif case.name.startswith(("noop-", "skips-")):
         assert expected == source
-    elif case.name.startswith("error-"):
-        assert first.returncode == 1 and "[error]" in stderr
     second = run_tool(*args, "--check", input=expected)
     assert second.stdout == b""
     assert second.returncode == meta.get("check_exit", meta.get("exit", 0)), \

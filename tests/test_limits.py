@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, corpus_files, needs_corpus, run_tool, tool_env
+from conftest import BIN_DIR, corpus_params, needs_corpus, run_tool, tool_env
 from gloo_harden import limits, yamlio
 from gloo_harden.errors import InputError
 
@@ -193,7 +193,7 @@ def test_validate_all_parses_every_document(data: str, message: str) -> None:
 
 
 @needs_corpus
-@pytest.mark.parametrize("path", corpus_files()[-2:], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params()[-2:], ids=lambda p: getattr(p, "name", p))
 def test_validate_all_changes_no_output(path: Path) -> None:
     plain, validated = run_tool(str(path)), run_tool("--validate-all", str(path))
     assert plain.returncode == validated.returncode == 0

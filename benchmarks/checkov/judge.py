@@ -32,7 +32,7 @@ from typing import Any
 
 CHECKOV_VERSION = "3.3.30"
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("GLOO_HARDEN_CORPUS") or REPO.parent / "shared" / "corpus")
 VENV = Path(os.environ.get("GLOO_HARDEN_CHECKOV_VENV",
                            Path.home() / ".cache" / "gloo-harden-checkov" / "venv"))
 #: checkov check → the hardening that answers it.

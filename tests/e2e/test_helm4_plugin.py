@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import CORPUS, corpus_params, needs_corpus
 from helmtools import (BIN_DIR, CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4,
                        assert_hardened, assert_hook_untouched, helm4_with_plugin, objects, one,
                        recording_shim, release_store)
@@ -111,7 +112,6 @@ def test_strict_refusal_fails_helm_and_results_file_keeps_why(helm4: Helm4,
     assert errors[0]["hardening"] == "drop-net-bind-service"
 
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 def canonical(text: str) -> list[str]:
@@ -126,8 +126,8 @@ def canonical(text: str) -> list[str]:
     return sorted(found)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
-@pytest.mark.parametrize("render", sorted(p.name for p in CORPUS.glob("*.yaml")))
+@needs_corpus
+@pytest.mark.parametrize("render", [getattr(p, "name", p) for p in corpus_params()])
 def test_real_gloo_renders_through_helm4_match_the_pipe(render: str, helm4: Helm4,
                                                         tmp_path: Path) -> None:
     """A chart that renders a real Gloo manifest verbatim: Helm 4's re-serialised stream (no

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import corpus_files, needs_corpus, run_tool
+from conftest import corpus_params, needs_corpus, run_tool
 from krmtools import client, objects, run
 
 pytestmark = [pytest.mark.e2e, needs_corpus]
@@ -26,8 +26,9 @@ def _key(doc: Any) -> tuple[str, str, str]:
     return doc.get("kind", ""), meta.get("namespace") or "", meta.get("name") or ""
 
 
-@pytest.mark.parametrize("path", [p for p in corpus_files() if any(s in p.name for s in SAMPLE)],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in corpus_params()
+                                  if not isinstance(p, Path) or any(s in p.name for s in SAMPLE)],
+                         ids=lambda p: getattr(p, "name", p))
 def test_kpt_stdin_equals_the_pipe(path: Path) -> None:
     piped = run_tool(str(path))
     through_kpt = run(client("kpt"), "fn", "eval", "-", "--exec", "gloo-harden", "-o", "unwrap",

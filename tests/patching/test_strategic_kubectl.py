@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, corpus_files
+from conftest import CORPUS, corpus_files, needs_corpus
 from patching.kubectl_smp import ours, ours_or_error, theirs, without_delete_directives
 
 POD_SPEC = {
@@ -303,7 +303,7 @@ PROPERTY = settings(max_examples=int(os.environ.get("GLOO_HARDEN_SMP_EXAMPLES", 
                     deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+@needs_corpus
 @PROPERTY
 @given(patch=workload_patches(), seed=st.integers(0, 10_000))
 def test_workload_patches_equal_kubectl(patch: dict[str, Any], seed: int) -> None:
@@ -311,7 +311,7 @@ def test_workload_patches_equal_kubectl(patch: dict[str, Any], seed: int) -> Non
     _check_batch(batch, patch)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
+@needs_corpus
 @PROPERTY
 @given(patch=service_patches(), seed=st.integers(0, 10_000))
 def test_service_patches_equal_kubectl(patch: dict[str, Any], seed: int) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import corpus_files, needs_corpus, run_tool
+from conftest import corpus_files, corpus_params, needs_corpus, run_tool
 from gloo_harden import hardenings, pipeline
 from gloo_harden.results import Result, Severity
 from pss import Violation, check
@@ -49,7 +49,7 @@ def _reported(violation: Violation, results: list[Result]) -> bool:
 
 
 @needs_corpus
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params(), ids=lambda p: getattr(p, "name", p))
 def test_only_reported_violations_are_left(path: Path) -> None:
     outcome = _harden(path)
     left = [v for v in _violations(outcome.text) if not _reported(v, outcome.results)]
@@ -65,7 +65,7 @@ def test_the_profile_removes_violations_the_builtins_leave() -> None:
 
 
 @needs_corpus
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params(), ids=lambda p: getattr(p, "name", p))
 def test_never_changes_an_explicit_user_and_runs_twice_the_same(path: Path) -> None:
     outcome = _harden(path)
     assert _users(path.read_text()) == _users(outcome.text)

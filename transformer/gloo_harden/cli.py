@@ -28,9 +28,13 @@ Examples:
   gloo-harden list                                  # the hardenings, in order
   gloo-harden explain drop-net-bind-service
 
+-o FILE always receives the hardened stream (also with --check, --diff);
+stdout carries it otherwise, or the diff (--diff), or nothing (--check).
+A refusal writes no stream at all. - is stdout.
+
 \b
-Exit codes: 0 done (warnings allowed), 1 refused under --strict or --check found work,
-2 unusable input or arguments, 3 internal error.
+Exit codes: 0 done (warnings allowed), 1 refused (an error result) or --check
+found work, 2 unusable input or arguments, 3 internal error.
 """
 
 
@@ -64,7 +68,7 @@ def table_options(command: Callable[..., None]) -> Callable[..., None]:
         Kind.IDS: {"multiple": True}, Kind.FOLDERS: {"multiple": True},
         Kind.PROFILES: {"multiple": True},
         Kind.INPUT_FILE: {"type": click.Path(dir_okay=False)},
-        Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True)},
+        Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True, allow_dash=True)},
         Kind.SIZE: {"type": click.STRING, "callback": _size, "show_default": True},
     }
     for field in reversed(FIELDS):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn
 
 from gloo_harden import exits, limits, report
-from gloo_harden.errors import TransformerError
+from gloo_harden.errors import ConfigError, TransformerError
 from gloo_harden.options import Request, resolve
 
 if TYPE_CHECKING:
@@ -29,13 +29,21 @@ _SLICE = 1 << 20
 
 
 def harden(request: Request) -> NoReturn:
-    """Harden the request's inputs (stdin without files) and write or check the result."""
+    """Harden the request's inputs (stdin without files) and write or check the result.
+
+    Where things go, one rule: ``-o FILE`` always receives the hardened stream; stdout carries
+    the stream when there is no ``-o FILE``, the diff under ``--diff`` and nothing under
+    ``--check``; ``--results FILE`` receives every result. ``-`` names stdout. A refusal (an
+    ``error`` result, exit 1) writes no stream and no diff anywhere, only the results.
+    """
     from gloo_harden import pipeline
 
+    request = _checked(request)
     limits.activate(request.limits)  # the adapters read them too
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * request.limits.max_depth + 1000))
     for target in filter(None, (request.output, request.results_file)):
-        _check_folder(str(target))  # before any work: the error is then the only line
+        if target != "-":
+            _check_folder(str(target))  # before any work: the error is then the only line
     budget = request.limits.max_input_bytes
     sources: list[Source] = []
     if not request.files or request.plugin_config:  # a ResourceList means KRM function mode
@@ -55,19 +63,57 @@ def harden(request: Request) -> NoReturn:
     else:  # read one at a time, each input's bytes let go once it is split
         outcome = pipeline.harden(_handed_over(sources) if sources
                                   else _read_all(request.files, budget), options)
-    lines = [*report.text(outcome.results, request.quiet),
-             report.summary(outcome.results, len(outcome.changed))]
+    code = report.exit_code(outcome.results, len(outcome.changed), request.check)
+    lines = report.text(outcome.results, request.quiet)
+    if not request.quiet or code:  # --quiet: the summary only to say why the run failed
+        lines.append(report.summary(outcome.results, len(outcome.changed)))
     sys.stderr.write("".join(line + "\n" for line in lines))
     if request.results_file:
-        _write_atomically(request.results_file, report.to_json(outcome.results))
-    if request.show_diff:
-        label = ", ".join(request.files or ("stdin",))
-        _write_stdout(_diff(sources, outcome.text, label))
-    elif request.output:
-        _write_atomically(request.output, outcome.pieces)
-    elif not request.check:
-        _write_stdout(outcome.pieces)
-    sys.exit(report.exit_code(outcome.results, len(outcome.changed), request.check))
+        _write(request.results_file, report.to_json(outcome.results))
+    if not outcome.refused:
+        if request.output:
+            _write(request.output, outcome.pieces)
+        if request.show_diff:
+            from gloo_harden import diffs
+
+            _write_stdout(diffs.per_file(_texts(sources), outcome.pieces))
+        elif not request.output and not request.check:
+            _write_stdout(outcome.pieces)
+    sys.exit(code)
+
+
+def _checked(request: Request) -> Request:
+    """``request`` with ``-`` (stdout) as no ``-o``; combinations that cannot work refused.
+
+    A terminal on stdin with no FILE would wait without a word: refused, unless ``-`` asks for
+    it (then a line says how to end the input).
+    """
+    output = None if request.output == "-" else request.output
+    if request.results_file == "-" and (request.show_diff or not (output or request.check)):
+        what = "the diff" if request.show_diff else "the hardened stream"
+        raise ConfigError(f"--results -: stdout already carries {what}; expected --results "
+                          "FILE, or -o FILE or --check with --results -")
+    if not request.files and _terminal(sys.stdin):
+        raise ConfigError("stdin: is a terminal and no FILE is given; expected manifests on "
+                          "stdin (helm template ... | gloo-harden) or FILE arguments (- reads "
+                          "the terminal)")
+    if "-" in request.files and _terminal(sys.stdin):
+        sys.stderr.write("gloo-harden: reading manifests from the terminal; end them with "
+                         "Ctrl-D\n")
+    return request._replace(output=output)
+
+
+def _terminal(handle: object) -> bool:
+    try:
+        return bool(handle is not None and handle.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _texts(sources: list[Source]) -> Iterator[tuple[str, str]]:
+    from gloo_harden import stream
+
+    return ((source.name, stream.decode(source.data, source.name)) for source in sources)
 
 
 def _read_all(names: tuple[str, ...], budget: int) -> Iterator[Source]:
@@ -106,17 +152,6 @@ def _read(name: str, budget: int) -> Source:
                                "manifest file") from None
 
 
-def _diff(sources: list[Source], hardened: str, label: str) -> str:
-    import difflib
-
-    from gloo_harden import stream
-
-    original = "".join(
-        stream.join(stream.split(stream.decode(s.data, s.name), s.name), {}) for s in sources)
-    return "".join(difflib.unified_diff(original.splitlines(keepends=True),
-                                        hardened.splitlines(keepends=True), label, "hardened"))
-
-
 def _write_stdout(text: str | list[Piece]) -> None:
     """Write ``text`` piece by piece (a long text in slices): joined, or encoded whole, a big
     stream would be held twice more."""
@@ -143,16 +178,41 @@ def _check_folder(target: str) -> str:
     return folder
 
 
+def _write(target: str, text: str | list[Piece]) -> None:
+    """Write ``text`` to stdout (``-``) or atomically to the file ``target``."""
+    if target == "-":
+        _write_stdout(text)
+    else:
+        _write_atomically(target, text)
+
+
 def _write_atomically(target: str, text: str | list[Piece]) -> None:
-    """Write via a temporary file in the same directory, then rename over ``target``."""
+    """Write via a temporary file in the same directory, then rename over ``target``.
+
+    The file gets ``target``'s mode when it exists, else what the umask gives a new file
+    (``mkstemp`` alone would make every output 0600, unreadable to a later CI or container
+    step running as another user).
+    """
     import tempfile
 
     folder = _check_folder(target)
+    mode = _mode_for(target)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.writelines(_parts(text))
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _mode_for(target: str) -> int:
+    """The permission bits ``target`` has, or a new file's under the current umask."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0o022)  # read it: the only way is to set it, at once put back
+        os.umask(umask)
+        return 0o666 & ~umask

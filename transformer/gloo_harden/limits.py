@@ -86,14 +86,20 @@ def read_limited(stream: IO[bytes], name: str, budget: int) -> bytes:
     """Read ``stream`` in chunks, refusing as soon as more than ``budget`` bytes arrive."""
     chunks: list[bytes] = []
     total = 0
+    # A terminal's end of input (Ctrl-D) is not sticky: the buffered read returns short once,
+    # and reading again would wait for a second Ctrl-D.
+    terminal = stream.isatty()
     while True:
-        chunk = stream.read(min(_CHUNK, budget - total + 1))
+        asked = min(_CHUNK, budget - total + 1)
+        chunk = stream.read(asked)
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
         if total > budget:
             raise too_large(name)
         chunks.append(chunk)
+        if terminal and len(chunk) < asked:
+            return b"".join(chunks)
 
 
 def too_large(name: str) -> LimitExceeded:

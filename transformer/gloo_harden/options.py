@@ -73,6 +73,7 @@ class Request(NamedTuple):
     patch_dirs: tuple[str, ...] = ()
     profile_names: tuple[str, ...] = ()
     fail_on_unmatched: bool = False
+    fail_on_empty: bool = False
 
     @property
     def limits(self) -> Limits:
@@ -112,22 +113,24 @@ class Field(NamedTuple):
 
 FIELDS: tuple[Field, ...] = (
     Field("output", ("-o", "--output"), None, Kind.OUTPUT_FILE,
-          "Write the hardened stream to FILE (atomically) instead of stdout."),
+          "Write the hardened stream to FILE (atomically, keeping its mode) instead of stdout; "
+          "also with --check and --diff. - is stdout."),
     Field("enable", ("--enable",), "enable", Kind.IDS,
           "Run only this hardening (repeatable).", "ID"),
     Field("disable", ("--disable",), "disable", Kind.IDS,
           "Do not run this hardening (repeatable).", "ID"),
     Field("check", ("--check",), "check", Kind.SWITCH,
-          "Print nothing; exit 1 if anything would change."),
-    Field("show_diff", ("--diff",), None, Kind.SWITCH, "Print a unified diff of the changes."),
+          "Print nothing on stdout; exit 1 if anything would change."),
+    Field("show_diff", ("--diff",), None, Kind.SWITCH,
+          "Print a unified diff per file (patch -p0 applies it) instead of the stream."),
     Field("strict", ("--strict",), "strict", Kind.SWITCH,
           "A hardening kept back by a guard is an error."),
     Field("sidecars", ("--sidecars",), "sidecars", Kind.SWITCH,
           "Also harden sidecar containers of proxy pods (sds, istio-proxy, …)."),
     Field("results_file", ("--results",), None, Kind.OUTPUT_FILE,
-          "Write every result as JSON to FILE."),
+          "Write every result to FILE (- is stdout, with -o FILE or --check)."),
     Field("quiet", ("-q", "--quiet"), None, Kind.SWITCH,
-          "Show only warnings and errors on stderr."),
+          "Show only warnings and errors on stderr (the summary only when the run fails)."),
     Field("plugin_config", ("--kustomize-plugin-config",), None, Kind.INPUT_FILE,
           "Run as a kustomize legacy exec plugin configured by FILE (see kustomize-plugin/).",
           "FILE"),
@@ -150,6 +153,9 @@ FIELDS: tuple[Field, ...] = (
           "restricted for every Gloo pod). See `gloo-harden list`.", "NAME", appends=True),
     Field("fail_on_unmatched", ("--fail-on-unmatched",), "failOnUnmatched", Kind.SWITCH,
           "A --patches/--profile patch that matches nothing is an error, not a warning."),
+    Field("fail_on_empty", ("--fail-on-empty",), "failOnEmpty", Kind.SWITCH,
+          "Input without any Kubernetes object is an error (exit 1), not a warning (--strict "
+          "implies it): a failed render upstream must not become an empty install."),
 )
 
 #: functionConfig keys, sorted, for messages and documentation
@@ -196,17 +202,26 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
     expected = ", ".join(sorted(known))
     problems += [Problem(where, f'unknown hardening "{hid}"; expected one of {expected}')
                  for where, hid in named if hid not in known]
+    enable, disable = request.enable, request.disable
+    both = [hid for hid in dict.fromkeys(enable) if hid in disable]  # a run that hardens
+    for hid in both:  # nothing would pass every gate: named once, where the configuration does
+        where = next((where for where, named_id in named if named_id == hid), None)
+        if where is not None:
+            problems.append(Problem(where, f'hardening "{hid}" is both enabled and disabled; '
+                                    "expected it in one of enable and disable"))
     if problems:
         raise ConfigProblems(problems)
     for hid in request.enable + request.disable:  # the flags' (the configuration's are known)
         if hid not in known:
             raise ConfigError(f'hardening "{hid}": unknown id; expected one of {expected}')
-    enable, disable = request.enable, request.disable
+    for hid in both:  # the flags' alone
+        raise ConfigError(f'hardening "{hid}": both enabled and disabled; expected it in one '
+                          "of them (a run that enables nothing would pass every gate)")
     return request, pipeline.Options(
         hardenings.chosen_patches(hardenings.builtin(), enable, disable), request.strict,
         ScopeOptions(sidecars=request.sidecars), request.limits, request.validate_all,
         patches=hardenings.chosen_patches(patches, enable, disable),
-        fail_on_unmatched=request.fail_on_unmatched)
+        fail_on_unmatched=request.fail_on_unmatched, fail_on_empty=request.fail_on_empty)
 
 
 def _configured(request: Request, config: Any, problems: list[Problem],

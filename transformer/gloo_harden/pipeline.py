@@ -38,6 +38,9 @@ class Options(NamedTuple):
     validate_all: bool = False  # parse every document, not only those a scope or guard reads
     patches: tuple[Hardening, ...] = ()  # profiles' and users' patches, after the built-ins
     fail_on_unmatched: bool = False  # a user patch that matches nothing is an error
+    #: no object in the input is an error (also under ``strict``): a failed ``helm template``
+    #: upstream hands on an empty stream, and an empty install makes Argo CD prune the app
+    fail_on_empty: bool = False
 
 
 class Outcome(NamedTuple):
@@ -128,11 +131,18 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     with limits.using(options.limits or limits.active()):
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
-        results.append(Result(Severity.WARNING, "the input holds no Kubernetes objects"))
+        results.append(_empty(options.strict or options.fail_on_empty))
     index = StreamIndex(resources, frozenset(options.scope.istio_injected))
     changed, applied = apply_all(index, options.hardenings + options.patches,
                                  options.scope, options.strict, options.fail_on_unmatched)
     return sorted(changed), results + applied
+
+
+def _empty(refuse: bool) -> Result:
+    if refuse:  # --strict or --fail-on-empty
+        return Result(Severity.ERROR, "the input holds no Kubernetes objects; expected rendered "
+                      "manifests (did the render upstream, e.g. helm template, fail?)")
+    return Result(Severity.WARNING, "the input holds no Kubernetes objects")
 
 
 def _extra_kinds(options: Options) -> frozenset[str] | None:

@@ -1,0 +1,51 @@
+"""``--diff``: one unified diff per input file, in that file's own names and line numbers.
+
+The output is what ``diff -u FILE hardened`` would print for each file, with the file's name on
+both header lines, so ``patch -p0 < changes.diff`` (run where gloo-harden ran) applies it to the
+files themselves; stdin is named ``stdin``. A file with nothing to change gets no diff. A last
+line without a line break is marked ``\\ No newline at end of file``, as GNU diff and patch
+expect (``difflib`` alone would glue it to the next line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from gloo_harden import stream
+from gloo_harden.stream import Piece
+
+_NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def per_file(names_and_texts: Iterable[tuple[str, str]], written: list[Piece]) -> str:
+    """The diff of each input (its name and decoded text, in reading order) against its part of
+    ``written`` (the hardened stream, one piece per document, inputs one after another)."""
+    out: list[str] = []
+    position = 0
+    for name, original in names_and_texts:
+        documents = stream.split(original, name)
+        own = written[position:position + len(documents)]
+        position += len(documents)
+        if own:  # the separator and line break the joiner adds between inputs are not the file's
+            own[0] = ("", documents[0].separator, own[0][2])
+        out += _unified(name, original, stream.joined(own))
+    return "".join(out)
+
+
+def _unified(name: str, before: str, after: str) -> Iterator[str]:
+    import difflib
+
+    if before == after:
+        return
+    for line in difflib.unified_diff(_lines(before), _lines(after), name, name):
+        yield line
+        if not line.endswith("\n"):  # the last line of a side, without a line break
+            yield "\n" + _NO_NEWLINE
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each ``\n`` only, as diff and patch cut it (``str.splitlines`` would
+    also cut at U+2028, form feeds and other characters YAML keeps inside a line)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
