@@ -97,6 +97,16 @@ class StreamIndex:
         self._derived.pop(id(resource), None)
 
 
+def proxy_accounts(resources: list[Resource]) -> set[str]:
+    """Names of the ServiceAccounts proxies run as (never ``default``), and the chart's
+    ``gateway-proxy`` account: the workloads that run as one of them must be read too."""
+    names = {p.service_account for r in resources if (p := _as_proxy(r)) is not None}
+    names |= {r.name for r in resources if r.kind == "ServiceAccount" and r.name
+              and r.labels.get("gloo") == "gateway-proxy"}
+    names.discard("default")
+    return names
+
+
 def _as_proxy(resource: Resource) -> Proxy | None:
     located = pod_spec(resource.tree, resource.kind)
     if located is None or resource.kind in ("Job", "CronJob"):

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from gloo_harden import embedded, fidelity, invariants, limits, stream, yamlio
 from gloo_harden.apply import apply_all
 from gloo_harden.errors import InputError
-from gloo_harden.index import PROXY_ROLES, StreamIndex
+from gloo_harden.index import PROXY_ROLES, StreamIndex, proxy_accounts
 from gloo_harden.limits import Limits
 from gloo_harden.model import Resource
 from gloo_harden.patching.hardening import Hardening
@@ -159,6 +159,7 @@ def parse(documents: list[Document], validate_all: bool = False,
     """Parse the documents a scope or guard needs; describe the rest as pass-through."""
     resources: list[Resource] = []
     results: list[Result] = []
+    workloads: list[int] = []  # positions of workloads left unread: not proxies
     for position, doc in enumerate(documents):
         if doc.tree is None:
             if doc.is_blank:
@@ -168,10 +169,28 @@ def parse(documents: list[Document], validate_all: bool = False,
                 if validate_all:  # --validate-all: parse to find errors, still copy the bytes
                     _resources(Document(doc.index, doc.source, doc.separator, doc.text,
                                         yamlio.load(doc.text, doc.where)), position, results)
+                if doc.sniff_kind() in POD_SPEC_PATHS:
+                    workloads.append(position)
                 continue
             doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
         resources += _resources(doc, position, results)
-    return resources, results
+    return _with_account_users(documents, workloads, resources, results), results
+
+
+def _with_account_users(documents: list[Document], workloads: list[int],
+                        resources: list[Resource], results: list[Result]) -> list[Resource]:
+    """``resources`` and the unread workloads whose text names a proxy's ServiceAccount: a
+    workload that shares it keeps the account's token (guard ``only-proxies-use-account``)."""
+    accounts = proxy_accounts(resources) if workloads else set()
+    found = [position for position in workloads
+             if any(name in documents[position].text for name in accounts)]
+    if not found:
+        return resources
+    for position in found:
+        doc = documents[position]
+        doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
+        resources += _resources(doc, position, results)
+    return sorted(resources, key=lambda r: r.position)  # stable: List items stay in order
 
 
 def _needed(doc: Document) -> bool:

@@ -21,10 +21,12 @@ def _registry() -> dict[str, ModuleType]:
         no_istio_integration,
         no_kube_destinations,
         no_privileged_ports,
+        only_proxies_use_account,
         writable_paths_on_volumes,
     )
 
-    ordered = (no_privileged_ports, no_istio_integration, no_kube_destinations,
+    ordered = (no_privileged_ports, no_istio_integration, only_proxies_use_account,
+               no_kube_destinations,
                known_non_root_user, writable_paths_on_volumes, no_custom_seccomp,
                keeps_host_network)
     return {module.ID: module for module in ordered}

@@ -1,0 +1,44 @@
+"""``only-proxies-use-account``: keep a proxy ServiceAccount's token while a workload that is not a
+Gloo proxy also runs as it.
+
+``automountServiceAccountToken: false`` on a ServiceAccount reaches every pod that runs as it and
+does not set the field itself, so a metrics exporter or a user's Job sharing the chart's
+``gateway-proxy`` account would lose the API token it may need. A pod spec that sets the field
+decides for itself and is no evidence. The proxy pod specs still get
+``automountServiceAccountToken: false`` (scope ``proxy-pod``), which is all the proxies need.
+"""
+
+from __future__ import annotations
+
+from gloo_harden.index import StreamIndex
+from gloo_harden.podspec import POD_SPEC_PATHS, pod_spec
+from gloo_harden.scopes import Target
+
+ID = "only-proxies-use-account"
+EVIDENCE = (
+    "a workload in the stream that is not a Gloo proxy (Deployment, DaemonSet, StatefulSet, "
+    "ReplicaSet, Job, CronJob or Pod) whose pod spec runs as the ServiceAccount "
+    "(serviceAccountName or serviceAccount, same namespace) and does not set "
+    "automountServiceAccountToken itself",
+)
+
+
+def check(target: Target, index: StreamIndex) -> list[str]:
+    if target.scope != "proxy-service-account":
+        return []
+    account = target.resource
+    proxies = {id(p.resource) for p in index.proxies}
+    found = []
+    for workload in index.of_kind(*POD_SPEC_PATHS):
+        located = pod_spec(workload.tree, workload.kind)
+        if id(workload) in proxies or located is None:
+            continue
+        spec = located[0]
+        name = spec.get("serviceAccountName") or spec.get("serviceAccount")
+        same_namespace = None in (workload.namespace, account.namespace) \
+            or workload.namespace == account.namespace
+        if str(name) == account.name and same_namespace \
+                and "automountServiceAccountToken" not in spec:
+            found.append(f"{workload.kind} {workload.namespace or '-'}/{workload.name}, not a "
+                         "Gloo proxy, runs as it")
+    return found
