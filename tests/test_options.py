@@ -196,3 +196,17 @@ def test_every_flag_is_in_help_with_the_table_s_text() -> None:
     shown = CliRunner().invoke(cli.harden_command, ["--help"], terminal_width=200).output
     for field in FIELDS:
         assert field.flags[-1] in shown and field.help.split(" (")[0][:40] in shown
+
+
+def test_istio_injected_namespaces_from_flags_and_both_config_forms() -> None:
+    assert chosen(typed({"istioInjected": ["gloo-system", "all"]})).istio_injected == (
+        "gloo-system", "all")
+    assert chosen(config_map({"istioInjected": "gloo-system, edge"})).istio_injected == (
+        "gloo-system", "edge")
+    _, run = resolve(Request(istio_injected=("gloo-system",)))
+    assert run.scope.istio_injected == ("gloo-system",)
+    assert problems(typed({"istioInjected": ["Gloo_System"]})) == [
+        'spec.istioInjected[0]: "Gloo_System" is not a namespace name; expected a DNS label '
+        '(lower-case letters, digits, "-") or all']
+    with pytest.raises(ConfigError, match='--istio-injected "x.y": not a namespace name'):
+        resolve(Request(istio_injected=("x.y",)))

@@ -66,7 +66,7 @@ def table_options(command: Callable[..., None]) -> Callable[..., None]:
     kinds: dict[Kind, dict[str, Any]] = {
         Kind.SWITCH: {"is_flag": True},
         Kind.IDS: {"multiple": True}, Kind.FOLDERS: {"multiple": True},
-        Kind.PROFILES: {"multiple": True},
+        Kind.PROFILES: {"multiple": True}, Kind.NAMESPACES: {"multiple": True},
         Kind.INPUT_FILE: {"type": click.Path(dir_okay=False)},
         Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True, allow_dash=True)},
         Kind.SIZE: {"type": click.STRING, "callback": _size, "show_default": True},

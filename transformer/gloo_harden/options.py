@@ -74,6 +74,7 @@ class Request(NamedTuple):
     profile_names: tuple[str, ...] = ()
     fail_on_unmatched: bool = False
     fail_on_empty: bool = False
+    istio_injected: tuple[str, ...] = ()
 
     @property
     def limits(self) -> Limits:
@@ -88,6 +89,7 @@ class Kind(Enum):
     IDS = "hardening ids"  # repeatable flag; spec: a list; data: "a,b"
     FOLDERS = "directories"  # repeatable flag; spec: a list; data: "a,b"; each must exist
     PROFILES = "profile names"  # repeatable flag; spec: a list; data: "a,b"
+    NAMESPACES = "namespace names"  # repeatable flag; spec: a list; data: "a,b"; or "all"
     INPUT_FILE = "a file to read"  # flags only
     OUTPUT_FILE = "a file to write"  # flags only
     SIZE = "a size"  # flags only: 1GiB, 64MiB, 500MB, plain bytes
@@ -95,7 +97,7 @@ class Kind(Enum):
 
     @property
     def is_list(self) -> bool:
-        return self in (Kind.IDS, Kind.FOLDERS, Kind.PROFILES)
+        return self in (Kind.IDS, Kind.FOLDERS, Kind.PROFILES, Kind.NAMESPACES)
 
 
 class Field(NamedTuple):
@@ -156,6 +158,10 @@ FIELDS: tuple[Field, ...] = (
     Field("fail_on_empty", ("--fail-on-empty",), "failOnEmpty", Kind.SWITCH,
           "Input without any Kubernetes object is an error (exit 1), not a warning (--strict "
           "implies it): a failed render upstream must not become an empty install."),
+    Field("istio_injected", ("--istio-injected",), "istioInjected", Kind.NAMESPACES,
+          "Istio injects sidecars into pods of NAMESPACE, as the cluster's namespace labels "
+          "decide (repeatable; all: every namespace): its proxies keep the service-account "
+          "token.", "NAMESPACE"),
 )
 
 #: functionConfig keys, sorted, for messages and documentation
@@ -217,9 +223,14 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
     for hid in both:  # the flags' alone
         raise ConfigError(f'hardening "{hid}": both enabled and disabled; expected it in one '
                           "of them (a run that enables nothing would pass every gate)")
+    for name in request.istio_injected:  # the flags' (the configuration's are checked)
+        if not is_namespace(name):
+            raise ConfigError(f'--istio-injected "{name}": not a namespace name; expected a '
+                              'DNS label (lower-case letters, digits, "-") or all')
     return request, pipeline.Options(
         hardenings.chosen_patches(hardenings.builtin(), enable, disable), request.strict,
-        ScopeOptions(sidecars=request.sidecars), request.limits, request.validate_all,
+        ScopeOptions(sidecars=request.sidecars, istio_injected=request.istio_injected),
+        request.limits, request.validate_all,
         patches=hardenings.chosen_patches(patches, enable, disable),
         fail_on_unmatched=request.fail_on_unmatched, fail_on_empty=request.fail_on_empty)
 
@@ -253,6 +264,8 @@ def _configured(request: Request, config: Any, problems: list[Problem],
             value = _existing_folders(located, problems)
         elif field.kind is Kind.PROFILES:
             value = _known_profiles(located, problems)
+        elif field.kind is Kind.NAMESPACES:
+            value = _namespaces(located, problems)
         if field.appends:
             value = getattr(request, field.name) + tuple(
                 v for v in value if v not in getattr(request, field.name))
@@ -341,6 +354,20 @@ def _known_profiles(located: list[tuple[str, str]], problems: list[Problem]) -> 
     problems += [Problem(where, f'unknown profile "{item}"; expected one of {", ".join(names)}')
                  for where, item in located if item not in names]
     return tuple(item for _, item in located if item in names)
+
+
+def _namespaces(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:
+    problems += [Problem(where, f'"{item}" is not a namespace name; expected a DNS label '
+                         '(lower-case letters, digits, "-") or all')
+                 for where, item in located if not is_namespace(item)]
+    return tuple(item for _, item in located if is_namespace(item))
+
+
+def is_namespace(name: str) -> bool:
+    """A Kubernetes namespace name (an RFC 1123 label), or ``all``."""
+    import re
+
+    return re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", name) is not None
 
 
 def _shape(value: Any) -> str:

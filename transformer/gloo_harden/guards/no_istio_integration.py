@@ -75,7 +75,8 @@ def _injection(proxy: Proxy, index: StreamIndex) -> list[str]:
     if ALL_NAMESPACES in index.istio_injected or proxy.namespace in index.istio_injected:
         named = "all namespaces" if ALL_NAMESPACES in index.istio_injected \
             else f"namespace {proxy.namespace}"
-        found.append(f"{named} injected by Istio in the cluster (--istio-injected)")
+        found.append(f"{named} injected by Istio in the cluster (--istio-injected, "
+                     "functionConfig istioInjected)")
     return found
 
 
