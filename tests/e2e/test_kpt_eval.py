@@ -132,8 +132,8 @@ def test_eval_bad_typed_config_names_each_field(tmp_path: Path) -> None:
     by_field = {r["field"]["path"]: r["message"] for r in item["results"]}
     assert set(by_field) == {"spec.strict", "spec.colour", "spec.enable[1]"}
     assert by_field["spec.colour"].endswith("expected one of check, disable, enable, "
-                                            "failOnEmpty, failOnUnmatched, patches, profile, "
-                                            "sidecars, strict, validateAll")
+                                            "failOnEmpty, failOnUnmatched, istioInjected, "
+                                            "patches, profile, sidecars, strict, validateAll")
     assert "drop-net-bind-service" in by_field["spec.enable[1]"]
 
 
