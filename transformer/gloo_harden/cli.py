@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from gloo_harden import __version__, exits, limits
-from gloo_harden.errors import TransformerError
+from gloo_harden.errors import ConfigError, TransformerError
 from gloo_harden.options import FIELDS, Kind, Request
 
 EPILOG = """\b
@@ -27,6 +27,7 @@ Examples:
   gloo-harden --disable disable-kubernetes-destinations rendered.yaml
   gloo-harden list                                  # the hardenings, in order
   gloo-harden explain drop-net-bind-service
+  gloo-harden explain releases                      # by Gloo/kgateway version
 
 -o FILE always receives the hardened stream (also with --check, --diff);
 stdout carries it otherwise, or the diff (--diff), or nothing (--check).
@@ -102,8 +103,8 @@ def harden_command(files: tuple[str, ...], **chosen: Any) -> None:
 
 @click.command("list")
 def list_command() -> None:
-    """List the hardenings in the order they run."""
-    from gloo_harden import hardenings
+    """List the hardenings in the order they run, and the releases they cover."""
+    from gloo_harden import hardenings, releases
 
     for item in hardenings.builtin():
         click.echo(f"{item.id:34} {item.summary}")
@@ -111,19 +112,33 @@ def list_command() -> None:
         click.echo(f"\nprofile {name} (opt-in: --profile {name})")
         for item in hardenings.profile(name):
             click.echo(f"  {item.id:38} {item.summary}")
+    for line in releases.listing():
+        click.echo(line)
 
 
 @click.command("explain")
 @click.argument("hardening_id", metavar="ID")
 def explain_command(hardening_id: str) -> None:
-    """Print what a hardening does, why, and when it is skipped."""
-    from gloo_harden import hardenings
+    """Print what a hardening does, why, and when it is skipped; or, for ``releases`` or a
+    release id (``kgateway-2.1``), what is hardened in that release and what is left to you."""
+    from gloo_harden import hardenings, releases
     from gloo_harden.guards import GUARDS
 
+    if hardening_id == releases.TOPIC:
+        click.echo(releases.describe_all())
+        return
+    release = releases.find(hardening_id)
+    if release is not None:
+        click.echo(releases.describe(release))
+        return
     if hardening_id in hardenings.profiles():
         click.echo(hardenings.describe_profile(hardening_id))
         return
-    item = hardenings.find(hardening_id)
+    try:
+        item = hardenings.find(hardening_id)
+    except ConfigError as exc:
+        ids = ", ".join([releases.TOPIC] + [r.id for r in releases.RELEASES])
+        raise ConfigError(f"{exc}, or a release: {ids}") from None
     click.echo(f"{item.id}: {item.summary}\n")
     click.echo(item.description)
     click.echo(f"\nscope: {', '.join(item.scopes)}")
