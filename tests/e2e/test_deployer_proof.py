@@ -18,6 +18,7 @@ import pytest
 
 from deployer import (BY_LABEL, GATEWAYS, VERSIONS, Proxy, Version, application_stream, cluster,
                       harden, join, platform_stream, proxy, render, violations)
+from helmtools import REPO
 
 pytestmark = pytest.mark.e2e
 
@@ -129,3 +130,19 @@ def test_mapped_generations_never_bind_low_ports(version: Version) -> None:
     """Gloo and kgateway 2.0 map listener ports below 1024 to +8000: no sysctl, none needed."""
     web = proxy(version, render(version, unhardened(version, False), "web"))
     assert min(web.container_ports) >= 1024 and web.sysctls == {}
+
+
+EXAMPLE = REPO / "examples" / "kgateway"
+
+
+@pytest.mark.parametrize("team_hardened", [True, False], ids=["team-hardened", "team-as-written"])
+def test_kgateway_example_proxy(team_hardened: bool) -> None:
+    """examples/kgateway, hardened as its run.sh does, renders a proxy that keeps the promise;
+    the shop team's parameters applied as written undo it."""
+    version = BY_LABEL["kgw-2.1"]
+    platform = harden((EXAMPLE / "kgateway-rendered.yaml").read_text())
+    team = join(*(p.read_text() for p in sorted((EXAMPLE / "team").glob("*.yaml"))))
+    rendered = render(version, cluster(version, platform, harden(team) if team_hardened else team),
+                      "shop")
+    assert violations(version, rendered, "shop") == ([] if team_hardened else [NBS, WRITABLE])
+    assert proxy(version, rendered).sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# kgateway 2.1: the platform team hardens the chart render, the shop team its own Gateway and
+# GatewayParameters; both are needed, because the controller merges them into one proxy.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== platform: the kgateway chart render (controller only)"
+gloo-harden < "$here/kgateway-rendered.yaml" > "$out/platform.yaml"
+diff -u "$here/kgateway-rendered.yaml" "$out/platform.yaml" | sed -n '3,$p' || true
+
+echo "== shop team: the CI gate finds work in its own objects"
+if gloo-harden --check --quiet "$here"/team/*.yaml; then
+  echo "expected --check to find NET_BIND_SERVICE and readOnlyRootFilesystem: false" >&2
+  exit 1
+fi
+
+echo "== shop team: hardened before it is applied"
+gloo-harden --diff --quiet "$here"/team/*.yaml
+gloo-harden --quiet "$here"/team/*.yaml -o "$out/team.yaml"
+
+# Both outputs are stable: a second run finds nothing left to change.
+gloo-harden --check --quiet "$out/platform.yaml" "$out/team.yaml"
+echo "second run: nothing left to change"
