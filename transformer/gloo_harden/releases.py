@@ -52,6 +52,9 @@ _PER_GATEWAY_OUTSIDE = (
     "and their `readOnlyRootFilesystem: false` wins, so run gloo-harden (or the "
     "`gloo-harden --check` gate) over them too; `tests/e2e/test_deployer_proof.py` renders "
     "both cases.")
+_NO_SETTINGS = (
+    " `disableKubernetesDestinations`: kgateway has no Settings and no equivalent, and is not "
+    "asked for one (`discoveryNamespaceSelectors` limits the namespaces it watches).")
 
 RELEASES: tuple[Release, ...] = (
     Release(
@@ -94,15 +97,16 @@ RELEASES: tuple[Release, ...] = (
         "`GatewayParameters gloo-gateway` (class-level) adds NET_BIND_SERVICE; listener ports "
         "below 1024 are mapped to +8000, so no proxy needs it. The Edge objects of the same "
         "render (chart proxies' `automountServiceAccountToken`, Settings "
-        "`disableKubernetesDestinations`, …) are hardened as in Gloo Edge 1.14–1.22.",
+        "`disableKubernetesDestinations` from 1.18, …) are hardened as in Gloo Edge 1.14–1.22.",
         "nothing",
         _PER_GATEWAY_OUTSIDE.format(
             selector="the Gateway annotation `gateway.gloo.solo.io/gateway-parameters-name`")
         + " Token automount: nothing to do, the deployer's ServiceAccount has it off. 1.17.x "
-        "also routes HTTPRoutes to Services through Kubernetes destinations: with such routes, "
-        "do not set `disableKubernetesDestinations` (`--disable "
-        "disable-kubernetes-destinations`).",
-        "gateway-api.md §0.2, §0.5, §1a, §2b, §4b, §6; corpus gloo-1.17.0-kubegateway.yaml; "
+        "with the Gateway API on keeps `disableKubernetesDestinations` back (guard "
+        "no-kube-destinations, a warning): its HTTPRoutes reach Services through the "
+        "`kube-svc` upstreams the setting removes; 1.18 fixed that, so upgrade to get it.",
+        "gateway-api.md §0.2, §0.5, §1a, §2b, §4b, §6; patches/disable-kubernetes-destinations"
+        ".yaml; corpus gloo-1.17.0-kubegateway.yaml; "
         "proof tests/e2e/test_deployer_proof.py (gloo-1.17, gloo-1.19)"),
     Release(
         "kgateway-2.0", GATEWAY_API, "kgateway 2.0 (2.0.0 – 2.0.5)",
@@ -118,8 +122,9 @@ RELEASES: tuple[Release, ...] = (
         "missing key keeps the default) and `readOnlyRootFilesystem: true`, named by the "
         "`parametersRef` of GatewayClass `kgateway`. The controller creates that class only when "
         "it is missing, so on an existing install patch its `parametersRef`. "
-        + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`"),
-        "gateway-api.md §0.1, §0.2, §0.4, §2b, §6 (kgateway 2.0.x); corpus "
+        + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`")
+        + _NO_SETTINGS,
+        "gateway-api.md §0.1, §0.2, §0.4, §2b, §4b, §6 (kgateway 2.0.x); corpus "
         "kgateway-2.0.5-default.yaml; proof tests/e2e/test_deployer_proof.py (kgw-2.0)"),
     Release(
         "kgateway-2.1", GATEWAY_API, "kgateway 2.1",
@@ -131,7 +136,8 @@ RELEASES: tuple[Release, ...] = (
         "nothing",
         "As 2.0 (class-level parameters, GatewayClass `kgateway`). A per-Gateway "
         "`omitDefaultSecurityContext: true` discards the whole class-level GatewayParameters "
-        "(and the sysctl): avoid it, or put the hardening into those parameters.",
+        "(and the sysctl): avoid it, or put the hardening into those parameters."
+        + _NO_SETTINGS,
         "gateway-api.md §0.2, §0.5, §1a, §2b, §6 (kgateway 2.1.x); corpus "
         "kgateway-2.1.2-default.yaml; proof tests/e2e/test_deployer_proof.py (kgw-2.1)"),
     Release(
@@ -144,7 +150,8 @@ RELEASES: tuple[Release, ...] = (
         "For central parameters use the chart's `gatewayClassParametersRefs` (controller env "
         "`KGW_GATEWAY_CLASS_PARAMETERS_REFS`). A per-Gateway `omitDefaultSecurityContext: true` "
         "wipes the class-level Envoy securityContext: repeat the hardening there. "
-        + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`"),
+        + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`")
+        + _NO_SETTINGS,
         "gateway-api.md §0.2, §0.5, §4a, §6 (kgateway 2.2.0); no 2.2 render in the corpus "
         "(the emulator renders 2.2 as 2.3)"),
     Release(
@@ -155,8 +162,9 @@ RELEASES: tuple[Release, ...] = (
         "nothing",
         "As 2.2. Overlays (`deploymentOverlay`, `serviceAccountOverlay`, …) are applied last "
         "and can add capabilities, set `readOnlyRootFilesystem: false`, drop `xds-token` or "
-        "rename the ServiceAccount: review them.",
-        "gateway-api.md §0.2, §0.5, §6 (kgateway 2.3.0); corpus kgateway-2.3.0-default.yaml; "
+        "rename the ServiceAccount: review them."
+        + _NO_SETTINGS,
+        "gateway-api.md §0.2, §0.5, §4b, §6 (kgateway 2.3.0); corpus kgateway-2.3.0-default.yaml; "
         "proof tests/e2e/test_deployer_proof.py (kgw-2.3)"),
 )
 TOPIC = "releases"
@@ -180,7 +188,7 @@ def describe(release: Release) -> str:
         "Hardened", _indent(release.hardened), "",
         "Added by gloo-harden", _indent(release.adds), "",
         "What you must do where the stream cannot carry it", _indent(release.you_must), "",
-        "Sources (under ../shared/notes and ../shared/corpus)", _indent(release.sources)])
+        "Sources (notes and corpus: ../shared; patches/, tests/: this repository)", _indent(release.sources)])
 
 
 def describe_all() -> str:
