@@ -54,28 +54,28 @@ class Case:
 
 CASES = [
     Case("malformed-flow", (SERVICE + "spec: {ports: [80\n").encode(),
-         "bad.yaml[doc 0]: line 6, column 1: expected ',' or ']', but got '<stream end>'; "
+         "bad.yaml[doc 1]: line 6, column 1: expected ',' or ']', but got '<stream end>'; "
          "expected valid YAML"),
     Case("malformed-indentation", (SERVICE + "spec:\n  a: 1\n b: 2\n").encode(),
-         "bad.yaml[doc 0]: line 7, column 2: expected <block end>, but found '<block mapping "
+         "bad.yaml[doc 1]: line 7, column 2: expected <block end>, but found '<block mapping "
          "start>'; expected valid YAML"),
     Case("duplicate-key", (SERVICE + "  name: other\n").encode(),
-         'bad.yaml[doc 0]: line 5, column 3: found duplicate key "name" with value "other" '
+         'bad.yaml[doc 1]: line 5, column 3: found duplicate key "name" with value "other" '
          '(original value: "gw"); expected valid YAML'),
     Case("tab-indentation", (SERVICE + "spec:\n\tports: []\n").encode(),
-         "bad.yaml[doc 0]: line 6, column 1: found character '\\t' that cannot start any "
+         "bad.yaml[doc 1]: line 6, column 1: found character '\\t' that cannot start any "
          "token; expected valid YAML"),
     Case("unterminated-quoted-scalar", b'apiVersion: v1\nkind: Service\nmetadata:\n  name: "gw\n',
-         "bad.yaml[doc 0]: line 5, column 1: found unexpected end of stream while scanning a "
+         "bad.yaml[doc 1]: line 5, column 1: found unexpected end of stream while scanning a "
          "quoted scalar that starts at line 4, column 9; expected valid YAML"),
     Case("unterminated-block-scalar", (SERVICE + "  annotations:\n    note: |\n      text\n"
                                        "     bad: 1\n").encode(),
-         "bad.yaml[doc 0]: line 8, column 6: expected <block end>, but found '<block mapping "
+         "bad.yaml[doc 1]: line 8, column 6: expected <block end>, but found '<block mapping "
          "start>'; expected valid YAML"),
     Case("document-is-a-scalar", b"---\njust a sentence\n",
-         "bad.yaml[doc 0]: the document is a scalar; expected a mapping with apiVersion and kind"),
+         "bad.yaml[doc 1]: the document is a scalar; expected a mapping with apiVersion and kind"),
     Case("document-is-a-list", (SERVICE + "---\n- a\n- b\n").encode(),
-         "bad.yaml[doc 1]: the document is a list; expected a mapping with apiVersion and kind"),
+         "bad.yaml[doc 2]: the document is a list; expected a mapping with apiVersion and kind"),
     Case("not-utf8", SERVICE.encode() + b"  labels: {a: \xff}\n",
          "bad.yaml: byte 0xff at offset 64 is not UTF-8; expected a UTF-8 YAML text stream"),
     Case("latin1", "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: caf\u00e9\n".encode("latin-1"),
@@ -91,21 +91,21 @@ CASES = [
          "bad.yaml: line 4, column 8: control character U+001B is not allowed in YAML; expected "
          "a YAML text stream"),
     Case("nesting-10000-levels", (SERVICE + "spec: " + "[" * 10_000 + "]" * 10_000 + "\n").encode(),
-         "bad.yaml[doc 0]: line 5, column 207: nesting deeper than 200 levels; expected at most "
+         "bad.yaml[doc 1]: line 5, column 207: nesting deeper than 200 levels; expected at most "
          "200 (raise it with --max-depth)"),
     # Block nesting costs indentation: 1,000 levels are already 1 MB (10,000 would be 100 MB).
     Case("nesting-1000-block-levels",
          (SERVICE + "".join(f"{'  ' * i}k{i}:\n" for i in range(1_000)) + "x: 1\n").encode(),
-         "bad.yaml[doc 0]: line 204, column 399: nesting deeper than 200 levels; expected at most "
+         "bad.yaml[doc 1]: line 204, column 399: nesting deeper than 200 levels; expected at most "
          "200 (raise it with --max-depth)"),
     Case("billion-laughs", _laughs().encode(),
-         "bad.yaml[doc 0]: line 9, column 12: YAML aliases expand to more than 1000 extra nodes; "
+         "bad.yaml[doc 1]: line 9, column 12: YAML aliases expand to more than 1000 extra nodes; "
          "expected at most 1000 alias expansions (raise it with --max-aliases)"),
     Case("recursive-alias", (SERVICE + "spec: &loop\n  again: *loop\n").encode(),
-         "bad.yaml[doc 0]: line 6, column 10: an alias refers to a node that contains it; "
+         "bad.yaml[doc 1]: line 6, column 10: an alias refers to a node that contains it; "
          "expected aliases of complete nodes only (a cycle never ends when expanded)"),
     Case("undefined-alias", (SERVICE + "spec: *nowhere\n").encode(),
-         "bad.yaml[doc 0]: line 5, column 7: found undefined alias 'nowhere'; expected valid YAML"),
+         "bad.yaml[doc 1]: line 5, column 7: found undefined alias 'nowhere'; expected valid YAML"),
     Case("too-many-documents", ("---\n" + SERVICE) .encode() * 4,
          "bad.yaml: more than 3 documents; expected at most 3 (raise it with --max-documents)",
          args=("--max-documents", "3")),
@@ -113,7 +113,7 @@ CASES = [
          "bad.yaml: input exceeds 100 bytes; expected at most 100 bytes in all inputs together "
          "(raise it with --max-input-bytes)", args=("--max-input-bytes", "100")),
     Case("too-many-aliases", (SERVICE + "spec:\n  a: &a x\n  b: [*a, *a, *a]\n").encode(),
-         "bad.yaml[doc 0]: line 7, column 15: YAML aliases expand to more than 2 extra nodes; "
+         "bad.yaml[doc 1]: line 7, column 15: YAML aliases expand to more than 2 extra nodes; "
          "expected at most 2 alias expansions (raise it with --max-aliases)",
          args=("--max-aliases", "2")),
     Case("invalid-limit", SERVICE.encode(),
@@ -149,7 +149,7 @@ def test_a_mapping_without_apiversion_and_kind_passes_through_with_a_warning() -
     assert done.returncode == 0, done.stderr.decode()
     head = done.stdout.split(b"---\n")[0]
     assert head == data.split(b"---\n")[0]  # byte for byte
-    assert b"[warning] stdin[doc 0]: a mapping without apiVersion/kind; passed through untouched" \
+    assert b"[warning] stdin[doc 1]: a mapping without apiVersion/kind; passed through untouched" \
         in done.stderr
     assert b"add: []" in done.stdout  # the proxy after it is still hardened
 
@@ -342,14 +342,14 @@ def test_a_mapping_used_as_a_key() -> None:
     data = SERVICE + "? a:\n    b: 1\n: x\n"  # a block mapping as a key (flow ones pass)
     done = run_tool(input=data)
     assert (done.returncode, done.stdout) == (2, b"")
-    assert done.stderr.decode() == ("gloo-harden: stdin[doc 0]: a mapping or list is used as a "
+    assert done.stderr.decode() == ("gloo-harden: stdin[doc 1]: a mapping or list is used as a "
                                     "key; expected plain keys, as every Kubernetes object has\n")
 
 
-def test_a_lone_carriage_return_is_a_line_break() -> None:
-    done = run_tool(input=b"apiVersion: v1\rkind: ConfigMap\rmetadata:\r  name: a\r")
-    assert done.returncode == 0
-    assert done.stdout == b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+def test_a_lone_carriage_return_is_a_line_break_and_kept() -> None:
+    data = b"apiVersion: v1\rkind: ConfigMap\rmetadata:\r  name: a\r"
+    done = run_tool(input=data)
+    assert (done.returncode, done.stdout) == (0, data)
 
 
 def test_a_mapping_in_capabilities_add_names_its_document() -> None:
@@ -358,5 +358,5 @@ def test_a_mapping_in_capabilities_add_names_its_document() -> None:
     assert (done.returncode, done.stdout) == (2, b"")
     message = done.stderr.decode()
     assert message.count("\n") == 1
-    assert message.startswith("gloo-harden: stdin[doc 1]: spec.template.spec.containers[0]."
+    assert message.startswith("gloo-harden: stdin[doc 2]: spec.template.spec.containers[0]."
                               "securityContext.capabilities.")

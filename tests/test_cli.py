@@ -102,7 +102,7 @@ def test_results_json(tmp_path: Path) -> None:
         "resource": {"apiVersion": "apps/v1", "kind": "Deployment",
                      "namespace": "gloo-system", "name": "gateway-proxy"},
         "field": "spec.template.spec.containers[0].securityContext.capabilities.add",
-        "file": str(EXAMPLE), "document": 3,
+        "file": str(EXAMPLE), "document": 4,
     }
     assert {r["hardening"] for r in results} == {
         "drop-net-bind-service", "disable-sa-token-automount", "read-only-root-filesystem",
@@ -133,12 +133,12 @@ def test_python_dash_m_entry_point() -> None:
     ("data", "message"),
     [
         (b"apiVersion: v1\nkind: Service\nspec: [1\n",
-         "gloo-harden: stdin[doc 0]: line 4, column 1: expected ',' or ']', but got '<stream end>'; expected valid YAML\n"),
+         "gloo-harden: stdin[doc 1]: line 4, column 1: expected ',' or ']', but got '<stream end>'; expected valid YAML\n"),
         (b"apiVersion: v1\nkind: Service\nkind: Service\n",
-         'gloo-harden: stdin[doc 0]: line 3, column 1: found duplicate key "kind" with value "Service" (original value: "Service"); expected valid YAML\n'),
+         'gloo-harden: stdin[doc 1]: line 3, column 1: found duplicate key "kind" with value "Service" (original value: "Service"); expected valid YAML\n'),
         (b"---\nkind: Service\n---\njust a string\n",
-         "gloo-harden: stdin[doc 1]: the document is a scalar; expected a mapping with apiVersion and kind\n"),
-        (b"- a\n- b\n", "gloo-harden: stdin[doc 0]: the document is a list; expected a mapping with apiVersion and kind\n"),
+         "gloo-harden: stdin[doc 2]: the document is a scalar; expected a mapping with apiVersion and kind\n"),
+        (b"- a\n- b\n", "gloo-harden: stdin[doc 1]: the document is a list; expected a mapping with apiVersion and kind\n"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "gloo-harden: stdin: NUL byte at offset 8; expected a YAML text stream\n"),
         (b"kind: Service\nname: \xff\n", "gloo-harden: stdin: byte 0xff at offset 20 is not UTF-8; expected a UTF-8 YAML text stream\n"),
     ],

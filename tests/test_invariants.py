@@ -41,7 +41,7 @@ def test_a_faithful_run_passes() -> None:
     ([("", "", A), ("", "---\n", HARDENED_B), ("", "---\n", A)],
      "the output has 3 documents where the input has 2"),
     ([("", "", A.replace("a\n", "c\n")), ("", "---\n", HARDENED_B)],
-     "in.yaml[doc 0]: the document was written differently from how it was hardened"),
+     "in.yaml[doc 1]: the document was written differently from how it was hardened"),
 ])
 def test_documents_lost_added_or_changed_unasked(output: list[stream.Piece], message: str) -> None:
     documents = _documents(A, B)
@@ -57,7 +57,7 @@ def test_a_renamed_object_is_refused() -> None:
     with pytest.raises(InvariantError) as info:
         invariants.check_written(documents[1], text, [])
     assert str(info.value).startswith(
-        "internal error: in.yaml[doc 1]: hardening changed which objects the document holds, "
+        "internal error: in.yaml[doc 2]: hardening changed which objects the document holds, "
         "from [v1/ServiceAccount/gloo/b] to [v1/ServiceAccount/gloo/c]; please report it")
 
 
@@ -108,7 +108,7 @@ def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
     assert exit_info.value.code == 3
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.splitlines()[-1].startswith(f"gloo-harden: internal error: {source}[doc 0]")
+    assert captured.err.splitlines()[-1].startswith(f"gloo-harden: internal error: {source}[doc 1]")
     assert "please report it" in captured.err
     assert not out.exists()
 
@@ -126,7 +126,7 @@ def test_a_user_patch_that_renames_or_deletes_is_a_patch_error_not_a_bug(
     done = run_tool("--patches", str(tmp_path / "patches"), input=A)
     assert (done.returncode, done.stdout) == (2, b"")
     assert done.stderr.decode() == (
-        f'gloo-harden: stdin[doc 0]: patch "mine" turns [v1/ServiceAccount/a] into {after}; '
+        f'gloo-harden: stdin[doc 1]: patch "mine" turns [v1/ServiceAccount/a] into {after}; '
         "expected patches that keep apiVersion, kind, namespace and name (gloo-harden never "
         "renames or deletes objects)\n")
 

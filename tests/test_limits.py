@@ -176,13 +176,13 @@ def test_unparsed_documents_are_not_validated_by_default() -> None:
 
 
 @pytest.mark.parametrize("data, message", [
-    (DUPLICATE_IN_CONFIGMAP, 'stdin[doc 0]: line 5, column 3: found duplicate key "name" with '
+    (DUPLICATE_IN_CONFIGMAP, 'stdin[doc 1]: line 5, column 3: found duplicate key "name" with '
                              'value "b" (original value: "a"); expected valid YAML'),
     ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules: [\n",
-     "stdin[doc 0]: line 4, column 1: expected the node content, but found '<stream end>'; "
+     "stdin[doc 1]: line 4, column 1: expected the node content, but found '<stream end>'; "
      "expected valid YAML"),
     ("apiVersion: v1\nkind: Secret\ndata:\n\tkey: dmFsdWU=\n",
-     "stdin[doc 0]: line 4, column 1: found character '\\t' that cannot start any token; "
+     "stdin[doc 1]: line 4, column 1: found character '\\t' that cannot start any token; "
      "expected valid YAML"),
 ])
 def test_validate_all_parses_every_document(data: str, message: str) -> None:

@@ -29,12 +29,18 @@ def check(data: bytes, options: pipeline.Options = OPTIONS) -> pipeline.Outcome 
         assert message.startswith(("fuzz.yaml", "stdin")), f"no location: {message!r}"
         return None
     documents = pipeline.read([source])
-    written = stream.split(outcome.text, "out")
+    written = pipeline.read([pipeline.Source("out", outcome.text.encode())])
     assert len(written) == len(documents), "documents lost or added"
     for position, (before, after) in enumerate(zip(documents, written)):
-        if position not in outcome.changed:
-            assert after.text in (before.text, before.text + "\n"), f"doc {position} touched"
+        if position not in outcome.changed:  # byte for byte: line ends, BOMs, glued separators
+            assert _exact(after) in (_exact(before), _exact(before) + "\n"), \
+                f"doc {position} touched"
     again = pipeline.harden([pipeline.Source("fuzz.yaml", outcome.text.encode())], options)
     assert again.changed == [], f"second run changed documents {again.changed}"
     assert again.text == outcome.text, "second run output differs from the first"
     return outcome
+
+
+def _exact(document: stream.Document) -> str:
+    """A document's separator and text exactly as read."""
+    return "".join(document.raw or (document.separator, document.text))

@@ -23,7 +23,7 @@ from gloo_harden.options import Request, resolve
 
 if TYPE_CHECKING:
     from gloo_harden.pipeline import Source
-    from gloo_harden.stream import Piece
+    from gloo_harden.stream import Document, Piece
 
 _SLICE = 1 << 20
 
@@ -113,7 +113,7 @@ def _terminal(handle: object) -> bool:
 def _texts(sources: list[Source]) -> Iterator[tuple[str, str]]:
     from gloo_harden import stream
 
-    return ((source.name, stream.decode(source.data, source.name)) for source in sources)
+    return ((source.name, stream.decode_exact(source.data, source.name)) for source in sources)
 
 
 def _read_all(names: tuple[str, ...], budget: int) -> Iterator[Source]:

@@ -18,16 +18,18 @@ _NO_NEWLINE = "\\ No newline at end of file\n"
 
 
 def per_file(names_and_texts: Iterable[tuple[str, str]], written: list[Piece]) -> str:
-    """The diff of each input (its name and decoded text, in reading order) against its part of
-    ``written`` (the hardened stream, one piece per document, inputs one after another)."""
+    """The diff of each input (its name and its text exactly as read, line ends and byte order
+    marks included, in reading order) against its part of ``written`` (the hardened stream,
+    one piece per document, inputs one after another)."""
     out: list[str] = []
     position = 0
     for name, original in names_and_texts:
-        documents = stream.split(original, name)
+        documents = stream.split(stream.normalised(original), name, original)
         own = written[position:position + len(documents)]
         position += len(documents)
         if own:  # the separator and line break the joiner adds between inputs are not the file's
-            own[0] = ("", documents[0].separator, own[0][2])
+            first = documents[0]
+            own[0] = ("", first.raw[0] if first.raw else first.separator, own[0][2])
         out += _unified(name, original, stream.joined(own))
     return "".join(out)
 

@@ -15,7 +15,6 @@ is tried, and last the full dump, which is always correct, only noisier.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from gloo_harden import textedit, yamlio
@@ -39,7 +38,7 @@ def write(document: Document) -> str:
         yamlio.remember_plain(document.text, document.pristine)
         return edited
     tree = yamlio.load(document.text, document.where)
-    before = copy.deepcopy(tree)
+    before = yamlio.load(document.text, document.where)  # a deep copy loses anchors and tags
     for change in document.replay:
         change(tree)
     if yamlio.to_plain(tree) != after:

@@ -1,7 +1,8 @@
 """Promises every run checks on its own output before anything is written (black's safety nets).
 
 1. The output splits into the same documents, in the same order, as the input; every
-   document no hardening changed is byte for byte what was read (a line break may be added
+   document no hardening changed is byte for byte what was read, line endings, byte order
+   marks and glued separators included (a line break may be added
    after a document that ended without one, and a ``---`` before a file's first document
    when files are joined, so the next document cannot run into it).
 2. Every changed document re-parses, to exactly the hardened tree.
@@ -44,6 +45,8 @@ def check_pieces(documents: list[Document], texts: dict[int, str],
     for position, (doc, (_, separator, body)) in enumerate(zip(documents, pieces)):
         after = pieces[position + 1][0] if position + 1 < len(pieces) else ""
         window = separator + body + after
+        if doc.raw is not None:  # written in its own line endings: read back as the pipeline reads
+            window = stream.normalised(window)
         found = stream.spans(window)
         last = position + 1 == len(pieces)
         if len(found) != 1 or (position > 0 and not separator) or \

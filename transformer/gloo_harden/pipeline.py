@@ -80,9 +80,11 @@ def read(sources: Iterable[Source]) -> list[Document]:
         size += len(source.data)
         if size > limits.active().max_input_bytes:
             raise limits.too_large(", ".join(names))
-        text = stream.decode(source.data, source.name)
+        exact = stream.decode_exact(source.data, source.name)
         del source  # its bytes: else a big stream is held three times over while it is split
-        documents += stream.split(text, names[-1])
+        text = stream.normalised(exact)
+        documents += stream.split(text, names[-1], exact if exact is not text else None)
+        del exact
         limits.check_documents(len(documents), names[-1])
     return documents
 
@@ -168,11 +170,12 @@ def parse(documents: list[Document], validate_all: bool = False,
                                          or doc.sniff_kind() in extra_kinds):
                 if validate_all:  # --validate-all: parse to find errors, still copy the bytes
                     _resources(Document(doc.index, doc.source, doc.separator, doc.text,
-                                        yamlio.load(doc.text, doc.where)), position, results)
+                                        yamlio.load(doc.text, doc.where, doc.origin)),
+                               position, results)
                 if doc.sniff_kind() in POD_SPEC_PATHS:
                     workloads.append(position)
                 continue
-            doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
+            doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where, doc.origin)
         resources += _resources(doc, position, results)
     return _with_account_users(documents, workloads, resources, results), results
 

@@ -3,12 +3,16 @@
 Helm's splitter (``(?:^|\\s*\\n)---\\s*``) treats ``---`` at the start of a line as a separator
 even when text is glued to it (``---apiVersion: v1``, rendered by Gloo's
 ``kubeResourceOverride``). We split the same way, but keep every byte: a document that no
-hardening touches is written back exactly as it was read. The only normalisation is a line
-break after a glued separator, so plain YAML readers (kubectl) see two documents too.
+hardening touches is written back exactly as it was read: a glued separator stays glued, and
+line endings (LF, CRLF, a lone CR) and byte order marks stay as they came. The pipeline works
+on a normalised copy (LF line ends, no byte order mark); a document whose bytes differ from it
+keeps its exact text in ``Document.raw`` (nothing more is held for the usual LF input), and a
+changed document is written back in its own line endings (``restyled``).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -29,11 +33,13 @@ class Document:
     """One document of the stream: its exact text, where it came from, and what we parsed."""
 
     __slots__ = ("index", "source", "separator", "text", "tree", "round_trip", "pristine",
-                 "replay")
+                 "replay", "raw", "line", "column")
 
     def __init__(self, index: int, source: str, separator: str, text: str, tree: Any = None,
                  round_trip: bool = True, pristine: Any = None,
-                 replay: list[Callable[[Any], None]] | None = None) -> None:
+                 replay: list[Callable[[Any], None]] | None = None,
+                 raw: tuple[str, str] | None = None, line: int = 0, column: int = 0) -> None:
+        #: the document's number in its file, counted from 1 (a KRM item's: its position)
         self.index = index
         self.source = source
         self.separator = separator
@@ -46,6 +52,13 @@ class Document:
         #: the changes made to a plain ``tree``, to make again on a round-trip tree if the
         #: text editor cannot write them (``fidelity.write``)
         self.replay = replay if replay is not None else []
+        #: the separator and text exactly as read, when they differ from the normalised ones
+        #: (CR line ends, a byte order mark); None for the usual LF input
+        self.raw = raw
+        #: where ``text`` starts in its file: lines before it, and its column (0 unless the
+        #: separator is glued to it), so parse errors name the file's line and column
+        self.line = line
+        self.column = column
 
     def __repr__(self) -> str:
         return f"Document({self.where}, separator={self.separator!r}, text={self.text[:40]!r}…)"
@@ -53,6 +66,11 @@ class Document:
     @property
     def where(self) -> str:
         return f"{self.source}[doc {self.index}]"
+
+    @property
+    def origin(self) -> tuple[int, int]:
+        """(line, column) where ``text`` starts in its file, both counted from 0."""
+        return self.line, self.column
 
     @property
     def is_blank(self) -> bool:
@@ -70,7 +88,13 @@ class Document:
 
 
 def decode(data: bytes, source: str) -> str:
-    """Bytes to text: UTF-8 (a BOM is dropped), LF line endings; binary input is refused."""
+    """Bytes to the normalised text the pipeline works on (``normalised(decode_exact(…))``)."""
+    return normalised(decode_exact(data, source))
+
+
+def decode_exact(data: bytes, source: str) -> str:
+    """Bytes to text exactly as they are (line ends and byte order marks kept); only UTF-8
+    YAML text is accepted: binary input is refused."""
     if b"\x00" in data:
         offset = data.index(b"\x00")
         raise InputError(f"{source}: NUL byte at offset {offset}; expected a YAML text stream")
@@ -83,10 +107,23 @@ def decode(data: bytes, source: str) -> str:
         ) from None
     if data.translate(None, _PRINTABLE_ASCII):  # fast path: plain ASCII text has nothing left
         _refuse_control_characters(text, source)
-    text = text.removeprefix("\ufeff")
-    # A lone CR is a line break to YAML readers too; left as it is, the splitter and the
-    # parser would disagree on where lines end (found by fuzzing: a second run differed).
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def normalised(text: str) -> str:
+    """LF line ends and no byte order mark at the start of a line; ``text`` itself (no copy)
+    when it has neither.
+
+    A lone CR is a line break to YAML readers too; left as it is, the splitter and the parser
+    would disagree on where lines end (found by fuzzing: a second run differed). A byte order
+    mark may start any document of a YAML 1.2 stream (files joined with ``cat``), and libyaml,
+    which kubectl and Helm read with, skips one at the start of any line.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\ufeff" in text:
+        text = text.removeprefix("\ufeff").replace("\n\ufeff", "\n")
+    return text
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,10 +145,66 @@ def _refuse_control_characters(text: str, source: str) -> None:
                          "YAML text stream")
 
 
-def split(text: str, source: str, start_index: int = 0) -> list[Document]:
-    """Split ``text`` into documents, keeping separators and comment-only documents."""
-    return [Document(start_index + i, source, separator, text[start:end])
-            for i, (separator, start, end) in enumerate(_pieces(text))]
+def split(text: str, source: str, exact: str | None = None) -> list[Document]:
+    """Split ``text`` (normalised) into documents, numbered from 1, keeping separators and
+    comment-only documents; ``exact`` is the text as read, when it differs (``normalised``)."""
+    documents: list[Document] = []
+    line, counted = 0, 0
+    to_exact = _Offsets(exact) if exact is not None and exact != text else None
+    for i, (separator, start, end) in enumerate(_pieces(text)):
+        line += text.count("\n", counted, start)
+        counted = start
+        column = start - (text.rfind("\n", 0, start) + 1)
+        document = Document(i + 1, source, separator, text[start:end], line=line, column=column)
+        if to_exact is not None:
+            assert exact is not None
+            head, middle, tail = (to_exact(start - len(separator)) if i else 0,
+                                  to_exact(start), to_exact(end))
+            raw = exact[head:middle], exact[middle:tail]
+            if raw != (separator, document.text):
+                document.raw = raw
+        documents.append(document)
+    return documents
+
+
+class _Offsets:
+    """Maps an offset in ``normalised(exact)`` to the offset of the same character in
+    ``exact``: every character ``normalised`` removed (the CR of a CRLF, a byte order mark)
+    before it is counted back in."""
+
+    def __init__(self, exact: str) -> None:
+        self.removed: list[int] = []  # normalised offsets where a character was removed
+        skip = 0
+        for match in re.finditer(r"\r\n|(?:^|(?<=[\r\n]))\ufeff", exact):
+            self.removed.append(match.start() - skip)
+            skip += 1
+
+    def __call__(self, offset: int) -> int:
+        return offset + bisect.bisect_left(self.removed, offset)
+
+
+def restyled(document: Document, text: str) -> str:
+    """A changed document's ``text`` (LF) in the document's own line endings: each line the
+    change left alone exactly as read, each new or changed line with the document's most
+    common line end."""
+    if document.raw is None:
+        return text
+    from difflib import SequenceMatcher  # only for CRLF or CR input
+
+    exact = _LINE.findall(document.raw[1])
+    ends = [line[len(line.rstrip("\r\n")):] for line in exact]
+    style = max(("\r\n", "\n", "\r"), key=ends.count)
+    old, new = document.text.splitlines(keepends=True), text.splitlines(keepends=True)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out += exact[i1:i2]
+        else:
+            out += [line[:-1] + style if line.endswith("\n") else line for line in new[j1:j2]]
+    return "".join(out)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def blank(text: str, start: int, end: int) -> bool:
@@ -142,9 +235,7 @@ def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
     for match in _SEPARATOR.finditer(text):
         if match.start() > position or separator or position > 0:
             yield separator, position, match.start()
-        separator = match.group(0)
-        if not separator.endswith("\n") and match.end() < len(text):
-            separator += "\n"  # glued to content: give the document its own line
+        separator = match.group(0)  # glued to content (``---apiVersion``): kept glued
         position = match.end()
     if position < len(text) or separator:
         yield separator, position, len(text)
@@ -159,11 +250,16 @@ def pieces(documents: list[Document], texts: dict[int, str]) -> list[Piece]:
     out: list[Piece] = []
     previous = ""  # the last non-empty string written
     for position, doc in enumerate(documents):
-        body = texts.get(position, doc.text)
-        lead = "\n" if previous and not previous.endswith("\n") else ""
+        if doc.raw is None:
+            separator, body = doc.separator, texts.get(position, doc.text)
+        else:
+            separator, body = doc.raw[0], doc.raw[1]
+            if position in texts:
+                body = restyled(doc, texts[position])
+        lead = "\n" if previous and not previous.endswith(("\n", "\r")) else ""
         # A later file's first document has no separator; without one it would run into the
         # previous file's last document and both would become one mapping.
-        separator = doc.separator or ("---\n" if previous else "")
+        separator = separator or ("---\n" if previous else "")
         out.append((lead, separator, body))
         previous = body or separator or lead or previous
     return out

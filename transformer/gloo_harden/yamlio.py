@@ -67,9 +67,11 @@ def _rt(wide_sequences: bool) -> YAML:
     return yaml
 
 
-def load(text: str, where: str) -> Any:
-    """Parse one YAML document in round-trip mode; errors name ``where`` and the position."""
-    with _parse_errors(where):
+def load(text: str, where: str, origin: tuple[int, int] = (0, 0)) -> Any:
+    """Parse one YAML document in round-trip mode; errors name ``where`` and the position,
+    counted in the file when ``origin`` says where ``text`` starts in it (line and column,
+    from 0: ``Document.origin``)."""
+    with _parse_errors(where, origin):
         return _rt(False).load(text)
 
 
@@ -80,17 +82,19 @@ def load_all(text: str, where: str) -> list[Any]:
 
 
 @contextlib.contextmanager
-def _parse_errors(where: str) -> Iterator[None]:
-    """Every way ruamel can refuse a text, as one ``InputError`` line naming ``where``."""
+def _parse_errors(where: str, origin: tuple[int, int] = (0, 0)) -> Iterator[None]:
+    """Every way ruamel can refuse a text, as one ``InputError`` line naming ``where`` and
+    the line and column in the file (``origin``: where the text starts in it)."""
     try:
         yield
     except LimitExceeded as exc:
-        raise LimitExceeded(f"{where}: {exc}") from None
+        raise LimitExceeded(f"{where}: {_in_file(str(exc), origin)}") from None
     except TypeError:  # ruamel hashes keys: a block mapping as a key (``? a:`` then ``b: 1``)
         raise InputError(f"{where}: a mapping or list is used as a key; expected plain keys, "
                          "as every Kubernetes object has") from None
     except MarkedYAMLError as exc:
-        raise InputError(f"{where}: {_describe(exc)}; expected valid YAML") from None
+        raise InputError(f"{where}: {_in_file(_describe(exc), origin)}; expected valid YAML") \
+            from None
     except YAMLError as exc:
         raise InputError(f"{where}: {_first_line(str(exc))}; expected valid YAML") from None
     except RecursionError:
@@ -141,6 +145,21 @@ def _describe(exc: MarkedYAMLError) -> str:
     if mark is None:
         return problem
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+_POSITION = re.compile(r"line (\d+), column (\d+)")
+
+
+def _in_file(message: str, origin: tuple[int, int]) -> str:
+    """``message`` with every "line L, column C" of a document's text moved to its file's."""
+    if origin == (0, 0):
+        return message
+
+    def moved(match: re.Match[str]) -> str:
+        line, column = int(match.group(1)), int(match.group(2))
+        return f"line {line + origin[0]}, column {column + origin[1] if line == 1 else column}"
+
+    return _POSITION.sub(moved, message)
 
 
 def _first_line(text: str) -> str:
@@ -201,7 +220,8 @@ def parses_fast_to(text: str, wanted: Any) -> bool:
     return bool(fast == wanted)
 
 
-def load_for_reading(text: str, where: str) -> tuple[Any, bool]:
+def load_for_reading(text: str, where: str,
+                     origin: tuple[int, int] = (0, 0)) -> tuple[Any, bool]:
     """A document to read, and whether it is a round-trip tree (False: plain data).
 
     Most documents gloo-harden parses are only read (Services, routes, Settings a guard
@@ -214,7 +234,7 @@ def load_for_reading(text: str, where: str) -> tuple[Any, bool]:
         plain = _fast_plain(text)
         if plain is not _NOTHING:
             return plain, False
-    return load(text, where), True
+    return load(text, where, origin), True
 
 
 def load_all_plain(text: str, where: str) -> list[Any]:

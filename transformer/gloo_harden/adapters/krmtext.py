@@ -6,14 +6,16 @@ line, ``- # Source: …``). With exactly that shape, an item's lines with the fi
 removed are a standalone document, which the stream machinery handles like a file's: parsed only
 when a scope or guard reads it, re-written by the minimal-diff writer only when changed,
 otherwise copied verbatim. That skips the round-trip parse and dump of every CRD, the bulk of a
-Gloo render. Any other shape (JSON, flow style, other indentation, anchors or aliases, an item
-that does not start with a plain key, a comment at column 0 among the items) gives None, and
+Gloo render. Any other shape (JSON, flow style, other indentation, anchors or aliases that cross
+items, an item that does not start with a plain key, a comment at column 0 among the items)
+gives None, and
 the caller parses the whole list as before; so does a header whose top-level keys, read as
 text, are not exactly the keys ruamel reads (a quoted scalar running onto column 0).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any, NamedTuple
 
@@ -27,6 +29,7 @@ _TOP_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)")
 _ITEM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t]|$)")
 #: What may stand before an anchor or alias indicator on its line, where a node can start.
 _BEFORE_ANCHOR = re.compile(r"[ \t]*(?:-[ \t]+)*|.*[:,?\[{][ \t]*")
+_NAME = re.compile(r"[^\s,\[\]{}]+")
 
 
 class Split(NamedTuple):
@@ -42,13 +45,15 @@ class Split(NamedTuple):
 def split(text: str) -> Split | None:
     """The ResourceList in ``text`` split at its items, or None when it has another shape."""
     found = _items_lines(text)
-    if len(found) != 1 or PLACEHOLDER in text or _has_anchor(text):
+    if len(found) != 1 or PLACEHOLDER in text:
         return None
     start = found[0][1]
     raw = _item_lines(text, start)
     if not raw:
         return None
     end = start + sum(len(item) for item in raw)
+    if not _anchors_item_local(text, start, end, raw):
+        return None
     head = text[: found[0][0]] + f"items: {PLACEHOLDER}\n" + text[end:]
     header = _header(head)
     texts = tuple(_dedent(item) for item in raw)
@@ -74,10 +79,35 @@ def _items_lines(text: str) -> list[tuple[int, int]]:
         start = before + 1
 
 
-def _has_anchor(text: str) -> bool:
-    """An anchor (``&a``) or alias (``*a``) where a node can start (some false alarms: the
-    whole-list path is always right). Looked for at each ``&`` and ``*``: one regex over the
-    whole list took half of the answer's time."""
+def _anchors_item_local(text: str, start: int, end: int, raw: list[str]) -> bool:
+    """Whether every anchor (``&a``) and alias (``*a``) is inside the items, and every alias
+    refers to an anchor of its own item: each item is then a standalone document (kpt sends
+    a file's anchors as they are, and YAML anchors never cross documents)."""
+    found = _anchors(text)
+    if not found:
+        return True
+    bounds, at = [], start
+    for item in raw:
+        bounds.append(at)
+        at += len(item)
+    defined: dict[int, set[str]] = {}
+    for position, indicator, name in found:
+        if not start <= position < end:
+            return False  # in the header: the whole-list path is always right
+        item = bisect.bisect_right(bounds, position) - 1
+        if indicator == "&":
+            defined.setdefault(item, set()).add(name)
+        elif name not in defined.get(item, ()):
+            return False
+    return True
+
+
+def _anchors(text: str) -> list[tuple[int, str, str]]:
+    """Each anchor (``&a``) or alias (``*a``) where a node can start, in order, as (offset,
+    indicator, name); some false alarms (the name is then an unknown alias and the whole-list
+    path answers, which is always right). Looked for at each ``&`` and ``*``: one regex over
+    the whole list took half of the answer's time."""
+    found = []
     for indicator in "&*":
         at = text.find(indicator)
         while at >= 0:
@@ -85,9 +115,10 @@ def _has_anchor(text: str) -> bool:
             if following and not following.isspace() and following not in ",]}":
                 line_start = text.rfind("\n", 0, at) + 1
                 if _BEFORE_ANCHOR.fullmatch(text, line_start, at):
-                    return True
+                    name = _NAME.match(text, at + 1)
+                    found.append((at, indicator, name.group() if name else ""))
             at = text.find(indicator, at + 1)
-    return False
+    return sorted(found)
 
 
 def _item_lines(text: str, start: int) -> list[str]:
