@@ -6,6 +6,7 @@ files kpt wrote, the ``--results-dir`` file and kpt's exit code.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,31 @@ def test_eval_guard_keeps_net_bind_service_without_strict(tmp_path: Path) -> Non
     assert "NET_BIND_SERVICE" in (pkg / "gateway-proxy.yaml").read_text()
     assert "[warning] apps/v1/Deployment/gloo-system/gateway-proxy" in done.stderr
     assert "readOnlyRootFilesystem: true" in (pkg / "gateway-proxy.yaml").read_text()
+    # kpt prints our results, then our stderr: each warning once, with its hardening id
+    warnings = [line for line in done.stderr.splitlines() if "containerPort 80" in line]
+    assert len(warnings) == 1 and "(drop-net-bind-service)" in warnings[0], done.stderr
+
+
+def test_eval_keeps_explicit_tags_anchors_and_merge_keys(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    shutil.copytree(PACKAGE, source)
+    proxy = source / "gateway-proxy.yaml"
+    text = proxy.read_text()
+    tagged = text.replace("  replicas: 2\n", '  replicas: !!int "2"\n', 1)
+    tagged = tagged.replace("    matchLabels:\n      gloo: gateway-proxy\n",
+                            "    matchLabels: &selector\n      gloo: gateway-proxy\n", 1)
+    tagged = tagged.replace("      labels:\n        gloo: gateway-proxy\n",
+                            "      labels:\n        !!merge <<: *selector\n", 1)
+    assert tagged.count("!!") == 2 and "&selector" in tagged, "fixture changed"
+    proxy.write_text(tagged)
+    pkg = normalised(tmp_path, source)
+    proxy = pkg / "gateway-proxy.yaml"
+    done = kpt_eval(pkg)
+    assert done.returncode == 0, done.stderr
+    lines = changed_lines(diff(pkg))
+    assert lines and [line for line in lines if not HARDENING_LINES.match(line)] == []
+    after = proxy.read_text()
+    assert '  replicas: !!int "2"\n' in after and "        !!merge <<: *selector\n" in after
 
 
 def test_eval_stdin_to_stdout_unwrapped() -> None:

@@ -29,6 +29,10 @@ def write(document: Document) -> str:
     when that cannot be done, it is parsed in round-trip mode, its changes are made again on
     that tree, and it is written by ``render``, as a document parsed that way from the start.
     """
+    if looks_like_json(document.text):  # ``kubectl get -o json``: JSON in, JSON out
+        written = write_json(document.text, yamlio.to_plain(document.tree))
+        if written is not None:
+            return written
     if document.round_trip:
         return render(document.text, document.tree, document.where, document.pristine)
     after = yamlio.to_plain(document.tree)
@@ -68,6 +72,58 @@ def render(original: str, after: Any, where: str, before: Any = None) -> str:
                 return merged
     assert fallback is not None
     return fallback
+
+
+def looks_like_json(text: str) -> bool:
+    """Whether ``text`` starts like a JSON object (``write_json`` decides whether it is one)."""
+    return text.lstrip(" \t\r\n")[:1] == "{"
+
+
+def write_json(original: str, after: Any) -> str | None:
+    """``original``, a JSON text, changed to ``after`` (plain data) and still JSON: only the
+    lines of the change differ, the rest keeps the input's indentation, key order and
+    escapes; None when ``original`` is not JSON.
+
+    JSON is YAML, so a YAML writer would answer ``kubectl get -o json`` output with flow YAML
+    (unquoted keys) that ``jq`` and JSON clients refuse. ``json.dumps`` in the input's style
+    (its indentation, or one line) before and after the change gives the change as a line
+    diff, replayed onto the original as ``render`` does; the full dump, when that cannot be
+    placed, is still valid JSON in the same style.
+    """
+    import json
+
+    try:
+        before = json.loads(original)
+    except ValueError:
+        return None
+    indent, separators = _json_style(original)
+
+    def dump(value: Any) -> str:
+        text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=False)
+        return text + "\n"
+
+    patched = dump(after)
+    merged = replay(original, dump(before), patched)
+    if merged is not None:
+        try:
+            if json.loads(merged) == after:
+                return merged
+        except ValueError:
+            pass
+    return patched if original.endswith("\n") else patched.removesuffix("\n")
+
+
+def _json_style(text: str) -> tuple[str | None, tuple[str, str]]:
+    """The indentation of ``text``'s first indented line (None: all on one line) and its
+    separators, for ``json.dumps``."""
+    body = text.strip()
+    lines = body.splitlines()
+    if len(lines) < 2:
+        compact = '":' in body and '": ' not in body
+        return None, ((",", ":") if compact else (", ", ": "))
+    second = lines[1]
+    indent = second[:len(second) - len(second.lstrip(" \t"))] or "  "
+    return indent, (",", ": ")
 
 
 def replay(original: str, noop: str, patched: str, indentation_blind: bool = False) -> str | None:

@@ -14,7 +14,7 @@ nothing reads is not checked for YAML errors unless ``--validate-all`` is given 
 kustomize only send what they parsed themselves). Any other shape (JSON, flow style…) is
 parsed whole and re-dumped by ruamel; comments are then stripped on purpose: ruamel moves the
 comment heading one item onto the end of the previous one, and kpt would write every
-``# Source`` line twice.
+``# Source`` line twice. A JSON ResourceList is answered in JSON, in the input's style.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from gloo_harden.stream import Document
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+#: The annotation kustomize puts on every item it sends. kustomize ignores ``results`` and
+#: shows stderr; kpt prints every result and then stderr, so there each would show twice.
+KUSTOMIZE_ID = "kustomize.config.k8s.io/id"
 
 
 def is_resource_list(data: bytes) -> bool:
@@ -60,8 +63,9 @@ def is_resource_list(data: bytes) -> bool:
 def main(data: bytes, request: Request) -> int:
     """Answer the ResourceList in ``data`` on stdout; logs on stderr; return the exit code."""
     text, results, code, changed = process(data, request)
-    for line in report.text(results, quiet=True):
-        print(line, file=sys.stderr)
+    if KUSTOMIZE_ID.encode() in data:  # kustomize ignores results: say them on stderr too
+        for line in report.text(results, quiet=True):
+            print(line, file=sys.stderr)
     print(report.summary(results, changed) + " (KRM function)", file=sys.stderr)
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -76,8 +80,9 @@ def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]
     they were, and the exit code is 1 when anything would change.
     """
     text = stream.decode(data, "stdin")
-    parts = krmtext.split(text)
-    tree: Any = _load(text) if parts is None else None
+    as_json = _json(text)  # JSON in, JSON out
+    parts = krmtext.split(text) if as_json is None else None
+    tree: Any = as_json if as_json is not None else _load(text) if parts is None else None
     config = (parts.header if parts is not None else tree).get("functionConfig")
     try:
         request, options = resolve(request, config)
@@ -85,8 +90,12 @@ def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]
         problems = exc.problems if isinstance(exc, ConfigProblems) else [None]
         results = [_config_result(problem, config, str(exc)) for problem in problems]
         code = report.EXIT_REFUSED if isinstance(exc, ConfigProblems) else exc.exit_code
-        answer = _joined(parts, {}, results) if parts is not None else write(tree, results)
+        answer = (_joined(parts, {}, results) if parts is not None
+                  else _json_answer(text, tree, results) if as_json is not None
+                  else write(tree, results))
         return answer, results, code, 0
+    if as_json is not None:
+        return _by_json(text, as_json, options, request.check)
     if parts is not None:
         try:
             return _by_text(parts, options, request.check)
@@ -108,6 +117,7 @@ def _by_text(parts: krmtext.Split, options: Options,
     code = report.exit_code(results, len(changed), check)
     if check and changed:
         results.append(_check_result(len(changed)))
+    results = _ordered(results)
     return _joined(parts, texts, results), results, code, len(changed)
 
 
@@ -138,6 +148,13 @@ def _located(results: list[Result], documents: list[Document]) -> list[Result]:
             for r in results]
 
 
+def _ordered(results: list[Result]) -> list[Result]:
+    """Errors first, then warnings, then the rest, each in run order: kpt prints only the
+    first few results of a function."""
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1}
+    return sorted(results, key=lambda r: rank.get(r.severity, 2))
+
+
 def _check_result(changed: int) -> Result:
     return Result(Severity.ERROR, f"--check: {changed} item{'s' * (changed != 1)} "
                   "would be hardened; run without --check to apply the changes")
@@ -155,20 +172,66 @@ def _by_tree(text: str, options: Options, check: bool) -> tuple[str, list[Result
     if check and changed:
         resource_list = _load(text)
         results.append(_check_result(changed))
+    results = _ordered(results)
     return write(resource_list, results), results, code, changed
 
 
-def _load(text: str) -> Any:
-    tree = yamlio.load(text, "stdin")
-    if tree.get("items") is None:
-        tree["items"] = []
-    if not isinstance(tree["items"], list):
+def _json(text: str) -> Any:
+    """The ResourceList in ``text`` as plain data when ``text`` is JSON, else None."""
+    if not fidelity.looks_like_json(text):
+        return None
+    import json
+
+    try:
+        resource_list = json.loads(text)
+    except ValueError:
+        return None
+    return _checked_items(resource_list)
+
+
+def _by_json(text: str, resource_list: Any, options: Options,
+             check: bool) -> tuple[str, list[Result], int, int]:
+    """The answer to a JSON ResourceList (``resource_list`` is ``text`` read), in JSON."""
+    try:
+        changed, results = _harden(resource_list["items"], options)
+        code = report.exit_code(results, changed, check)
+    except TransformerError as exc:  # the items go back as they came, with the reason
+        changed, results, code = 0, [Result(Severity.ERROR, str(exc))], exc.exit_code
+    if check and changed:
+        results.append(_check_result(changed))
+    if check or code == report.EXIT_UNUSABLE:
+        resource_list = _json(text)  # the items as they came
+    return _json_answer(text, resource_list, results), results, code, changed
+
+
+def _json_answer(text: str, resource_list: Any, results: list[Result]) -> str:
+    """``resource_list`` with our results after any earlier ones, written as JSON in the
+    style of ``text`` (``fidelity.write_json``): only the lines of the change differ."""
+    previous = resource_list.get("results")
+    resource_list["results"] = (previous if isinstance(previous, list) else []) + [
+        yamlio.to_plain(krmio.result_map(r)) for r in _ordered(results)]
+    written = fidelity.write_json(text, resource_list)
+    assert written is not None  # text is JSON: _json read it
+    return written
+
+
+def _checked_items(resource_list: Any) -> Any:
+    """``resource_list`` with ``items`` a list of mappings (an absent one made empty)."""
+    if not isinstance(resource_list, dict):
+        raise InputError("stdin: the ResourceList is not a mapping; expected a ResourceList")
+    if resource_list.get("items") is None:
+        resource_list["items"] = []
+    if not isinstance(resource_list["items"], list):
         raise InputError("stdin: ResourceList.items is not a list; expected a list of objects")
-    for i, item in enumerate(tree["items"]):
+    for i, item in enumerate(resource_list["items"]):
         if not isinstance(item, dict):
             raise InputError(f"stdin: ResourceList.items[{i}] is not a mapping; expected a "
                              "Kubernetes object")
-    return tree
+    return resource_list
+
+
+def _load(text: str) -> Any:
+    return _checked_items(yamlio.load(text, "stdin"))
 
 
 def _harden(items: list[Any], options: Options) -> tuple[int, list[Result]]:

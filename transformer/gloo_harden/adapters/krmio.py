@@ -64,7 +64,9 @@ def _entries(mapping: dict[str, Any], indent: str, scalar: Any) -> list[str]:
 
 def result_map(result: Result) -> dict[str, Any]:
     """One result in the KRM shape (kyaml ``framework.Result``); strings quoted for YAML 1.1."""
-    out: dict[str, Any] = {"message": yamlio.quote_if_ambiguous(result.message),
+    # kpt prints a result as "[severity] object field: message", without its tags
+    message = f"{result.message} ({result.hardening})" if result.hardening else result.message
+    out: dict[str, Any] = {"message": yamlio.quote_if_ambiguous(message),
                            "severity": result.severity.value}
     if result.resource is not None:
         out["resourceRef"] = {k: yamlio.quote_if_ambiguous(v)
