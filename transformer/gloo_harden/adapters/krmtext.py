@@ -94,10 +94,10 @@ def _anchors_item_local(text: str, start: int, end: int, raw: list[str]) -> bool
     for position, indicator, name in found:
         if not start <= position < end:
             return False  # in the header: the whole-list path is always right
-        item = bisect.bisect_right(bounds, position) - 1
+        owner = bisect.bisect_right(bounds, position) - 1
         if indicator == "&":
-            defined.setdefault(item, set()).add(name)
-        elif name not in defined.get(item, ()):
+            defined.setdefault(owner, set()).add(name)
+        elif name not in defined.get(owner, set()):
             return False
     return True
 
