@@ -96,10 +96,8 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         return False, [_result(severity, message, item, target)]
     document = target.resource.document
     shares = document.round_trip and sharing.may_share(document.text)
-    if document.pristine is None and not document.round_trip:
-        # plain data: 8× cheaper than parsing it again. A round-trip tree's deep copy loses
-        # anchors, merge keys and tags, so the writer parses the text again (fidelity.render).
-        document.pristine = copy.deepcopy(document.tree)
+    if document.pristine is None:
+        document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
     if shares:
         try:  # the change must land on the target only: give it its own copy of shared nodes
             own, copies = sharing.own_copy(document.tree, target.path, target.resource.path)

@@ -15,6 +15,7 @@ is tried, and last the full dump, which is always correct, only noisier.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from gloo_harden import textedit, yamlio
@@ -42,7 +43,7 @@ def write(document: Document) -> str:
         yamlio.remember_plain(document.text, document.pristine)
         return edited
     tree = yamlio.load(document.text, document.where)
-    before = yamlio.load(document.text, document.where)  # a deep copy loses anchors and tags
+    before = copy.deepcopy(tree)
     for change in document.replay:
         change(tree)
     if yamlio.to_plain(tree) != after:
@@ -59,19 +60,20 @@ def render(original: str, after: Any, where: str, before: Any = None) -> str:
     """
     wanted = yamlio.to_plain(after)
     if before is None:
-        before = yamlio.load(original, where)
+        before = copy.deepcopy(yamlio.load(original, where))
     yamlio.remember_plain(original, before)  # the invariants re-read the original: parse it once
-    fallback = None
+    # ``before`` is a deep copy, which ruamel dumps differently from the tree it copied
+    # (anchors, merge keys, tags): dumped as a deep copy too, ``after`` differs from it only
+    # by the change, so the lines around it (``!!int "1"``, ``<<: *sel``) keep their text.
+    copied = copy.deepcopy(after)
     for indentation_blind in (False, True):
         for wide in _indent_styles(original):
             noop = yamlio.dump(before, wide)
-            patched = yamlio.dump(after, wide)
-            fallback = fallback or patched
+            patched = yamlio.dump(copied, wide)
             merged = replay(original, noop, patched, indentation_blind)
             if merged is not None and _same(merged, wanted, where):
                 return merged
-    assert fallback is not None
-    return fallback
+    return yamlio.dump(after, _indent_styles(original)[0])
 
 
 def looks_like_json(text: str) -> bool:
