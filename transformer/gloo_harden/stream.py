@@ -194,7 +194,7 @@ def restyled(document: Document, text: str) -> str:
     exact = _LINE.findall(document.raw[1])
     ends = [line[len(line.rstrip("\r\n")):] for line in exact]
     style = max(("\r\n", "\n", "\r"), key=ends.count)
-    old, new = document.text.splitlines(keepends=True), text.splitlines(keepends=True)
+    old, new = _LF_LINE.findall(document.text), _LF_LINE.findall(text)
     out: list[str] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -205,6 +205,9 @@ def restyled(document: Document, text: str) -> str:
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+#: lines of a normalised text: cut at LF only (``str.splitlines`` also cuts at form feeds,
+#: U+2028 and others, which YAML keeps inside a line)
+_LF_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 
 
 def blank(text: str, start: int, end: int) -> bool:
