@@ -167,7 +167,8 @@ def test_patch_folders_from_the_config_are_loaded(tmp_path: Path) -> None:
 
 def test_config_ids_may_name_patches_from_config_folders(tmp_path: Path) -> None:
     folder = str(patch_folder(tmp_path))
-    _, run = resolve(Request(), typed({"patches": [folder], "disable": ["always-pull-proxy-image"]}))
+    _, run = resolve(Request(), typed({"patches": [folder],
+                                       "disable": ["always-pull-proxy-image"]}))
     assert run.patches == () and len(run.hardenings) == len(hardenings.BUILTIN)
 
 

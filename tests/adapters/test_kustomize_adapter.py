@@ -93,3 +93,23 @@ def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
     done = run_tool("--kustomize-plugin-config", str(tmp_path / "nope"), input="")
     assert done.returncode == 2
     assert b"cannot read" in done.stderr and b"expected the plugin config file" in done.stderr
+
+
+def test_check_returns_the_stream_unchanged_and_fails_when_work_is_left(tmp_path: Path) -> None:
+    stream = STREAM.format(port=8080)
+    done = run_tool("--kustomize-plugin-config", config(tmp_path, "  check: true"), input=stream)
+    assert done.returncode == 1 and done.stdout.decode() == stream
+    hardened = run_tool("--kustomize-plugin-config", config(tmp_path, "  strict: false"),
+                        input=stream).stdout
+    done = run_tool("--kustomize-plugin-config", config(tmp_path, "  check: true"), input=hardened)
+    assert done.returncode == 0 and done.stdout == hardened
+
+
+def test_config_profile_and_flags_combine(tmp_path: Path) -> None:
+    done = run_tool("--disable", "drop-net-bind-service", "--kustomize-plugin-config",
+                    config(tmp_path, "  profile: [restricted]"), input=STREAM.format(port=8080))
+    assert done.returncode == 0, done.stderr
+    _, deployment = yaml.safe_load_all(done.stdout)
+    context = deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    assert context["capabilities"]["add"] == ["NET_BIND_SERVICE"]  # --disable from the flags
+    assert context["allowPrivilegeEscalation"] is False  # the restricted profile from the config

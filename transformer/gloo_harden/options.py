@@ -5,7 +5,7 @@ A choice comes from a command-line flag, from a functionConfig (a KRM function's
 or from nowhere (its default). ``FIELDS`` lists every choice once; each row gives its
 ``Request`` attribute, its flags, its functionConfig key, its ``Kind`` and its help. From it:
 
-- ``cli.py`` builds its click options (``cli.option_decorators``): flags, help, metavar, type,
+- ``cli.py`` builds its click options (``cli.table_options``): flags, help, metavar, type,
   default;
 - ``__main__`` runs a command line of file names only as ``Request(files)``, without click:
   every other field at its ``Request`` default (a test holds click's defaults to these);
@@ -26,11 +26,11 @@ How to add a field
 2. Add one ``Field`` row to ``FIELDS``: ``flags`` for the command line, ``key`` (camelCase,
    as Kubernetes spells fields) for the functionConfig, or both; a ``Kind`` that says how it
    is spelled and checked (add a kind only for a new shape of value: then teach
-   ``_from_spec``/``_from_data`` and ``cli.option_decorators`` to read it).
+   ``_from_spec``/``_from_data`` and ``cli.table_options`` to read it).
 3. Use ``request.<attribute>`` where the run needs it: ``resolve`` for pipeline options, the
    command or an adapter for everything else.
 4. Document it: ``--help`` follows from the row; a functionConfig key goes into
-   ``docs/function.md`` (a test checks every key is there).
+   ``image/README.md``, the function's documentation (a test checks every key is there).
 """
 
 from __future__ import annotations
