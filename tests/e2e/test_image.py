@@ -197,6 +197,34 @@ def test_kpt_render_image_mutator_and_validator_equal_exec(image: str, tmp_path:
     assert diff(by_image) == ""
 
 
+def test_kpt_render_takes_patches_from_a_derived_image(image: str, tmp_path: Path) -> None:
+    """Where nothing can be mounted (a Kptfile): an image FROM ours with the patches copied in,
+    as image/README.md says, answers as the exec route with --patches does."""
+    context = tmp_path / "context"
+    shutil.copytree(PATCHES, context / "patches")
+    (context / "Containerfile").write_text(f"FROM {image}\nCOPY patches /patches\n")
+    derived = f"{image}-acme"
+    built = podman("build", "-q", "--network", "none", "--pull=never", "-t", derived,
+                   str(context))
+    assert built.returncode == 0, built.stderr
+    try:
+        by_exec = package(PACKAGE, tmp_path / "exec")
+        by_image = package(PACKAGE, tmp_path / "image")
+        (by_exec / "Kptfile").write_text(kptfile(None, {"patches": str(PATCHES)}))
+        (by_image / "Kptfile").write_text(kptfile(derived, {"patches": "/patches"}))
+        commit(by_exec)
+        commit(by_image)
+        done = render(by_exec, image=False)
+        assert done.returncode == 0, done.stderr
+        done = render(by_image, image=True)
+        assert done.returncode == 0, done.stderr
+        assert "memory: 1Gi" in diff(by_image)
+        assert {k: v for k, v in tree(by_image).items() if k != "Kptfile"} == \
+            {k: v for k, v in tree(by_exec).items() if k != "Kptfile"}
+    finally:
+        podman("rmi", derived)
+
+
 @pytest.mark.parametrize("case", ["validator finds work left", "strict mutator refuses"])
 def test_kpt_render_refusal_fails_and_leaves_the_package(image: str, tmp_path: Path,
                                                          case: str) -> None:
@@ -258,6 +286,8 @@ def test_kustomize_container_function_equals_exec(image: str, tmp_path: Path) ->
     again_dir = kustomization(tmp_path / "again", f"      container:\n        image: {image}",
                               tmp_path / "hardened.yaml")
     again = kustomize(standalone, "build", "--enable-alpha-plugins", again_dir)
+    assert again.returncode == 0 and again.stdout == by_image.stdout
+    again = kustomize(client("kubectl"), "kustomize", "--enable-alpha-plugins", again_dir)
     assert again.returncode == 0 and again.stdout == by_image.stdout
 
 
