@@ -101,7 +101,7 @@ def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]
             return _by_text(parts, options, request.check)
         except TransformerError:
             pass  # the whole-list path below answers exactly as it always has
-    return _by_tree(text, options, request.check)
+    return _by_tree(text, options, request.check, tree)
 
 
 def _by_text(parts: krmtext.Split, options: Options,
@@ -160,9 +160,11 @@ def _check_result(changed: int) -> Result:
                   "would be hardened; run without --check to apply the changes")
 
 
-def _by_tree(text: str, options: Options, check: bool) -> tuple[str, list[Result], int, int]:
-    """The answer from the whole list parsed (any other shape: JSON, flow style, anchors…)."""
-    resource_list = _load(text)
+def _by_tree(text: str, options: Options, check: bool,
+             loaded: Any = None) -> tuple[str, list[Result], int, int]:
+    """The answer from the whole list parsed (any other shape: JSON, flow style, anchors…);
+    ``loaded`` is ``text`` already parsed, if it is."""
+    resource_list = _load(text) if loaded is None else loaded
     try:
         changed, results = _harden(resource_list["items"], options)
     except TransformerError as exc:  # write the items back as they came, with the reason
