@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conftest import REPO
 from gloo_harden import hardenings, options
 from gloo_harden.errors import ConfigError, PatchError
 from gloo_harden.options import CONFIG_KEYS, FIELDS, ConfigProblems, Request, resolve
@@ -52,6 +53,12 @@ def test_the_table_names_every_request_field_once() -> None:
     assert len(CONFIG_KEYS) == len(set(CONFIG_KEYS))
     for field in FIELDS:  # a functionConfig can spell only switches and lists
         assert field.key is None or field.kind is options.Kind.SWITCH or field.kind.is_list
+
+
+def test_every_config_key_is_documented() -> None:
+    text = (REPO / "image" / "README.md").read_text()  # the function's documentation
+    for key in CONFIG_KEYS:
+        assert f"| `{key}` |" in text and f"\n  {key}:" in text, key
 
 
 def test_the_issue_s_fields_are_configurable() -> None:

@@ -319,10 +319,3 @@ def test_examples_name_the_image_image_build_makes_by_default() -> None:
         named = set(re.findall(r"localhost/gloo-harden:[\w.]+", path.read_text()))
         assert named <= {default}, path
 
-
-def test_every_config_key_is_documented() -> None:
-    from gloo_harden.options import CONFIG_KEYS
-
-    text = (REPO / "image" / "README.md").read_text()
-    for key in CONFIG_KEYS:
-        assert f"| `{key}` |" in text and f"  {key}:" in text, key
