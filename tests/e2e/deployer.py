@@ -72,13 +72,14 @@ BY_LABEL = {v.label: v for v in VERSIONS}
 
 
 def emulator() -> Path:
-    """The emulator script; a missing one fails in CI and skips elsewhere."""
+    """The emulator script; a missing one (or corpus) fails in CI and skips elsewhere."""
     script = EMULATOR / "emulate.py"
-    if not script.is_file():
-        message = f"deployer emulator not found at {script}"
-        if os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    for needed in (script, CORPUS):
+        if not needed.exists():
+            message = f"{needed} not found: the deployer proof needs ../shared"
+            if os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1":
+                pytest.fail(message)
+            pytest.skip(message)
     return script
 
 
@@ -127,6 +128,7 @@ def application_stream(version: Version, team: bool) -> str:
 
 def platform_stream(version: Version) -> str:
     """The chart render of the corpus (read, never copied)."""
+    emulator()
     return (CORPUS / version.render).read_text(encoding="utf-8")
 
 
