@@ -136,13 +136,22 @@ def join(*texts: str) -> str:
     return "".join(t if t.startswith("---") else "---\n" + t for t in texts)
 
 
-@functools.cache
 def harden(text: str, *args: str) -> str:
     """``gloo-harden [args] < text``, as a pipe user runs it; it must succeed."""
+    return _run(text, *args)[0]
+
+
+def results(text: str, *args: str) -> str:
+    """What that run says on stderr."""
+    return _run(text, *args)[1]
+
+
+@functools.cache
+def _run(text: str, *args: str) -> tuple[str, str]:
     done = subprocess.run([str(BIN_DIR / "gloo-harden"), *args], input=text.encode(),
                           capture_output=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr.decode()
-    return done.stdout.decode()
+    return done.stdout.decode(), done.stderr.decode()
 
 
 # ---------------------------------------------------------------- the controller
@@ -250,23 +259,27 @@ def proxy(version: Version, rendered: tuple[dict[str, Any], ...]) -> Proxy:
 def violations(version: Version, rendered: tuple[dict[str, Any], ...],
                gateway_name: str) -> list[str]:
     """What breaks the promise for this generation (issue 11): the proxy Deployment has no
-    NET_BIND_SERVICE, a read-only root filesystem, no automounted token, and keeps what it needs
-    (kgateway's projected ``xds-token`` and per-Gateway ServiceAccount; the unprivileged-port
-    sysctl where Envoy binds below 1024). Empty when the promise holds."""
+    NET_BIND_SERVICE (unless it binds below 1024 without the unprivileged-port sysctl, where it
+    must have it), a read-only root filesystem, no automounted token, and keeps what it needs
+    (kgateway's projected ``xds-token`` and per-Gateway ServiceAccount). Empty when the promise
+    holds."""
     found = []
     p = proxy(version, rendered)
-    if "NET_BIND_SERVICE" in p.added_capabilities:
+    low = [port for port in p.container_ports if port < 1024]
+    start = p.sysctls.get(UNPRIVILEGED_PORT_START)
+    needs_capability = bool(low) and (start is None or int(start) > min(low))
+    capability = "NET_BIND_SERVICE" in p.added_capabilities
+    if capability and not needs_capability:
         found.append("NET_BIND_SERVICE added")
+    if needs_capability and not capability:
+        found.append(f"binds {min(low)} with neither the {UNPRIVILEGED_PORT_START} sysctl "
+                     "nor NET_BIND_SERVICE")
     if (p.envoy.get("securityContext") or {}).get("readOnlyRootFilesystem") is not True:
         found.append("root filesystem not read-only")
     if p.service_account.get("automountServiceAccountToken") is not False:
         found.append("ServiceAccount automounts its token")
     if p.pod.get("automountServiceAccountToken") is True:
         found.append("pod automounts its token")
-    low = [port for port in p.container_ports if port < 1024]
-    start = p.sysctls.get(UNPRIVILEGED_PORT_START)
-    if low and (start is None or int(start) > min(low)):
-        found.append(f"binds {min(low)} without the {UNPRIVILEGED_PORT_START} sysctl")
     if version.kgateway:
         if p.pod.get("serviceAccountName") != gateway_name:
             found.append("ServiceAccount is not the Gateway's (xDS identity)")

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
 from deployer import (BY_LABEL, GATEWAYS, VERSIONS, Proxy, Version, application_stream, cluster,
-                      harden, join, platform_stream, proxy, render, violations)
+                      harden, join, platform_stream, proxy, render, results, team_parameters,
+                      violations)
 from helmtools import REPO
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +107,7 @@ BREAKS: dict[str, Break] = {
     "ServiceAccount automounts its token":
         lambda p: p.service_account.update(automountServiceAccountToken=True),
     "pod automounts its token": lambda p: p.pod.update(automountServiceAccountToken=True),
-    "binds 80 without the net.ipv4.ip_unprivileged_port_start sysctl":
+    "binds 80 with neither the net.ipv4.ip_unprivileged_port_start sysctl nor NET_BIND_SERVICE":
         lambda p: p.pod.pop("securityContext"),
     "ServiceAccount is not the Gateway's (xDS identity)":
         lambda p: (p.pod.update(serviceAccountName="shared"),
@@ -146,3 +148,24 @@ def test_kgateway_example_proxy(team_hardened: bool) -> None:
                       "shop")
     assert violations(version, rendered, "shop") == ([] if team_hardened else [NBS, WRITABLE])
     assert proxy(version, rendered).sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}
+
+
+@pytest.mark.parametrize("label", ["kgw-2.1", "kgw-2.3"])
+def test_omitted_default_security_context_keeps_what_port_80_needs(label: str) -> None:
+    """A team's parameters with omitDefaultSecurityContext: true take the deployer's sysctl away
+    (kgateway ≥2.1): its Gateway on 80 binds only with NET_BIND_SERVICE, so the guard keeps it
+    and says why; the rest is hardened. Dropping it would leave Envoy unable to bind 80."""
+    version = BY_LABEL[label]
+    omitting = team_parameters(version)
+    omitting["spec"]["kube"]["omitDefaultSecurityContext"] = True
+    stream = join(platform_stream(version), application_stream(version, True).replace(
+        yaml.safe_dump(team_parameters(version), sort_keys=False),
+        yaml.safe_dump(omitting, sort_keys=False)))
+    assert "omitDefaultSecurityContext" in stream
+    assert violations(version, render(version, cluster(version, stream), "web"), "web") == [WRITABLE]
+    rendered = render(version, cluster(version, harden(stream)), "web")
+    assert violations(version, rendered, "web") == []
+    assert proxy(version, rendered).added_capabilities == ["NET_BIND_SERVICE"]
+    assert ("kept for envoyContainer: omitDefaultSecurityContext: true (no "
+            "net.ipv4.ip_unprivileged_port_start sysctl) for Gateway apps/web listener port 80"
+            in results(stream))

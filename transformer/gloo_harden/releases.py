@@ -52,6 +52,11 @@ _PER_GATEWAY_OUTSIDE = (
     "and their `readOnlyRootFilesystem: false` wins, so run gloo-harden (or the "
     "`gloo-harden --check` gate) over them too; `tests/e2e/test_deployer_proof.py` renders "
     "both cases.")
+_OMIT_KEEPS_CAPABILITY = (
+    " gloo-harden hardens those parameters too, but keeps NET_BIND_SERVICE there while a "
+    "Gateway using them listens below 1024 (or none is in the stream): without the sysctl it is "
+    "the only way to bind (guard no-privileged-ports, a warning). Give them the sysctl in "
+    "`podTemplate.securityContext.sysctls` and it goes.")
 _NO_SETTINGS = (
     " `disableKubernetesDestinations`: kgateway has no Settings and no equivalent, and is not "
     "asked for one (`discoveryNamespaceSelectors` limits the namespaces it watches).")
@@ -136,7 +141,7 @@ RELEASES: tuple[Release, ...] = (
         "nothing",
         "As 2.0 (class-level parameters, GatewayClass `kgateway`). A per-Gateway "
         "`omitDefaultSecurityContext: true` discards the whole class-level GatewayParameters "
-        "(and the sysctl): avoid it, or put the hardening into those parameters."
+        "and the pod sysctl." + _OMIT_KEEPS_CAPABILITY
         + _NO_SETTINGS,
         "gateway-api.md §0.2, §0.5, §1a, §2b, §6 (kgateway 2.1.x); corpus "
         "kgateway-2.1.2-default.yaml; proof tests/e2e/test_deployer_proof.py (kgw-2.1)"),
@@ -149,7 +154,8 @@ RELEASES: tuple[Release, ...] = (
         "nothing",
         "For central parameters use the chart's `gatewayClassParametersRefs` (controller env "
         "`KGW_GATEWAY_CLASS_PARAMETERS_REFS`). A per-Gateway `omitDefaultSecurityContext: true` "
-        "wipes the class-level Envoy securityContext: repeat the hardening there. "
+        "wipes the class-level Envoy securityContext and the pod sysctl."
+        + _OMIT_KEEPS_CAPABILITY + " "
         + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`")
         + _NO_SETTINGS,
         "gateway-api.md §0.2, §0.5, §4a, §6 (kgateway 2.2.0); no 2.2 render in the corpus "
@@ -158,9 +164,11 @@ RELEASES: tuple[Release, ...] = (
         "kgateway-2.3", GATEWAY_API, "kgateway 2.3",
         "as 2.2; overlays can undo anything",
         _GATEWAY_PARAMETERS_HARDENED.format(group="gateway.kgateway.dev") + " Defaults as 2.2; "
-        "`omitDefaultSecurityContext` keeps the class-level fields (#13811).",
+        "`omitDefaultSecurityContext` keeps the class-level fields (#13811) but still "
+        "drops the pod sysctl.",
         "nothing",
-        "As 2.2. Overlays (`deploymentOverlay`, `serviceAccountOverlay`, …) are applied last "
+        "As 2.2, `omitDefaultSecurityContext` included. Overlays (`deploymentOverlay`, "
+        "`serviceAccountOverlay`, …) are applied last "
         "and can add capabilities, set `readOnlyRootFilesystem: false`, drop `xds-token` or "
         "rename the ServiceAccount: review them."
         + _NO_SETTINGS,

@@ -32,12 +32,17 @@ EVIDENCE = (
     "a Gateway, MatchableHttpGateway or MatchableTcpGateway with bindPort below 1024 whose "
     "proxyNames (default [gateway-proxy]) include the proxy: as documents, in the chart's "
     "gloo-custom-resource-config ConfigMap (1.14+) or its rollout Job's script (1.12-1.13)",
+    "a kgateway GatewayParameters with omitDefaultSecurityContext: true (the deployer then "
+    "adds no net.ipv4.ip_unprivileged_port_start sysctl) and no such sysctl of its own, used "
+    "by a Gateway with a listener below 1024 or by no Gateway in the stream",
 )
 PRIVILEGED = 1024
 GATEWAY_KINDS = ("Gateway", "MatchableHttpGateway", "MatchableTcpGateway")
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
+    if target.resource.kind == "GatewayParameters":
+        return _omitted_port_sysctl(target.resource, index)
     proxy = target.proxy
     if proxy is None or target.scope != "proxy-container":
         return []
@@ -112,3 +117,36 @@ def _plain(resource: Resource) -> Any:
     from gloo_harden.yamlio import to_plain
 
     return to_plain(resource.tree)
+
+
+UNPRIVILEGED_PORT_START = "net.ipv4.ip_unprivileged_port_start"
+
+
+def _omitted_port_sysctl(parameters: Resource, index: StreamIndex) -> list[str]:
+    """kgateway ≥2.1 binds listener ports itself and lets ports below 1024 bind through the pod
+    sysctl ``net.ipv4.ip_unprivileged_port_start=0``, which the deployer adds unless the merged
+    GatewayParameters set ``omitDefaultSecurityContext: true``
+    (``pkg/deployer/gateway_parameters.go@v2.1.0:29-81``; notes gateway-api.md §0.2, §2b). Then
+    NET_BIND_SERVICE is the only way such a listener binds."""
+    kube = mapping(mapping(parameters.tree.get("spec")).get("kube"))
+    if parameters.group != "gateway.kgateway.dev" or kube.get("omitDefaultSecurityContext") is not True:
+        return []
+    context = mapping(mapping(kube.get("podTemplate")).get("securityContext"))
+    if any(mapping(s).get("name") == UNPRIVILEGED_PORT_START and str(mapping(s).get("value")) == "0"
+           for s in items(context.get("sysctls"))):
+        return []
+    users = [g for g in index.of_kind("Gateway", group="gateway.networking.k8s.io")
+             if g.namespace == parameters.namespace and mapping(mapping(mapping(
+                 g.tree.get("spec")).get("infrastructure")).get("parametersRef")).get("name")
+             == parameters.name]
+    omitted = f"omitDefaultSecurityContext: true (no {UNPRIVILEGED_PORT_START} sysctl)"
+    if not users:
+        return [f"{omitted} and no Gateway using these parameters in the stream to show its ports"]
+    found = []
+    for gateway in users:
+        for listener in items(mapping(gateway.tree.get("spec")).get("listeners")):
+            number = _port(mapping(listener).get("port"))
+            if number is not None and number < PRIVILEGED:
+                found.append(f"{omitted} for Gateway {gateway.namespace or '-'}/{gateway.name} "
+                             f"listener port {number}")
+    return found
