@@ -94,35 +94,48 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         severity = Severity.ERROR if strict else Severity.WARNING
         message = f"kept for {target.what}: " + "; ".join(evidence)
         return False, [_result(severity, message, item, target)]
+    patched, copied = _patch_alone(item, target, index, strict)
+    if patched is None:
+        return False, copied
+    target, notes = patched, notes + copied
     document = target.resource.document
-    shares = document.round_trip and sharing.may_share(document.text)
-    if document.pristine is None:
-        document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
-    if shares:
-        try:  # the change must land on the target only: give it its own copy of shared nodes
-            own, copies = sharing.own_copy(document.tree, target.path, target.resource.path)
-        except sharing.SharedResource as exc:
-            return False, [_result(Severity.ERROR if strict else Severity.WARNING,
-                                   f"kept for {target.what}: the object is the same YAML node "
-                                   f"as {exc} (an alias), so it cannot change alone", item, target)]
-        outside = sharing.outside(document.tree, target.path)
-        notes += _own_copy_notes(item, target, copies)
-        target = target._replace(node=own)
-        index.refresh(target.resource)
-    patch(item, target.node, target.type_name, target.path)
-    if shares and sharing.outside(document.tree, target.path) != outside:
-        raise InvariantError(f"{target.resource.document.where}: {item.id} changed more than "
-                             f"{target.path}")
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
     index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
     spelled = _spellings(report.respelled)
     return True, notes + [
-        _result(Severity.INFO, f"{target.what}: {_describe(path, old, new)}{spelled.get(field, '')}",
+        _result(Severity.INFO,
+                f"{target.what}: {_describe(path, old, new)}{spelled.get(field, '')}",
                 item, target, field, old, new)
         for path, old, new in changes
         for field in [child_path(target.path, path) if path else target.path]]
+
+
+def _patch_alone(item: Hardening, target: Target, index: StreamIndex,
+                 strict: bool) -> tuple[Target | None, list[Result]]:
+    """Patch ``target``, first giving it its own copy of the YAML nodes it shares (anchors,
+    aliases, merge keys), so that the change lands on it alone; returns the target as patched
+    and a result per copy, or None and a refusal when the object is an alias of another."""
+    document = target.resource.document
+    if document.pristine is None:
+        document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
+    if not (document.round_trip and sharing.may_share(document.text)):
+        patch(item, target.node, target.type_name, target.path)
+        return target, []
+    try:
+        own, copies = sharing.own_copy(document.tree, target.path, target.resource.path)
+    except sharing.SharedResource as exc:
+        return None, [_result(Severity.ERROR if strict else Severity.WARNING,
+                              f"kept for {target.what}: the object is the same YAML node as "
+                              f"{exc} (an alias), so it cannot change alone", item, target)]
+    target = target._replace(node=own)
+    index.refresh(target.resource)
+    outside = sharing.outside(document.tree, target.path)
+    patch(item, target.node, target.type_name, target.path)
+    if sharing.outside(document.tree, target.path) != outside:
+        raise InvariantError(f"{document.where}: {item.id} changed more than {target.path}")
+    return target, _own_copy_notes(item, target, copies)
 
 
 def _own_copy_notes(item: Hardening, target: Target,
