@@ -51,8 +51,9 @@ def patch_folder(tmp_path: Path, name: str = "extra") -> Path:
 def test_the_table_names_every_request_field_once() -> None:
     assert sorted(f.name for f in FIELDS) == sorted(set(Request._fields) - {"files"})
     assert len(CONFIG_KEYS) == len(set(CONFIG_KEYS))
-    for field in FIELDS:  # a functionConfig can spell only switches and lists
-        assert field.key is None or field.kind is options.Kind.SWITCH or field.kind.is_list
+    for field in FIELDS:  # a functionConfig can spell only switches, lists and releases
+        assert field.key is None or field.kind in (options.Kind.SWITCH, options.Kind.RELEASE) \
+            or field.kind.is_list
 
 
 def test_every_config_key_is_documented() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
+from gloo_harden.generation import Generation
 from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import containers, pod_labels, pod_spec
 
@@ -58,11 +59,14 @@ class StreamIndex:
     """Everything parsed from the stream, in stream order."""
 
     def __init__(self, resources: list[Resource],
-                 istio_injected: frozenset[str] = frozenset()) -> None:
+                 istio_injected: frozenset[str] = frozenset(),
+                 generation: Generation = Generation()) -> None:
         self.resources = resources
         #: namespaces whose pods Istio injects, as the cluster decides (``ALL_NAMESPACES``:
         #: every one); the stream cannot show it, the user says so (``--istio-injected``)
         self.istio_injected = istio_injected
+        #: the product and version the stream was rendered from (``generation.detect``)
+        self.generation = generation
         self._derived: dict[int, dict[str, Any]] = {}
         self._by_kind: dict[str, list[Resource]] = {}
         for resource in self.resources:

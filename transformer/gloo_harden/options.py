@@ -75,6 +75,7 @@ class Request(NamedTuple):
     fail_on_unmatched: bool = False
     fail_on_empty: bool = False
     istio_injected: tuple[str, ...] = ()
+    assume_version: str | None = None  # PRODUCT-VERSION, e.g. kgateway-2.1.2
 
     @property
     def limits(self) -> Limits:
@@ -94,6 +95,7 @@ class Kind(Enum):
     OUTPUT_FILE = "a file to write"  # flags only
     SIZE = "a size"  # flags only: 1GiB, 64MiB, 500MB, plain bytes
     COUNT = "a whole number"  # flags only, within Field.bounds
+    RELEASE = "a release"  # PRODUCT-VERSION (kgateway-2.1.2, gloo-1.19); spec and data: a string
 
     @property
     def is_list(self) -> bool:
@@ -162,6 +164,10 @@ FIELDS: tuple[Field, ...] = (
           "Istio injects sidecars into pods of NAMESPACE, as the cluster's namespace labels "
           "decide (repeatable; all: every namespace): its proxies keep the service-account "
           "token.", "NAMESPACE"),
+    Field("assume_version", ("--assume-version",), "assumeVersion", Kind.RELEASE,
+          "The release to assume when the stream does not show it (no helm.sh/chart label or "
+          "image tag), e.g. kgateway-2.1.2 or gloo-1.19: Gateway API hardenings depend on it.",
+          "PRODUCT-VERSION"),
 )
 
 #: functionConfig keys, sorted, for messages and documentation
@@ -195,7 +201,7 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
     Raises ``ConfigProblems`` for a functionConfig mistake (all of them), ``ConfigError`` for
     an unknown id or profile on the command line, ``PatchError`` for an unusable patch file.
     """
-    from gloo_harden import hardenings, pipeline
+    from gloo_harden import generation, hardenings, pipeline
     from gloo_harden.scopes import ScopeOptions
 
     problems: list[Problem] = []
@@ -232,7 +238,9 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
         ScopeOptions(sidecars=request.sidecars, istio_injected=request.istio_injected),
         request.limits, request.validate_all,
         patches=hardenings.chosen_patches(patches, enable, disable),
-        fail_on_unmatched=request.fail_on_unmatched, fail_on_empty=request.fail_on_empty)
+        fail_on_unmatched=request.fail_on_unmatched, fail_on_empty=request.fail_on_empty,
+        assume_version=generation.parse_assumed(request.assume_version)
+        if request.assume_version else None)
 
 
 def _configured(request: Request, config: Any, problems: list[Problem],
@@ -300,6 +308,8 @@ def _from_spec(config: dict[Any, Any], problems: list[Problem]) -> _Values:
             else:
                 problems.append(Problem(where, f"{_shape(value)}; expected a list of "
                                         f"{field.kind.value}"))
+        elif field.kind is Kind.RELEASE:
+            values += _release(field, where, value, problems)
         elif isinstance(value, bool):
             values.append((field, [(where, value)]))
         else:
@@ -325,12 +335,30 @@ def _from_data(data: Any, problems: list[Problem]) -> _Values:
         elif field.kind.is_list:
             values.append((field, [(where, item.strip()) for item in text.split(",")
                                    if item.strip()]))
+        elif field.kind is Kind.RELEASE:
+            values += _release(field, where, text.strip(), problems)
         elif text.strip().lower() in _TRUE + _FALSE:
             values.append((field, [(where, text.strip().lower() in _TRUE)]))
         else:
             problems.append(Problem(where, f'"{text}" is not a boolean; expected "true" or '
                                     '"false"'))
     return values
+
+
+def _release(field: Field, where: str, value: Any, problems: list[Problem]) -> _Values:
+    """A PRODUCT-VERSION string, checked here so every problem shows in one run."""
+    from gloo_harden.generation import parse_assumed
+
+    if not isinstance(value, str):
+        problems.append(Problem(where, f"{_shape(value)}; expected PRODUCT-VERSION, e.g. "
+                                "kgateway-2.1.2"))
+        return []
+    try:
+        parse_assumed(value, where)
+    except ConfigError as exc:
+        problems.append(Problem(where, str(exc).split(": ", 1)[1]))
+        return []
+    return [(field, [(where, value)])]
 
 
 def _strings(items: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from gloo_harden import embedded, fidelity, invariants, limits, stream, yamlio
+from gloo_harden import embedded, fidelity, generation, invariants, limits, stream, yamlio
 from gloo_harden.apply import apply_all
 from gloo_harden.errors import InputError
 from gloo_harden.index import PROXY_ROLES, StreamIndex, proxy_accounts
@@ -41,6 +41,8 @@ class Options(NamedTuple):
     #: no object in the input is an error (also under ``strict``): a failed ``helm template``
     #: upstream hands on an empty stream, and an empty install makes Argo CD prune the app
     fail_on_empty: bool = False
+    #: the release to assume when the stream shows none (``--assume-version``)
+    assume_version: tuple[generation.Product, generation.Version] | None = None
 
 
 class Outcome(NamedTuple):
@@ -134,7 +136,9 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(_empty(options.strict or options.fail_on_empty))
-    index = StreamIndex(resources, frozenset(options.scope.istio_injected))
+    found = generation.detect(documents, options.assume_version)
+    results += generation_results(found, options.assume_version)
+    index = StreamIndex(resources, frozenset(options.scope.istio_injected), found)
     changed, applied = apply_all(index, options.hardenings + options.patches,
                                  options.scope, options.strict, options.fail_on_unmatched)
     return sorted(changed), results + applied
@@ -145,6 +149,30 @@ def _empty(refuse: bool) -> Result:
         return Result(Severity.ERROR, "the input holds no Kubernetes objects; expected rendered "
                       "manifests (did the render upstream, e.g. helm template, fail?)")
     return Result(Severity.WARNING, "the input holds no Kubernetes objects")
+
+
+def generation_results(found: generation.Generation,
+                       assumed: tuple[generation.Product, generation.Version] | None
+                       ) -> list[Result]:
+    """Say which release the version-dependent decisions (Gateway API generation) assume."""
+    out = []
+    if assumed is not None and not found.assumed and found.version is not None \
+            and (found.product, found.version) != assumed:
+        out.append(Result(Severity.WARNING, f"--assume-version {assumed[0].value}-{assumed[1]} "
+                          f"not used: the stream shows {found.describe()}"))
+    if not found.gateway_api:
+        return out
+    if found.version is None:
+        out.append(Result(Severity.WARNING, f"Gateway API generation: {found.describe()}; "
+                          "version-dependent hardenings are limited to what holds for every "
+                          "version (give --assume-version, e.g. kgateway-2.1.2)"))
+    else:
+        out.append(Result(Severity.INFO, f"Gateway API generation: decisions assume "
+                          f"{found.describe()}"))
+    if found.conflicts:
+        out.append(Result(Severity.WARNING, "the stream also shows " + ", ".join(found.conflicts)
+                          + f"; decisions assume {found.describe()}"))
+    return out
 
 
 def _extra_kinds(options: Options) -> frozenset[str] | None:
