@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gloo_harden.options import CONFIG_KEYS
+
 from krmtools import (HARDENING_LINES, HOST_NETWORK, PACKAGE, assert_hardened, changed_lines,
                       client, commit, diff, files, find, objects, package, results_file, run)
 
@@ -132,9 +134,7 @@ def test_eval_bad_typed_config_names_each_field(tmp_path: Path) -> None:
     (item,) = results_file(tmp_path / "results")["items"]
     by_field = {r["field"]["path"]: r["message"] for r in item["results"]}
     assert set(by_field) == {"spec.strict", "spec.colour", "spec.enable[1]"}
-    assert by_field["spec.colour"].endswith("expected one of check, disable, enable, "
-                                            "failOnEmpty, failOnUnmatched, istioInjected, "
-                                            "patches, profile, sidecars, strict, validateAll")
+    assert by_field["spec.colour"].endswith("expected one of " + ", ".join(CONFIG_KEYS))
     assert "drop-net-bind-service" in by_field["spec.enable[1]"]
 
 
