@@ -164,7 +164,7 @@ def test_cli_says_which_version_decisions_assume() -> None:
         in done.stderr.decode()
     unknown = run_tool(input="apiVersion: gateway.kgateway.dev/v1alpha1\n"
                              "kind: GatewayParameters\nmetadata: {name: a}\n")
-    assert "[warning]: Gateway API generation: kgateway version unknown" in unknown.stderr.decode()
+    assert "[info]: Gateway API generation: kgateway version unknown" in unknown.stderr.decode()
     bad = run_tool("--assume-version", "kgateway", input="")
     assert bad.returncode == 2 and bad.stdout == b""
     assert bad.stderr.decode().count("\n") == 1

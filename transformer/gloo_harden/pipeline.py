@@ -163,7 +163,7 @@ def generation_results(found: generation.Generation,
     if not found.gateway_api:
         return out
     if found.version is None:
-        out.append(Result(Severity.WARNING, f"Gateway API generation: {found.describe()}; "
+        out.append(Result(Severity.INFO, f"Gateway API generation: {found.describe()}; "
                           "version-dependent hardenings are limited to what holds for every "
                           "version (give --assume-version, e.g. kgateway-2.1.2)"))
     else:
