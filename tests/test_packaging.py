@@ -1,13 +1,25 @@
-"""The wheel carries every package, the built-in patch files and py.typed."""
+"""Packaging: the wheel carries every package, the built-in patch files and py.typed; the
+sdist and wheel build and pass ``twine check`` as a release would; the version is written in
+one place; no document promises an install that does not exist."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
+import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+import yaml
+
 from conftest import REPO
+from gloo_harden import __version__
+
+EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
 
 
 def test_wheel_ships_packages_patches_and_py_typed(tmp_path: Path) -> None:
@@ -20,3 +32,63 @@ def test_wheel_ships_packages_patches_and_py_typed(tmp_path: Path) -> None:
         assert f"gloo_harden/_patches/{patch.relative_to(REPO / 'patches')}" in names, patch
     for init in (REPO / "transformer" / "gloo_harden").rglob("__init__.py"):
         assert f"gloo_harden/{init.relative_to(REPO / 'transformer' / 'gloo_harden')}" in names, init
+
+
+def test_sdist_and_wheel_build_pass_twine_check_and_run(tmp_path: Path) -> None:
+    """What a release would ship: ``python -m build`` (sdist and wheel, from this checkout,
+    without network: the test extra brings setuptools and wheel), ``twine check --strict``,
+    then the wheel's own copy of gloo-harden hardens the pipe example."""
+    dist = tmp_path / "dist"
+    built = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--sdist",
+                            "--wheel", "--outdir", str(dist), str(REPO)],
+                           capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    (sdist,) = dist.glob("gloo_harden-*.tar.gz")
+    (wheel,) = dist.glob("gloo_harden-*.whl")
+    assert wheel.name == f"gloo_harden-{__version__}-py3-none-any.whl"
+    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", str(sdist),
+                              str(wheel)], capture_output=True, text=True, timeout=300,
+                             cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("PASSED") == 2, checked.stdout
+    names = tarfile.open(sdist).getnames()
+    for wanted in ("README.md", "CHANGELOG.md", "pyproject.toml", "patches/drop-net-bind-service.yaml"):
+        assert f"gloo_harden-{__version__}/{wanted}" in names, wanted
+    installed = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(installed), str(wheel)], check=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    ran = subprocess.run([sys.executable, "-m", "gloo_harden", str(EXAMPLE)], capture_output=True,
+                         text=True, env=env, cwd=tmp_path, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    assert "readOnlyRootFilesystem: true" in ran.stdout
+    where = subprocess.run([sys.executable, "-c", "import gloo_harden; print(gloo_harden.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
+    assert where.stdout.startswith(str(installed))
+
+
+def test_the_version_lives_in_one_place() -> None:
+    """``__version__`` is the version: pyproject reads it, and the Helm plugin and the newest
+    CHANGELOG entry say the same."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "gloo_harden.__version__"}
+    assert importlib.metadata.version("gloo-harden") == __version__
+    plugin = yaml.safe_load((REPO / "helm-plugin" / "gloo-harden" / "plugin.yaml").read_text())
+    assert plugin["version"] == __version__
+    newest = re.search(r"^## \[(\S+)\]", (REPO / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert newest is not None and newest.group(1) == __version__
+    for example in (REPO / "examples").rglob("*"):  # image tags the examples build and run
+        if example.is_file() and example.suffix in ("", ".sh", ".yaml"):
+            for tag in re.findall(r"localhost/gloo-harden:([\w.-]+)", example.read_text()):
+                assert tag == __version__, example
+
+
+def test_the_docs_install_what_exists() -> None:
+    """No index serves gloo-harden: no doc may say ``pip install gloo-harden``."""
+    docs = [p for p in REPO.rglob("*") if p.suffix in (".md", ".yaml", ".yml", ".sh")
+            and ".venv" not in p.parts and ".git" not in p.parts and p.is_file()]
+    said = [str(p.relative_to(REPO)) for p in docs
+            if re.search(r"pip[x]? install (-\S+ )*gloo-harden(?![-@/\w.])", p.read_text())]
+    assert said == []

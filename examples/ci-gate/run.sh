@@ -38,6 +38,12 @@ echo "gate: hardened renders pass"
 mkdir -p "$repo/rendered/staging"
 "$helm" template gloo "$chart" -n gloo-staging > "$repo/rendered/staging/gloo.yaml"
 if gate; then echo "run.sh: expected the gate to fail on an unhardened render" >&2; exit 1; fi
-python3 -c 'import json, sys; [print("left to do:", r["message"]) for r in json.load(open(sys.argv[1]))]' \
-  "$repo/gloo-harden-results.json"
+python3 - "$repo/gloo-harden.sarif" <<'PY'
+import json, sys
+(run,) = json.load(open(sys.argv[1]))["runs"]  # SARIF 2.1.0, as upload-sarif gets it
+for result in run["results"]:
+    where = result["locations"][0]["physicalLocation"]
+    print(f'left to do: {where["artifactLocation"]["uri"]}:{where["region"]["startLine"]}: '
+          f'{result["ruleId"]}: {result["message"]["text"]}')
+PY
 echo "gate: an unhardened render fails"

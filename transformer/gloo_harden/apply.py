@@ -89,11 +89,13 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         why = reasons[item.id] or "no reason given"
         return False, [_result(Severity.INFO, f"skipped for {target.what} by annotation "
                                f"{SKIP_ANNOTATION}: {why}", item, target)]
-    evidence = [e for guard in item.guards for e in GUARDS[guard].check(target, index)]
+    found = [(guard, GUARDS[guard].check(target, index)) for guard in item.guards]
+    evidence = [e for _, said in found for e in said]
     if evidence:
         severity = Severity.ERROR if strict else Severity.WARNING
         message = f"kept for {target.what}: " + "; ".join(evidence)
-        return False, [_result(severity, message, item, target)]
+        first = next(guard for guard, said in found if said)  # SARIF's rule for the result
+        return False, [_result(severity, message, item, target)._replace(guard=first)]
     patched, copied = _patch_alone(item, target, index, strict)
     if patched is None:
         return False, copied
@@ -159,14 +161,16 @@ def _already_broken(item: Hardening, target: Target, index: StreamIndex,
                     strict: bool) -> list[Result]:
     """A target already in the hardened state while a guard's evidence says that state breaks
     the gateway (a guard's ``broken``): the install is broken now, whatever we do."""
-    evidence = [e for guard in item.guards if hasattr(GUARDS[guard], "broken")
-                for e in GUARDS[guard].broken(target, index)]
+    found = [(guard, GUARDS[guard].broken(target, index)) for guard in item.guards
+             if hasattr(GUARDS[guard], "broken")]
+    evidence = [e for _, said in found for e in said]
     if not evidence:
         return []
+    first = next(guard for guard, said in found if said)
     severity = Severity.ERROR if strict else Severity.WARNING
     message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
                + "; ".join(evidence))
-    return [_result(severity, message, item, target)._replace(broken=True)]
+    return [_result(severity, message, item, target)._replace(broken=True, guard=first)]
 
 
 def _patch_at(item: Hardening, path: str, type_name: str | None, tree: Any) -> None:

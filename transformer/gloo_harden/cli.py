@@ -16,7 +16,7 @@ import click
 
 from gloo_harden import __version__, exits, limits
 from gloo_harden.errors import ConfigError, TransformerError
-from gloo_harden.options import FIELDS, Kind, Request
+from gloo_harden.options import FIELDS, RESULTS_FORMATS, Kind, Request
 
 EPILOG = """\b
 Examples:
@@ -71,6 +71,7 @@ def table_options(command: Callable[..., None]) -> Callable[..., None]:
         Kind.INPUT_FILE: {"type": click.Path(dir_okay=False)},
         Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True, allow_dash=True)},
         Kind.SIZE: {"type": click.STRING, "callback": _size, "show_default": True},
+        Kind.FORMAT: {"type": click.Choice(RESULTS_FORMATS), "show_default": True},
     }
     for field in reversed(FIELDS):
         settings = kinds.get(field.kind, {})

@@ -22,7 +22,7 @@ from gloo_harden.errors import ConfigError, TransformerError
 from gloo_harden.options import Request, resolve
 
 if TYPE_CHECKING:
-    from gloo_harden.pipeline import Source
+    from gloo_harden.pipeline import Options, Outcome, Source
     from gloo_harden.stream import Document, Piece
 
 _SLICE = 1 << 20
@@ -57,7 +57,7 @@ def harden(request: Request) -> NoReturn:
         if code is not None:
             sys.exit(code)
     _, options = resolve(request)  # every id and patch file is checked here, before any work
-    if request.show_diff:  # the diff needs the input again
+    if request.show_diff or request.results_format == "sarif":  # they need the input again
         sources = sources or list(_read_all(request.files, budget))
         outcome = pipeline.harden(sources, options)
     else:  # read one at a time, each input's bytes let go once it is split
@@ -69,7 +69,7 @@ def harden(request: Request) -> NoReturn:
         lines.append(report.summary(outcome.results, len(outcome.changed)))
     sys.stderr.write("".join(line + "\n" for line in lines))
     if request.results_file:
-        _write(request.results_file, report.to_json(outcome.results))
+        _write(request.results_file, _results(request, outcome, sources, options))
     if not outcome.refused:
         if request.output:
             _write(request.output, outcome.pieces)
@@ -114,6 +114,17 @@ def _texts(sources: list[Source]) -> Iterator[tuple[str, str]]:
     from gloo_harden import stream
 
     return ((source.name, stream.decode_exact(source.data, source.name)) for source in sources)
+
+
+def _results(request: Request, outcome: Outcome, sources: list[Source],
+             options: Options) -> str:
+    """The ``--results`` text in the chosen format."""
+    if request.results_format == "sarif":
+        from gloo_harden import sarif
+
+        files = {name: text for name, text in _texts(sources) if name != "stdin"}
+        return sarif.log(outcome.results, options.hardenings + options.patches, files)
+    return report.to_json(outcome.results)
 
 
 def _read_all(names: tuple[str, ...], budget: int) -> Iterator[Source]:

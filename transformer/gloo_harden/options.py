@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from gloo_harden.pipeline import Options
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
+#: what ``--results`` writes: our JSON list, or a SARIF 2.1.0 log (``sarif.py``)
+RESULTS_FORMATS = ("json", "sarif")
 KIND = "GlooHardening"
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 
@@ -76,6 +78,7 @@ class Request(NamedTuple):
     fail_on_empty: bool = False
     istio_injected: tuple[str, ...] = ()
     assume_version: str | None = None  # PRODUCT-VERSION, e.g. kgateway-2.1.2
+    results_format: str = "json"
 
     @property
     def limits(self) -> Limits:
@@ -96,6 +99,7 @@ class Kind(Enum):
     SIZE = "a size"  # flags only: 1GiB, 64MiB, 500MB, plain bytes
     COUNT = "a whole number"  # flags only, within Field.bounds
     RELEASE = "a release"  # PRODUCT-VERSION (kgateway-2.1.2, gloo-1.19); spec and data: a string
+    FORMAT = "a results format"  # flags only: one of RESULTS_FORMATS
 
     @property
     def is_list(self) -> bool:
@@ -133,6 +137,9 @@ FIELDS: tuple[Field, ...] = (
           "Also harden sidecar containers of proxy pods (sds, istio-proxy, …)."),
     Field("results_file", ("--results",), None, Kind.OUTPUT_FILE,
           "Write every result to FILE (- is stdout, with -o FILE or --check)."),
+    Field("results_format", ("--results-format",), None, Kind.FORMAT,
+          "What --results writes: json (our list of results) or sarif (SARIF 2.1.0 for "
+          "code-scanning views: a rule per hardening and guard, results by file and line)."),
     Field("quiet", ("-q", "--quiet"), None, Kind.SWITCH,
           "Show only warnings and errors on stderr (the summary only when the run fails)."),
     Field("plugin_config", ("--kustomize-plugin-config",), None, Kind.INPUT_FILE,

@@ -49,6 +49,7 @@ class Result(NamedTuple):
     current: Any = None
     proposed: Any = None
     broken: bool = False  # the input is already hardened, and that breaks the gateway
+    guard: str | None = None  # the guard whose evidence kept the hardening back (or broken)
 
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +67,8 @@ class Result(NamedTuple):
             out["document"] = self.document
         if self.broken:
             out["broken"] = True
+        if self.guard:
+            out["guard"] = self.guard
         return out
 
     def __str__(self) -> str:
