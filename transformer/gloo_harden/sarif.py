@@ -172,6 +172,7 @@ class _Lines:
             found, node = position
         return found
 
+
 def _start(node: Any) -> tuple[int, int]:
     lc = getattr(node, "lc", None)
     return (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
