@@ -113,6 +113,17 @@ def test_several_files_each_with_its_own_lines(schema: Any, tmp_path: Path) -> N
     assert len(a) == len(b) == 5 and b == [n + 7 for n in a]
 
 
+def test_crlf_line_ends_do_not_move_lines(schema: Any, tmp_path: Path) -> None:
+    text = EXAMPLE.read_text()
+    (tmp_path / "lf.yaml").write_text(text)
+    (tmp_path / "crlf.yaml").write_bytes(text.replace("\n", "\r\n").encode())
+    regions = {}
+    for name in ("lf.yaml", "crlf.yaml"):
+        run = valid(schema, sarif(name, cwd=tmp_path))
+        regions[name] = [r["locations"][0]["physicalLocation"]["region"] for r in run["results"]]
+    assert regions["crlf.yaml"] == regions["lf.yaml"] and len(regions["lf.yaml"]) == 5
+
+
 def test_stdin_results_are_located_by_object_only_and_run_notes_are_notifications(
         schema: Any) -> None:
     run = valid(schema, sarif(input=EXAMPLE.read_text()))

@@ -140,26 +140,27 @@ class _Lines:
 
     def __init__(self, texts: Mapping[str, str]) -> None:
         self.texts = texts
-        self._starts: dict[str, list[tuple[int, int]]] = {}
+        self._documents: dict[str, list[stream.Document]] = {}
         self._trees: dict[tuple[str, int], Any] = {}
 
     def find(self, name: str, document: int, field: str | None) -> tuple[int, int]:
-        text = self.texts[name]
-        spans = self._starts.setdefault(name, stream.spans(text))
-        if document >= len(spans):
+        """``document`` is its number in the file, from 1 (as results count them)."""
+        documents = self._documents.setdefault(
+            name, stream.split(stream.normalised(self.texts[name]), name))
+        if not 1 <= document <= len(documents):
             return 1, 1
-        start, end = spans[document]
-        first = text.count("\n", 0, start) + 1
-        line, column = self._in_document(name, document, text[start:end], field or "")
-        return first + line, column + 1
+        found = documents[document - 1]
+        line, column = self._in_document(name, found, field or "")
+        return found.line + line + 1, column + 1 + (found.column if line == 0 else 0)
 
-    def _in_document(self, name: str, document: int, text: str,
+    def _in_document(self, name: str, document: stream.Document,
                      field: str) -> tuple[int, int]:
-        """The 0-based line and column of ``field`` (or its nearest ancestor) in ``text``."""
-        key = (name, document)
+        """The 0-based line and column of ``field`` (or its nearest ancestor) in the
+        document's text."""
+        key = (name, document.index)
         if key not in self._trees:
             try:
-                self._trees[key] = yamlio.load(text, name)
+                self._trees[key] = yamlio.load(document.text, name)
             except InputError:
                 self._trees[key] = None
         node = self._trees[key]
