@@ -200,10 +200,16 @@ def _class_parameters_refs(docs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def cluster(version: Version, *applied: str) -> str:
     """Everything the deployer sees once ``applied`` streams are in the cluster, the
-    controller's own GatewayClass included."""
+    controller's own GatewayClass included (it replaces a same-named one: 2.2+ apply it with
+    force)."""
     text = join(*applied)
-    created = controller_gateway_class(version, objects(text))
-    return join(text, yaml.safe_dump(created)) if created else text
+    docs = objects(text)
+    created = controller_gateway_class(version, docs)
+    if created is None:
+        return text
+    kept = [d for d in docs if (d["kind"], d["metadata"]["name"])
+            != ("GatewayClass", created["metadata"]["name"])]
+    return yaml.safe_dump_all([*kept, created], sort_keys=False)
 
 
 @functools.cache
