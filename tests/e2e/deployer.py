@@ -45,6 +45,7 @@ class Version(NamedTuple):
     chart: str         # folder under the emulator's charts/
     render: str        # file in ../shared/corpus
     gateway_class: str
+    release: str       # what ``--assume-version`` takes for streams that do not show it
     #: kgateway ≥2.2 applies the class itself, parametersRef from KGW_GATEWAY_CLASS_PARAMETERS_REFS
     class_from_env: bool = False
 
@@ -61,12 +62,16 @@ class Version(NamedTuple):
 #: Gloo's deployer chart is the same for 1.17–1.19 apart from sidecars (notes §1a); the corpus
 #: holds the 1.17.0 render, whose GatewayParameters both deployers read.
 VERSIONS = (
-    Version("gloo-1.17", "gloo-1.19", "gloo-1.17.0", "gloo-1.17.0-kubegateway.yaml", "gloo-gateway"),
-    Version("gloo-1.19", "gloo-1.19", "gloo-1.19.0", "gloo-1.17.0-kubegateway.yaml", "gloo-gateway"),
-    Version("kgw-2.0", "kgw-2.0", "kgw-2.0.5", "kgateway-2.0.5-default.yaml", "kgateway"),
-    Version("kgw-2.1", "kgw-2.1", "kgw-2.1.2", "kgateway-2.1.2-default.yaml", "kgateway"),
+    Version("gloo-1.17", "gloo-1.19", "gloo-1.17.0", "gloo-1.17.0-kubegateway.yaml", "gloo-gateway",
+            "gloo-1.17.0"),
+    Version("gloo-1.19", "gloo-1.19", "gloo-1.19.0", "gloo-1.17.0-kubegateway.yaml", "gloo-gateway",
+            "gloo-1.19.0"),
+    Version("kgw-2.0", "kgw-2.0", "kgw-2.0.5", "kgateway-2.0.5-default.yaml", "kgateway",
+            "kgateway-2.0.5"),
+    Version("kgw-2.1", "kgw-2.1", "kgw-2.1.2", "kgateway-2.1.2-default.yaml", "kgateway",
+            "kgateway-2.1.2"),
     Version("kgw-2.3", "kgw-2.3", "kgw-2.3.0", "kgateway-2.3.0-default.yaml", "kgateway",
-            class_from_env=True),
+            "kgateway-2.3.0", class_from_env=True),
 )
 BY_LABEL = {v.label: v for v in VERSIONS}
 

@@ -92,7 +92,7 @@ def test_team_objects_hardened_in_their_own_pipeline_keep_the_promise(version: V
     """What we tell that team to do: run gloo-harden over its own Gateways and parameters (the
     stream shows no release, so the version is given) and apply the result."""
     platform = harden(platform_stream(version))
-    team = harden(application_stream(version, True))
+    team = harden(application_stream(version, True), "--assume-version", version.release)
     for name, _ in GATEWAYS:
         rendered = render(version, cluster(version, platform, team), name)
         assert violations(version, rendered, name) == []
@@ -144,8 +144,9 @@ def test_kgateway_example_proxy(team_hardened: bool) -> None:
     version = BY_LABEL["kgw-2.1"]
     platform = harden((EXAMPLE / "kgateway-rendered.yaml").read_text())
     team = join(*(p.read_text() for p in sorted((EXAMPLE / "team").glob("*.yaml"))))
-    rendered = render(version, cluster(version, platform, harden(team) if team_hardened else team),
-                      "shop")
+    if team_hardened:
+        team = harden(team, "--assume-version", version.release)
+    rendered = render(version, cluster(version, platform, team), "shop")
     assert violations(version, rendered, "shop") == ([] if team_hardened else [NBS, WRITABLE])
     assert proxy(version, rendered).sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}
 
