@@ -75,6 +75,17 @@ def test_hardened_streams_keep_the_promise(version: Version, team: bool, name: s
         assert web.sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}
 
 
+@pytest.mark.parametrize(("version", "team", "name"),
+                         cases([pair for pair in UNHARDENED if pair not in HARDENED]))
+def test_what_the_stream_cannot_carry_yet_still_breaks(version: Version, team: bool,
+                                                       name: str) -> None:
+    """kgateway 2.0/2.1 Gateways without their own parameters: the chart render holds nothing
+    to harden, and the controller's default adds NET_BIND_SERVICE. ``explain kgateway-2.0``
+    tells users to add class-level parameters by hand; once gloo-harden adds them, this fails:
+    move the pair to HARDENED."""
+    assert violations(version, render(version, hardened(version, team), name), name) == [NBS]
+
+
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
 def test_team_parameters_applied_outside_the_stream_undo_the_hardening(version: Version) -> None:
     """The promise cannot hold for what never goes through gloo-harden: an application team that
