@@ -168,7 +168,12 @@ def table(verdicts: Iterable[FileVerdict]) -> str:
 
 def _short(reason: str) -> str:
     """The first two pieces of a guard's evidence (the whole reason is in ``--json``)."""
-    pieces = reason.removeprefix("kept for ").split("; ")
+    evidence = reason.removeprefix("kept for ")
+    for what_follows in ("; to accept", "; refused"):  # how to accept it, not why
+        evidence = evidence.split(what_follows)[0]
+    if evidence.endswith(")") and " stays " in evidence:  # what stayed, not why
+        evidence = evidence[:evidence.rfind(" (")]
+    pieces = evidence.split("; ")
     return "; ".join(pieces[:2]) + ("; …" if len(pieces) > 2 else "")
 
 

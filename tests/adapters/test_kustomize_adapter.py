@@ -85,8 +85,8 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     done = run_tool("--kustomize-plugin-config", path, input=STREAM.format(port=8080))
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().splitlines() == [
-        f'gloo-harden: {path}: spec.strict: the string "maybe"; expected true or false '
-        "(and 1 more)"]
+        f'gloo-harden: {path}: 2 problems: (1) spec.strict: the string "maybe"; expected true '
+        "or false (2) spec.sidecars: the number 1; expected true or false"]
 
 
 def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_strict_refusal_fails_helm_with_our_message() -> None:
     assert ('[error] apps/v1/Deployment/gloo-system/gateway-proxy spec.template.spec.'
             'containers[0]: kept for container "gateway-proxy": containerPort 80 on the host '
             'network') in err
-    assert "(drop-net-bind-service)" in err
+    assert "(drop-net-bind-service)" in err and "refused (--strict)" in err
 
 
 def test_unknown_hardening_is_a_usage_error_helm_reports() -> None:

@@ -85,8 +85,10 @@ def test_bad_config_fails_the_build_naming_the_field(tmp_path: Path) -> None:
     done = build(kustomization(tmp_path / "k", harden), plugin_env(tmp_path, "XDG_CONFIG_HOME"))
     assert done.returncode != 0
     # kustomize hands the config over with its keys sorted: colour comes first.
-    assert "spec.colour: unknown field; expected one of assumeVersion, check, disable, enable" in done.stderr
-    assert "(and 1 more)" in done.stderr and "exit status 2" in done.stderr
+    assert "2 problems: (1) spec.colour: unknown field; expected one of assumeVersion, check, " \
+        "disable, enable" in done.stderr
+    assert '(2) spec.enable[0]: unknown hardening "drop-net-bind"' in done.stderr  # every one
+    assert "exit status 2" in done.stderr
 
 
 def test_plugin_keeps_the_kustomize_id_annotation(tmp_path: Path) -> None:

@@ -93,7 +93,7 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     evidence = [e for _, said in found for e in said]
     if evidence:
         severity = Severity.ERROR if strict else Severity.WARNING
-        message = f"kept for {target.what}: " + "; ".join(evidence)
+        message = _kept(item, target, changes, evidence, strict)
         first = next(guard for guard, said in found if said)  # SARIF's rule for the result
         return False, [_result(severity, message, item, target)._replace(guard=first)]
     patched, copied = _patch_alone(item, target, index, strict)
@@ -171,6 +171,26 @@ def _already_broken(item: Hardening, target: Target, index: StreamIndex,
     message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
                + "; ".join(evidence))
     return [_result(severity, message, item, target)._replace(broken=True, guard=first)]
+
+
+def _kept(item: Hardening, target: Target, changes: list[tuple[str, Any, Any]],
+          evidence: list[str], strict: bool) -> str:
+    """Why a guard kept ``changes`` from being made: the evidence, what stays as it is, and
+    how to accept that (under ``--strict``: that the run is refused)."""
+    kept = ", ".join(_unchanged(path, old, new) for path, old, new in changes)
+    accept = (f'annotate the object {SKIP_ANNOTATION}: "{item.id}=<reason>" or disable the '
+              f"hardening (--disable {item.id})")
+    then = (f"refused (--strict): fix that, or accept it: {accept}" if strict
+            else f"to accept this, {accept}")
+    return f"kept for {target.what}: " + "; ".join(evidence) + f" ({kept}); {then}"
+
+
+def _unchanged(path: str, old: Any, new: Any) -> str:
+    if old is None:
+        return f"{path} stays unset, not {show_value(new)}"
+    if new is None:
+        return f"{path} stays {show_value(old)}, not removed"
+    return f"{path} stays {show_value(old)}, not {show_value(new)}"
 
 
 def _patch_at(item: Hardening, path: str, type_name: str | None, tree: Any) -> None:

@@ -193,11 +193,16 @@ class Problem(NamedTuple):
 
 
 class ConfigProblems(ConfigError):
-    """Everything wrong with one functionConfig (the message names the first)."""
+    """Everything wrong with one functionConfig, all named in the message (numbered when
+    there are several)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{problems[0]}{more}")
+        if len(problems) == 1:
+            message = str(problems[0])
+        else:
+            message = f"{len(problems)} problems: " + " ".join(
+                f"({n}) {problem}" for n, problem in enumerate(problems, 1))
+        super().__init__(message)
         self.problems = problems
 
 

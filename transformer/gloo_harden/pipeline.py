@@ -134,6 +134,11 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     """
     with limits.using(options.limits or limits.active()):
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))
+    results += [Result(Severity.WARNING, f"line {line}, column 1: a byte order mark (U+FEFF) "
+                       "inside the stream, as where files were joined; read as YAML 1.2 allows "
+                       "it before a document (libyaml, which kubectl and Helm use, skips it) "
+                       "and kept as it is", file=doc.source, document=doc.index)
+                for doc, line in stream.inner_byte_order_marks(documents)]
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(_empty(options.strict or options.fail_on_empty))
     found = generation.detect(documents, options.assume_version)

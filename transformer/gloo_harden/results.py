@@ -6,6 +6,7 @@ The shape follows kyaml's ``framework.Result`` so the KRM adapter can emit it un
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, NamedTuple
 
 
@@ -81,11 +82,33 @@ class Result(NamedTuple):
 
 
 def show_value(value: Any) -> str:
-    """A field value as results print it: ``absent``, ``true``, ``[a, b]``, ``8080``."""
+    """A field value as results print it, in YAML flow style: ``absent`` (no value), ``true``,
+    ``[a, b]``, ``{readOnlyRootFilesystem: true}``, ``8080``, ``"80"`` (a string that would
+    read as something else is quoted, JSON style)."""
+    return "absent" if value is None else _flow(value)
+
+
+#: A string YAML writes plain, in flow context, and reads back as the same string (a few
+#: more need quotes in YAML 1.1: ``yamlio.is_ambiguous``).
+_PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*")
+
+
+def _flow(value: Any) -> str:
     if value is None:
-        return "absent"
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(map(show_value, value)) + "]"
-    return str(value)
+        return "[" + ", ".join(map(_flow, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    from gloo_harden.yamlio import is_ambiguous
+
+    if _PLAIN.fullmatch(text) and not is_ambiguous(text):
+        return text
+    import json
+
+    return json.dumps(text, ensure_ascii=False)

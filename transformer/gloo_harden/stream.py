@@ -167,6 +167,24 @@ def split(text: str, source: str, exact: str | None = None) -> list[Document]:
     return documents
 
 
+def inner_byte_order_marks(documents: list[Document]) -> Iterator[tuple[Document, int]]:
+    """Each byte order mark that starts a line other than its file's first (files joined
+    with ``cat``), as its document and its line in the file (from 1). ``normalised`` reads
+    them as libyaml does; they are kept in the output."""
+    for doc in documents:
+        if doc.raw is None:
+            continue
+        exact = doc.raw[0] + doc.raw[1]
+        for match in _LINE_START_BOM.finditer(exact):
+            if match.start() == 0 and doc.index == 1:
+                continue  # the file's own byte order mark
+            before = normalised(exact[:match.start()] + "x")[:-1]  # whole lines, counted as read
+            yield doc, doc.line - doc.separator.count("\n") + before.count("\n") + 1
+
+
+_LINE_START_BOM = re.compile(r"(?:^|(?<=[\r\n]))\ufeff")
+
+
 class _Offsets:
     """Maps an offset in ``normalised(exact)`` to the offset of the same character in
     ``exact``: every character ``normalised`` removed (the CR of a CRLF, a byte order mark)
@@ -175,7 +193,7 @@ class _Offsets:
     def __init__(self, exact: str) -> None:
         self.removed: list[int] = []  # normalised offsets where a character was removed
         skip = 0
-        for match in re.finditer(r"\r\n|(?:^|(?<=[\r\n]))\ufeff", exact):
+        for match in re.finditer(r"\r\n|" + _LINE_START_BOM.pattern, exact):
             self.removed.append(match.start() - skip)
             skip += 1
 
