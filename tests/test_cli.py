@@ -102,7 +102,7 @@ def test_results_json(tmp_path: Path) -> None:
         "resource": {"apiVersion": "apps/v1", "kind": "Deployment",
                      "namespace": "gloo-system", "name": "gateway-proxy"},
         "field": "spec.template.spec.containers[0].securityContext.capabilities.add",
-        "file": str(EXAMPLE), "document": 4,
+        "file": str(EXAMPLE), "document": 4, "line": 64,  # the line of its apiVersion
     }
     assert {r["hardening"] for r in results} == {
         "drop-net-bind-service", "disable-sa-token-automount", "read-only-root-filesystem",

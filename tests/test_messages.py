@@ -72,7 +72,9 @@ def test_results_count_documents_from_1(tmp_path: Path) -> None:
     found = json.loads(results.read_text())
     (warning,) = [r for r in found if "apiVersion/kind" in r["message"]]
     assert warning["document"] == 2 and "stdin[doc 2]" in done.stderr.decode()
-    assert {r["document"] for r in found if r.get("resource", {}).get("kind") == "Deployment"} == {3}
+    assert warning["line"] == CONFIGMAP.count("\n") + 2  # the file's line, after the ---
+    deployment = [r for r in found if r.get("resource", {}).get("kind") == "Deployment"]
+    assert {(r["document"], r["line"]) for r in deployment} == {(3, CONFIGMAP.count("\n") + 4)}
 
 
 def test_values_are_written_as_yaml_not_python() -> None:

@@ -210,7 +210,7 @@ def _result(severity: Severity, message: str, item: Hardening, target: Target,
     return Result(severity, message, hardening=item.id, resource=resource.ref,
                   field=path if path is not None else target.path or None,
                   file=resource.document.source, document=resource.document.index,
-                  current=old, proposed=new)
+                  current=old, proposed=new, line=resource.document.first_line)
 
 
 def _assert_stable(item: Hardening, target: Target) -> None:

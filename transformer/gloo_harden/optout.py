@@ -26,7 +26,8 @@ def problems(resources: Iterable[Resource], valid_ids: Callable[[], set[str]],
 
             def result(severity: Severity, message: str) -> Result:
                 return Result(severity, message, resource=resource.ref, field=opt_out.field,
-                              file=resource.document.source, document=resource.document.index)
+                              file=resource.document.source, document=resource.document.index,
+                              line=resource.document.first_line)
 
             if opt_out.hardening not in known:
                 found.append(result(

@@ -137,7 +137,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     results += [Result(Severity.WARNING, f"line {line}, column 1: a byte order mark (U+FEFF) "
                        "inside the stream, as where files were joined; read as YAML 1.2 allows "
                        "it before a document (libyaml, which kubectl and Helm use, skips it) "
-                       "and kept as it is", file=doc.source, document=doc.index)
+                       "and kept as it is", file=doc.source, document=doc.index, line=line)
                 for doc, line in stream.inner_byte_order_marks(documents)]
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(_empty(options.strict or options.fail_on_empty))
@@ -260,7 +260,8 @@ def _resources(doc: Document, position: int, results: list[Result]) -> list[Reso
                          "expected a mapping with apiVersion and kind")
     if not tree.get("apiVersion") or not tree.get("kind"):
         results.append(Result(Severity.WARNING, "a mapping without apiVersion/kind; passed "
-                              "through untouched", file=doc.source, document=doc.index))
+                              "through untouched", file=doc.source, document=doc.index,
+                              line=doc.first_line))
         return []
     if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
         return [Resource(doc, position, item, f"items[{i}]")

@@ -46,9 +46,10 @@ class Result(NamedTuple):
     resource: ResourceRef | None = None
     field: str | None = None
     file: str | None = None
-    document: int | None = None
+    document: int | None = None  # the document's number in ``file``, from 1
     current: Any = None
     proposed: Any = None
+    line: int | None = None  # the line of ``file`` (from 1) where the document's content starts
     broken: bool = False  # the input is already hardened, and that breaks the gateway
     guard: str | None = None  # the guard whose evidence kept the hardening back (or broken)
 
@@ -66,6 +67,8 @@ class Result(NamedTuple):
             out["file"] = self.file
         if self.document is not None:
             out["document"] = self.document
+        if self.line is not None:
+            out["line"] = self.line
         if self.broken:
             out["broken"] = True
         if self.guard:

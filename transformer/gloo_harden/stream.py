@@ -73,6 +73,13 @@ class Document:
         return self.line, self.column
 
     @property
+    def first_line(self) -> int:
+        """The line of the file (from 1) where the content starts: after leading comments
+        (``# Source: …``) and blank lines."""
+        match = _CONTENT_LINE.search(self.text)
+        return self.line + 1 + (self.text.count("\n", 0, match.start()) if match else 0)
+
+    @property
     def is_blank(self) -> bool:
         """Empty or comment-only: nothing to parse, always passed through."""
         return blank(self.text, 0, len(self.text))

@@ -254,7 +254,8 @@ def _file(item: Any) -> tuple[str, int] | None:
 
 
 def _with_file(result: Result, file: tuple[str, int] | None) -> Result:
-    return result._replace(file=file[0] if file else None, document=file[1] if file else None)
+    return result._replace(file=file[0] if file else None, document=file[1] if file else None,
+                           line=None)  # a line of the items' text is no line of that file
 
 
 def _config_result(problem: Problem | None, config: Any, message: str) -> Result:

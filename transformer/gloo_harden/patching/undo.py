@@ -81,7 +81,8 @@ def _undone(item: Hardening, target: Target,
                     f"{item.id} wants {show_value(new)}",
                     hardening=user.id, resource=target.resource.ref, field=where,
                     file=target.resource.document.source,
-                    document=target.resource.document.index))
+                    document=target.resource.document.index,
+                    line=target.resource.document.first_line))
                 break
     return out
 
