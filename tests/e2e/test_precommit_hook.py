@@ -62,9 +62,9 @@ def repo(tmp_path: Path) -> Path:
 
 def test_hook_definition() -> None:
     definition = hook()
-    assert definition["entry"] == "gloo-harden --check --quiet"
+    assert definition["entry"] == "gloo-harden --check --quiet --separate-renders"
     assert definition["language"] == "python"
-    assert definition["require_serial"] is True
+    assert "require_serial" not in definition  # each file is judged alone: any batching will do
 
 
 def test_files_pattern_selects_renders_only() -> None:
@@ -91,3 +91,22 @@ def test_unhardened_render_fails(repo: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert re.search(r"gloo-harden: [1-9][0-9]* changes? in", done.stderr), done.stderr
+
+
+def test_a_route_in_one_render_does_not_let_another_pass(repo: Path) -> None:
+    """Issue 14 §7: dev routes to a kube destination (its Settings is kept back, a warning);
+    prod's unhardened Settings must still fail the hook, and every line names its file."""
+    settings = ("apiVersion: gloo.solo.io/v1\nkind: Settings\nmetadata: {name: default, "
+                "namespace: gloo-system}\nspec:\n  gloo: {disableKubernetesDestinations: false}\n")
+    route = ("apiVersion: gateway.solo.io/v1\nkind: VirtualService\nmetadata: {name: petstore, "
+             "namespace: default}\nspec:\n  virtualHost:\n    routes:\n    - routeAction:\n"
+             "        single: {kube: {ref: {name: petstore, namespace: default}, port: 8080}}\n")
+    (repo / "rendered" / "gloo.yaml").unlink()
+    (repo / "rendered" / "dev.yaml").write_text(settings + "---\n" + route)
+    (repo / "rendered" / "prod.yaml").write_text(settings)
+    done = run_hook(repo)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    assert "gloo-harden: rendered/prod.yaml: 1 change in 1 document" in lines
+    assert any(line.startswith("rendered/dev.yaml: [warning] gloo.solo.io/v1/Settings/")
+               for line in lines), lines

@@ -65,7 +65,9 @@ def harden(request: Request) -> NoReturn:
                                   else _read_all(request.files, budget), options)
     code = report.exit_code(outcome.results, len(outcome.changed), request.check)
     lines = report.text(outcome.results, request.quiet)
-    if not request.quiet or code:  # --quiet: the summary only to say why the run failed
+    if not request.quiet or code:  # --quiet: the summaries only to say why the run failed
+        if options.separate_renders and len(request.files) > 1:
+            lines += report.summaries_by_file(outcome.results)
         lines.append(report.summary(outcome.results, len(outcome.changed)))
     sys.stderr.write("".join(line + "\n" for line in lines))
     if request.results_file:

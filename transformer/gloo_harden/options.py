@@ -79,6 +79,7 @@ class Request(NamedTuple):
     istio_injected: tuple[str, ...] = ()
     assume_version: str | None = None  # PRODUCT-VERSION, e.g. kgateway-2.1.2
     results_format: str = "json"
+    separate_renders: bool = False
 
     @property
     def limits(self) -> Limits:
@@ -175,6 +176,10 @@ FIELDS: tuple[Field, ...] = (
           "The release to assume when the stream does not show it (no helm.sh/chart label or "
           "image tag), e.g. kgateway-2.1.2 or gloo-1.19: Gateway API hardenings depend on it.",
           "PRODUCT-VERSION"),
+    Field("separate_renders", ("--separate-renders",), "separateRenders", Kind.SWITCH,
+          "Judge each FILE (KRM: each config.kubernetes.io/path) as a render of its own: "
+          "evidence in one file keeps nothing back in another. Default: all files are one "
+          "render (e.g. helm template --output-dir)."),
 )
 
 #: functionConfig keys, sorted, for messages and documentation
@@ -252,7 +257,8 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
         patches=hardenings.chosen_patches(patches, enable, disable),
         fail_on_unmatched=request.fail_on_unmatched, fail_on_empty=request.fail_on_empty,
         assume_version=generation.parse_assumed(request.assume_version)
-        if request.assume_version else None)
+        if request.assume_version else None,
+        separate_renders=request.separate_renders)
 
 
 def _configured(request: Request, config: Any, problems: list[Problem],

@@ -5,7 +5,7 @@ No I/O here: adapters hand in text and options and get back text and results.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from gloo_harden import embedded, fidelity, generation, invariants, limits, stream, yamlio
@@ -43,6 +43,7 @@ class Options(NamedTuple):
     fail_on_empty: bool = False
     #: the release to assume when the stream shows none (``--assume-version``)
     assume_version: tuple[generation.Product, generation.Version] | None = None
+    separate_renders: bool = False  # each input file is a render of its own (``harden_renders``)
 
 
 class Outcome(NamedTuple):
@@ -96,7 +97,7 @@ def harden(sources: Iterable[Source], options: Options) -> Outcome:
     with limits.using(options.limits or limits.active()):
         with yamlio.verifying():
             documents = read(sources)
-            changed, results = harden_documents(documents, options)
+            changed, results = harden_renders(documents, options)
             patched_by = _patched_by(documents, results, options)
             texts, to_write = {}, set(changed)
             for position, document in enumerate(documents):
@@ -124,6 +125,47 @@ def _patched_by(documents: list[Document], results: list[Result],
         if r.hardening in ids and (r.file, r.document) in where:
             found.setdefault(where[(r.file, r.document)], []).append(r.hardening)
     return found
+
+
+def harden_renders(documents: list[Document], options: Options,
+                   render_of: Callable[[Document], str] | None = None,
+                   ) -> tuple[list[int], list[Result]]:
+    """``harden_documents`` over one render (the default), or over each render apart with
+    ``options.separate_renders``: a guard then sees only the evidence of its own render.
+
+    A render is named by ``render_of`` (default: the document's source file). One render per
+    file is right for independent renders handed over together (a CI gate, a pre-commit
+    hook); one for the whole stream is right for a render split into files (``helm template
+    --output-dir``), where the Service in one file is the evidence for the proxy in another.
+    Every result names a file: a result about the whole render gets the render's name (with
+    one stream, the only input's, if there is one).
+    """
+    name = render_of or _source
+    renders: dict[str, list[int]] = {}
+    for position, document in enumerate(documents):
+        renders.setdefault(name(document) if options.separate_renders else "", []).append(position)
+    if not options.separate_renders:
+        names = {name(d) for d in documents}
+        changed, results = harden_documents(documents, options)
+        return changed, _named(results, names.pop() if len(names) == 1 else "")
+    changed, results = [], []
+    for render, positions in renders.items() or [("", [])]:
+        part = [documents[p] for p in positions]
+        part_changed, part_results = harden_documents(part, options)
+        changed += [positions[p] for p in part_changed]
+        results += _named(part_results, render)
+    return sorted(changed), results
+
+
+def _source(document: Document) -> str:
+    return document.source
+
+
+def _named(results: list[Result], render: str) -> list[Result]:
+    """``results``, each without a file given ``render`` (when there is a name to give)."""
+    if not render:
+        return results
+    return [r if r.file is not None else r._replace(file=render) for r in results]
 
 
 def harden_documents(documents: list[Document], options: Options) -> tuple[list[int], list[Result]]:

@@ -26,8 +26,7 @@ def text(results: Iterable[Result], quiet: bool) -> list[str]:
 
 
 def summary(results: list[Result], changed_documents: int) -> str:
-    changes = sum(1 for r in results if r.severity is Severity.INFO and r.field and r.proposed is not None
-                  or r.severity is Severity.INFO and r.field and r.current is not None)
+    changes = sum(1 for r in results if _is_change(r))
     kept = sum(1 for r in results if r.severity is not Severity.INFO and r.hardening
                and r.resource and not r.broken)
     broken = sum(1 for r in results if r.broken)
@@ -38,6 +37,25 @@ def summary(results: list[Result], changed_documents: int) -> str:
     if broken:
         parts.append(f"{broken} already broken")
     return "gloo-harden: " + ", ".join(parts)
+
+
+def summaries_by_file(results: list[Result]) -> list[str]:
+    """One ``summary`` line per file, in the order files first appear (separate renders):
+    ``gloo-harden: prod.yaml: 3 changes in 3 documents``."""
+    by_file: dict[str, list[Result]] = {}
+    for r in results:
+        by_file.setdefault(r.file or "", []).append(r)
+    lines = []
+    for file, found in by_file.items():
+        documents = len({r.document for r in found if _is_change(r)})
+        line = summary(found, documents)
+        lines.append(line.replace("gloo-harden: ", f"gloo-harden: {file}: ", 1) if file else line)
+    return lines
+
+
+def _is_change(result: Result) -> bool:
+    return result.severity is Severity.INFO and bool(result.field) \
+        and (result.proposed is not None or result.current is not None)
 
 
 def to_json(results: Iterable[Result]) -> str:

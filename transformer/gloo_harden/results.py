@@ -76,12 +76,15 @@ class Result(NamedTuple):
         return out
 
     def __str__(self) -> str:
+        """``file: [severity] resource field: message (hardening)``: every line names its
+        file (an object we could not name is shown as ``file[doc N]`` instead)."""
         where = f" {self.resource}" if self.resource else ""
+        named = f"{self.file}: " if self.file is not None else ""
         if not where and self.file is not None and self.document is not None:
-            where = f" {self.file}[doc {self.document}]"  # an object we could not name
+            where, named = f" {self.file}[doc {self.document}]", ""
         path = f" {self.field}" if self.field else ""
         tag = f" ({self.hardening})" if self.hardening else ""
-        return f"[{self.severity.value}]{where}{path}: {self.message}{tag}"
+        return f"{named}[{self.severity.value}]{where}{path}: {self.message}{tag}"
 
 
 def show_value(value: Any) -> str:

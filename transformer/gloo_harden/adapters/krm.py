@@ -19,6 +19,7 @@ comment heading one item onto the end of the previous one, and kpt would write e
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -37,6 +38,8 @@ INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index
 #: The annotation kustomize puts on every item it sends. kustomize ignores ``results`` and
 #: shows stderr; kpt prints every result and then stderr, so there each would show twice.
 KUSTOMIZE_ID = "kustomize.config.k8s.io/id"
+_PATH_LINE = re.compile(r"^[ \t]+[\"']?((?:internal\.)?config\.kubernetes\.io/path)[\"']?:"
+                        r"[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 
 
 def is_resource_list(data: bytes) -> bool:
@@ -110,7 +113,7 @@ def _by_text(parts: krmtext.Split, options: Options,
     guard reads is parsed, only changed items are re-written, the rest is copied verbatim."""
     documents = [Document(i, ITEMS, "", text) for i, text in enumerate(parts.texts)]
     with yamlio.verifying():
-        changed, results = pipeline.harden_documents(documents, options)
+        changed, results = pipeline.harden_renders(documents, options, _text_path)
         texts = {} if check else {
             p: krmtext.indent(fidelity.write(documents[p])) for p in changed}
     results = _located(results, documents)
@@ -238,10 +241,22 @@ def _load(text: str) -> Any:
 
 def _harden(items: list[Any], options: Options) -> tuple[int, list[Result]]:
     documents = [Document(i, ITEMS, "", "", tree=item) for i, item in enumerate(items)]
-    changed, results = pipeline.harden_documents(documents, options)
     files = [_file(item) for item in items]
+    changed, results = pipeline.harden_renders(
+        documents, options, lambda d: (files[d.index] or ("", 0))[0])
     return len(changed), [r if r.file != ITEMS or r.document is None
                           else _with_file(r, files[r.document]) for r in results]
+
+
+def _text_path(document: Document) -> str:
+    """The file an item's text says it came from (its path annotation), found without parsing
+    it: a render per file must not cost a parse of every item."""
+    found = dict(_PATH_LINE.findall(document.text))
+    if not found and "config.kubernetes.io/path" in document.text:  # flow style: parse it
+        file = _file(yamlio.load(document.text, document.where))
+        return file[0] if file else ""
+    path = next((found[k] for k in PATH_KEYS if k in found), "")
+    return path.strip().strip("'\"")
 
 
 def _file(item: Any) -> tuple[str, int] | None:
