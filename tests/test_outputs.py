@@ -200,5 +200,6 @@ def test_quiet_prints_no_summary() -> None:
     quiet = run_tool("--quiet", str(EXAMPLE))
     assert quiet.returncode == 0 and quiet.stderr == b""
     kept = run_tool("--quiet", input=PORT_80)
-    assert [line.split()[0] for line in kept.stderr.decode().splitlines()] == ["[warning]"]
+    assert [line.split()[:2] for line in kept.stderr.decode().splitlines()] == [
+        ["stdin:", "[warning]"]]  # every line names its file
     assert "gloo-harden: 5 changes" in run_tool(str(EXAMPLE)).stderr.decode()
