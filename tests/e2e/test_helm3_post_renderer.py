@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,40 @@ def test_strict_refusal_fails_upgrade_with_our_message(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "UPGRADE FAILED" in done.stderr
     assert 'kept for container "gateway-proxy": containerPort 80 on the host network' in done.stderr
+
+
+#: Gloo 1.13's shape: the default Gateways are applied by the gloo-resource-rollout hook Job.
+GLOO_1_13 = ("--set", "rolloutJob.create=true",
+             "--set", "gatewayProxy.image=quay.io/solo-io/gloo-envoy-wrapper:1.13.0")
+UNSEEN = ('container "gateway-proxy": decided without the Gloo Gateways and their bindPort: '
+          "Gloo 1.13 applies them from the gloo-resource-rollout Job, a Helm hook, and Helm 3 "
+          "hands a post-renderer no hooks")
+
+
+def test_gateways_in_a_hook_are_said_to_be_unseen_by_a_post_renderer(tmp_path: Path) -> None:
+    code, out, err = template(*GLOO_1_13, "--post-renderer", "gloo-harden",
+                              env=recording_env(tmp_path))
+    assert code == 0, err
+    assert "gloo-resource-rollout" not in (tmp_path / "in.yaml").read_text()  # never sent
+    said = (tmp_path / "err.txt").read_text()
+    assert ("stdin: [warning] apps/v1/Deployment/gloo-system/gateway-proxy spec.template.spec."
+            "containers[0]: " + UNSEEN) in said, said
+    container = one(objects(out), "Deployment", "gateway-proxy")[
+        "spec"]["template"]["spec"]["containers"][0]
+    assert container["securityContext"]["capabilities"]["add"] == []  # decided: port 8080
+
+
+def test_the_pipe_sees_the_hook_and_misses_nothing() -> None:
+    code, out, err = template(*GLOO_1_13)
+    assert code == 0, err
+    assert "gloo-resource-rollout" in out
+    done = subprocess.run(["gloo-harden"], input=out, env=helm_env(), capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "decided without" not in done.stderr
+
+
+def test_a_chart_without_hooked_gateways_misses_nothing(tmp_path: Path) -> None:
+    code, _, err = template("--post-renderer", "gloo-harden", env=recording_env(tmp_path))
+    assert code == 0, err
+    assert "decided without" not in (tmp_path / "err.txt").read_text()

@@ -167,3 +167,14 @@ def test_install_and_upgrade_record_the_hardened_manifest(action: str, helm4: He
     assert_hardened(objects(release["manifest"]))
     (hook,) = release["hooks"]  # went through gloo-harden, came back as it was
     assert_hook_untouched(objects(hook["manifest"]))
+
+
+def test_plugin_sees_gateways_in_hooks(helm4: Helm4, tmp_path: Path) -> None:
+    """Helm 4 hands hooks to the plugin: Gloo 1.13's rollout Job is evidence there, and
+    nothing is said to be unseen (a Helm 3 post-renderer is told otherwise)."""
+    code, _, err = template(recording(helm4, tmp_path), "--set", "rolloutJob.create=true",
+                            "--set", "gatewayProxy.image=quay.io/solo-io/gloo-envoy-wrapper:1.13.0")
+    assert code == 0, err
+    assert "gloo-resource-rollout" in (tmp_path / "in.yaml").read_text()
+    said = (tmp_path / "err.txt").read_text()
+    assert "gloo-harden:" in said and "decided without" not in said

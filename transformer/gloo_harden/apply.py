@@ -21,7 +21,7 @@ from gloo_harden.patching import undo
 from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.patching.hardening import Hardening
-from gloo_harden.results import Result, Severity, show_value
+from gloo_harden.results import BROKEN, UNSEEN, Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 
@@ -100,6 +100,7 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
     if patched is None:
         return False, copied
     target, notes = patched, notes + copied
+    notes += _unseen(item, target, index)
     document = target.resource.document
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
@@ -170,7 +171,16 @@ def _already_broken(item: Hardening, target: Target, index: StreamIndex,
     severity = Severity.ERROR if strict else Severity.WARNING
     message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
                + "; ".join(evidence))
-    return [_result(severity, message, item, target)._replace(broken=True, guard=first)]
+    return [_result(severity, message, item, target)._replace(tag=BROKEN, guard=first)]
+
+
+def _unseen(item: Hardening, target: Target, index: StreamIndex) -> list[Result]:
+    """Evidence a guard reads that this stream cannot hold, for the client and version at
+    hand (a guard's ``unseen``): the decision stands on the rest, and a warning says so."""
+    return [_result(Severity.WARNING, f"{target.what}: decided without {why}", item,
+                    target)._replace(tag=UNSEEN)
+            for guard in item.guards if hasattr(GUARDS[guard], "unseen")
+            for why in GUARDS[guard].unseen(target, index)]
 
 
 def _kept(item: Hardening, target: Target, changes: list[tuple[str, Any, Any]],

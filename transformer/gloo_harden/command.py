@@ -57,6 +57,10 @@ def harden(request: Request) -> NoReturn:
         if code is not None:
             sys.exit(code)
     _, options = resolve(request)  # every id and patch file is checked here, before any work
+    if sources and not request.files:  # stdin: a Helm 3 post-renderer leaves hooks out
+        from gloo_harden import clients
+
+        options = options._replace(client=clients.detect(sources[0].data[:1 << 16]))
     if request.show_diff or request.results_format == "sarif":  # they need the input again
         sources = sources or list(_read_all(request.files, budget))
         outcome = pipeline.harden(sources, options)

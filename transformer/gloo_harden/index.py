@@ -5,14 +5,19 @@ Built once per run from the parsed resources; scopes and guards only read it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
-from gloo_harden.generation import Generation
+from gloo_harden.generation import Generation, Product
 from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import containers, pod_labels, pod_spec
 
 T = TypeVar("T")
+#: where a Gloo version can be read: chart labels and the images the chart renders
+_CHART = re.compile(r"^gloo(?:-ee)?-v?(\d+)\.(\d+)\.")
+_IMAGE = re.compile(r"/gloo(?:-ee)?(?:-envoy-wrapper)?:v?(\d+)\.(\d+)\.")
+_TAG = re.compile(r"^v?(\d+)\.(\d+)\.")
 
 #: Values of the ``gloo`` label that mark an Envoy proxy workload, by chart template.
 PROXY_ROLES = (
@@ -60,8 +65,11 @@ class StreamIndex:
 
     def __init__(self, resources: list[Resource],
                  istio_injected: frozenset[str] = frozenset(),
-                 generation: Generation = Generation()) -> None:
+                 generation: Generation = Generation(),
+                 client: str | None = None) -> None:
         self.resources = resources
+        #: who handed the stream over, when that decides what it can hold (``clients``)
+        self.client = client
         #: namespaces whose pods Istio injects, as the cluster decides (``ALL_NAMESPACES``:
         #: every one); the stream cannot show it, the user says so (``--istio-injected``)
         self.istio_injected = istio_injected
@@ -139,3 +147,33 @@ def _envoy_container(spec: Any, name: str, role: str) -> int | None:
             return i
     candidates = [i for i, n in enumerate(names) if n not in KNOWN_SIDECARS]
     return candidates[0] if len(candidates) == 1 and containers(spec) else None
+
+
+def gloo_versions(index: StreamIndex) -> set[tuple[int, int]]:
+    """The (major, minor) Gloo versions the stream shows: the release ``generation.detect``
+    found (or was told), ``helm.sh/chart`` labels, the images of proxies, and the envoy image
+    tag of Gloo's GatewayParameters (split into registry/repository/tag fields there)."""
+    found: set[tuple[int, int]] = set()
+    release = index.generation
+    if release.product is Product.GLOO and release.version is not None:
+        found.add((release.version.major, release.version.minor))
+    for r in index.resources:
+        match = _CHART.match(r.labels.get("helm.sh/chart", ""))
+        if match:
+            found.add((int(match[1]), int(match[2])))
+    for proxy in index.proxies:
+        for container in containers(proxy.spec):
+            match = _IMAGE.search(str(container.get("image", "")))
+            if match:
+                found.add((int(match[1]), int(match[2])))
+    for r in index.of_kind("GatewayParameters", group="gateway.gloo.solo.io"):
+        image = _mapping(_mapping(_mapping(_mapping(r.tree.get("spec")).get("kube"))
+                                  .get("envoyContainer")).get("image"))
+        match = _TAG.match(str(image.get("tag", "")))
+        if match and "gloo" in str(image.get("repository", "")):
+            found.add((int(match[1]), int(match[2])))
+    return found
+
+
+def _mapping(value: Any) -> Any:
+    return value if isinstance(value, dict) else {}

@@ -44,6 +44,7 @@ class Options(NamedTuple):
     #: the release to assume when the stream shows none (``--assume-version``)
     assume_version: tuple[generation.Product, generation.Version] | None = None
     separate_renders: bool = False  # each input file is a render of its own (``harden_renders``)
+    client: str | None = None  # who handed the stream over, when it matters (``clients``)
 
 
 class Outcome(NamedTuple):
@@ -185,7 +186,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         results.append(_empty(options.strict or options.fail_on_empty))
     found = generation.detect(documents, options.assume_version)
     results += generation_results(found, options.assume_version)
-    index = StreamIndex(resources, frozenset(options.scope.istio_injected), found)
+    index = StreamIndex(resources, frozenset(options.scope.istio_injected), found,
+                        options.client)
     changed, applied = apply_all(index, options.hardenings + options.patches,
                                  options.scope, options.strict, options.fail_on_unmatched)
     return sorted(changed), results + applied

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gloo_harden.results import Result, Severity
+from gloo_harden.results import BROKEN, Result, Severity
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # a guard refused under --strict, or --check found work to do
@@ -15,7 +15,7 @@ EXIT_INTERNAL = 3  # an invariant broke: a bug
 def exit_code(results: Iterable[Result], changed: int, check: bool) -> int:
     if any(r.severity is Severity.ERROR for r in results):
         return EXIT_REFUSED
-    if check and (changed or any(r.broken for r in results)):
+    if check and (changed or any(r.tag == BROKEN for r in results)):
         return EXIT_REFUSED
     return EXIT_OK
 
@@ -28,8 +28,8 @@ def text(results: Iterable[Result], quiet: bool) -> list[str]:
 def summary(results: list[Result], changed_documents: int) -> str:
     changes = sum(1 for r in results if _is_change(r))
     kept = sum(1 for r in results if r.severity is not Severity.INFO and r.hardening
-               and r.resource and not r.broken)
-    broken = sum(1 for r in results if r.broken)
+               and r.resource and r.tag is None)
+    broken = sum(1 for r in results if r.tag == BROKEN)
     parts = [f"{changes} change{'s' * (changes != 1)} in {changed_documents} "
              f"document{'s' * (changed_documents != 1)}"]
     if kept:

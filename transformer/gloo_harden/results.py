@@ -16,6 +16,12 @@ class Severity(str, enum.Enum):
     INFO = "info"
 
 
+#: ``Result.tag``: the input is already hardened, and that breaks the gateway
+BROKEN = "already-broken"
+#: ``Result.tag``: decided without evidence the client cannot hand over (Helm 3 hooks)
+UNSEEN = "evidence-unseen"
+
+
 class ResourceRef(NamedTuple):
     """Identifies one Kubernetes object in the stream."""
 
@@ -50,9 +56,8 @@ class Result(NamedTuple):
     current: Any = None
     proposed: Any = None
     line: int | None = None  # the line of ``file`` (from 1) where the document's content starts
-    broken: bool = False  # the input is already hardened, and that breaks the gateway
+    tag: str | None = None  # BROKEN or UNSEEN: what kind of note a warning is
     guard: str | None = None  # the guard whose evidence kept the hardening back (or broken)
-
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape written by ``--results``."""
@@ -69,8 +74,8 @@ class Result(NamedTuple):
             out["document"] = self.document
         if self.line is not None:
             out["line"] = self.line
-        if self.broken:
-            out["broken"] = True
+        if self.tag:
+            out["tag"] = self.tag
         if self.guard:
             out["guard"] = self.guard
         return out

@@ -13,6 +13,8 @@ from gloo_harden.results import Result
 
 #: ``tags`` key that names the hardening a result is about.
 TAG = "gloo-harden.dev/hardening"
+#: ``tags`` key for a note's kind (``results.BROKEN``, ``results.UNSEEN``)
+OUTCOME_TAG = "gloo-harden.dev/note"
 #: ``Result.file`` of items that did not come from a file (set by the KRM adapter).
 ITEMS = "ResourceList.items"
 
@@ -81,6 +83,8 @@ def result_map(result: Result) -> dict[str, Any]:
         out["file"] = {"path": result.file, "index": result.document or 0}
     if result.hardening:
         out["tags"] = {TAG: result.hardening}
+    if result.tag:
+        out.setdefault("tags", {})[OUTCOME_TAG] = result.tag
     return out
 
 

@@ -4,7 +4,9 @@ A guard module defines ``ID``, ``EVIDENCE`` (every form of evidence it reads, on
 ``gloo-harden explain`` prints them) and ``check(target, index)``, returning the evidence that
 makes the change unsafe (an empty list means safe). A guard may define ``broken(target,
 index)``: the evidence that a target already in the hardened state breaks the gateway (reported
-as an install that is already broken). Guards never print and never raise for a resource they
+as an install that is already broken), and ``unseen(target, index)``: evidence it reads that
+this stream cannot hold for the client and version at hand (``hooks``), which a warning names
+while the decision rests on the rest. Guards never print and never raise for a resource they
 cannot judge. The registry below is the one explicit, ordered list of guards.
 """
 

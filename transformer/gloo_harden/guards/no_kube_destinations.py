@@ -19,12 +19,11 @@ HTTPRoutes are usually applied outside the chart, so the class is the evidence.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden import embedded
-from gloo_harden.index import StreamIndex
+from gloo_harden import embedded, hooks
+from gloo_harden.index import StreamIndex, gloo_versions
 from gloo_harden.model import Resource, child_path
 from gloo_harden.podspec import items, mapping
 from gloo_harden.scopes import Target
@@ -41,14 +40,12 @@ EVIDENCE = (
     "GatewayParameters; HTTPRoute backendRefs to Services are named too",
     "with the setting already true: the routes above, and (Gloo 1.17 with the Gateway API) "
     "HTTPRoute backendRefs to Services, are reported as an install that is already broken",
+    "(a Helm 3 post-renderer is handed no hooks, so there Gateways in Gloo 1.12-1.13's rollout "
+    "Job cannot be seen: the decision then rests on the rest, and a warning says so)",
 )
 ROUTING_KINDS = ("VirtualService", "RouteTable", "UpstreamGroup", "Gateway",
                  "MatchableHttpGateway", "MatchableTcpGateway")
 GLOO_GATEWAY_CONTROLLER = "solo.io/gloo-gateway"
-#: where a Gloo version can be read: chart labels and the images the chart renders
-_CHART = re.compile(r"^gloo(?:-ee)?-v?(\d+)\.(\d+)\.")
-_IMAGE = re.compile(r"/gloo(?:-ee)?(?:-envoy-wrapper)?:v?(\d+)\.(\d+)\.")
-_TAG = re.compile(r"^v?(\d+)\.(\d+)\.")
 _DESTINATION_PARENTS = ("single", "destination")
 
 
@@ -68,6 +65,14 @@ def broken(target: Target, index: StreamIndex) -> list[str]:
     if _gateway_api_1_17(index):
         found += _service_backend_refs(index)
     return ["routes to the Kubernetes destinations it removes: " + "; ".join(found)] if found else []
+
+
+def unseen(target: Target, index: StreamIndex) -> list[str]:
+    """TCP Gateways embedded in a hook Job that a Helm 3 post-renderer is not shown."""
+    if target.scope != "gloo-settings":
+        return []
+    return [f"{why}; a TCP Gateway among them could route to a kube destination "
+            f"({hooks.SEE_THEM})" for why in hooks.unseen_gateways(index)]
 
 
 def _routes(index: StreamIndex) -> list[str]:
@@ -109,7 +114,7 @@ def _gateway_api_1_17(index: StreamIndex) -> list[str]:
     parameters = index.of_kind("GatewayParameters", group="gateway.gloo.solo.io")
     if not classes and not parameters:
         return []
-    versions = _gloo_versions(index)
+    versions = gloo_versions(index)
     if versions and (1, 17) not in versions:
         return []  # 1.18+: the Gateway-API syncer has its own Service upstreams
     which = "Gloo " + ("1.17" if versions else "of unknown version (the Gateway API came in "
@@ -120,28 +125,6 @@ def _gateway_api_1_17(index: StreamIndex) -> list[str]:
             "upstreams this setting removes (solo-io/gloo v1.17.x projects/gateway2/translator/"
             "httproute/gateway_http_route_translator.go, projects/gloo/pkg/syncer/setup/"
             "setup_syncer.go); fixed in 1.18"]
-
-
-def _gloo_versions(index: StreamIndex) -> set[tuple[int, int]]:
-    """The (major, minor) Gloo versions the stream shows: ``helm.sh/chart`` labels, Gloo and
-    Envoy images of proxies, and the envoy image tag of Gloo's GatewayParameters."""
-    found: set[tuple[int, int]] = set()
-    for r in index.resources:
-        match = _CHART.match(r.labels.get("helm.sh/chart", ""))
-        if match:
-            found.add((int(match[1]), int(match[2])))
-    for proxy in index.proxies:
-        for container in items(proxy.spec.get("containers")):
-            match = _IMAGE.search(str(mapping(container).get("image", "")))
-            if match:
-                found.add((int(match[1]), int(match[2])))
-    for r in index.of_kind("GatewayParameters", group="gateway.gloo.solo.io"):
-        image = mapping(mapping(mapping(mapping(r.tree.get("spec")).get("kube"))
-                                .get("envoyContainer")).get("image"))
-        match = _TAG.match(str(image.get("tag", "")))
-        if match and "gloo" in str(image.get("repository", "")):
-            found.add((int(match[1]), int(match[2])))
-    return found
 
 
 def _service_backend_refs(index: StreamIndex) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden import embedded
+from gloo_harden import embedded, hooks
 from gloo_harden.index import Proxy, StreamIndex
 from gloo_harden.model import Resource
 from gloo_harden.podspec import items, mapping
@@ -35,6 +35,8 @@ EVIDENCE = (
     "a kgateway GatewayParameters with omitDefaultSecurityContext: true (the deployer then "
     "adds no net.ipv4.ip_unprivileged_port_start sysctl) and no such sysctl of its own, used "
     "by a Gateway with a listener below 1024 or by no Gateway in the stream",
+    "(a Helm 3 post-renderer is handed no hooks, so there the 1.12-1.13 rollout Job's Gateways "
+    "cannot be seen: the decision then rests on the rest, and a warning says so)",
 )
 PRIVILEGED = 1024
 GATEWAY_KINDS = ("Gateway", "MatchableHttpGateway", "MatchableTcpGateway")
@@ -55,6 +57,14 @@ def check(target: Target, index: StreamIndex) -> list[str]:
 
 def _port(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def unseen(target: Target, index: StreamIndex) -> list[str]:
+    """Gateways a Helm 3 post-renderer is not shown (Gloo 1.12-1.13's rollout hook Job)."""
+    if target.proxy is None or target.scope != "proxy-container":
+        return []
+    return [f"{why}; judged by the container ports and Services the chart derives them from "
+            f"({hooks.SEE_THEM})" for why in hooks.unseen_gateways(index)]
 
 
 def _container_ports(container: Any, host: str) -> list[str]:
