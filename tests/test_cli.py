@@ -48,6 +48,7 @@ def test_unknown_hardening_lists_the_valid_ones() -> None:
     assert result.returncode == 2 and result.stdout == b""
     assert result.stderr.decode() == (
         'gloo-harden: hardening "drop-everything": unknown id; expected one of '
+        "add-kgateway-class-parameters, clear-default-capabilities, "
         "disable-kubernetes-destinations, disable-sa-token-automount, drop-net-bind-service, "
         "read-only-root-filesystem\n")
 

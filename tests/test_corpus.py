@@ -41,8 +41,10 @@ EXPECTED_CHANGES = {
     "gloo-1.4.15-rio-glooctl-dry-run.yaml": 3,
     "gloo-1.6.0-beta15-committed-helm-template.yaml": 3,
     "kgateway-2.0.0-beta1-default.yaml": 1,
-    "kgateway-2.0.5-default.yaml": 0,
-    "kgateway-2.1.2-default.yaml": 0,
+    # 2.0/2.1: GatewayParameters kgateway and GatewayClass kgateway added (notes §6); 2.3: the
+    # controller's defaults already drop NET_BIND_SERVICE and keep a read-only root
+    "kgateway-2.0.5-default.yaml": 2,
+    "kgateway-2.1.2-default.yaml": 2,
     "kgateway-2.3.0-default.yaml": 0,
 }
 
@@ -78,15 +80,20 @@ def test_output_is_input_plus_reported_changes(path: Path) -> None:
     text = stream.decode(path.read_bytes(), path.name)
     before = list(yaml.safe_load_all(text))
     after = list(yaml.safe_load_all(outcome.text))
-    assert [_identity(d) for d in after if d] == [_identity(d) for d in before if d]
-    expected = copy.deepcopy(before)
+    identities = [_identity(d) for d in before if d]
     changes = _changes(outcome)
+    added = [tuple(r.resource) for r in changes if tuple(r.resource) not in identities]
+    # objects a hardening adds come after the input's, one reported result each
+    assert [_identity(d) for d in after if d] == identities + added
+    expected = copy.deepcopy(before)
     for result in changes:
+        if tuple(result.resource) in added:
+            continue
         position = [i for i, d in enumerate(before) if d and _identity(d) == (
             result.resource.api_version, result.resource.kind, result.resource.namespace,
             result.resource.name)][0]
         _set(expected[position], result.field, result.proposed)
-    assert after == expected
+    assert after[:len(before)] == expected
     assert len(changes) == EXPECTED_CHANGES[path.name]
 
 
@@ -95,7 +102,7 @@ def test_untouched_documents_are_byte_identical(path: Path) -> None:
     outcome = _run(path)
     documents = stream.split(stream.decode(path.read_bytes(), path.name), path.name)
     written = stream.split(outcome.text, path.name)
-    assert len(written) == len(documents)
+    assert set(range(len(documents), len(written))) <= set(outcome.changed)  # added at the end
     for position, (old, new) in enumerate(zip(documents, written)):
         if position not in outcome.changed:
             assert new.text == old.text, old.where
@@ -174,3 +181,26 @@ def test_ingress_and_knative_proxies_lose_net_bind_service_but_not_the_default_a
     changed = {r.resource.name for r in _changes(outcome) if r.hardening == "drop-net-bind-service"}
     assert changed == {"ingress-proxy", "knative-external-proxy", "knative-internal-proxy"}
     assert "NET_BIND_SERVICE" not in outcome.text
+
+
+@pytest.mark.parametrize("name", ["kgateway-2.0.5-default.yaml", "kgateway-2.1.2-default.yaml"])
+def test_kgateway_2_0_and_2_1_get_class_level_parameters(name: str) -> None:
+    outcome = _run(CORPUS / name)
+    added = [d for d in yaml.safe_load_all(outcome.text) if d][-2:]
+    version = name.split("-")[1]
+    assert [(d["kind"], d["metadata"]["name"]) for d in added] == [
+        ("GatewayParameters", "kgateway"), ("GatewayClass", "kgateway")]
+    assert added[0]["metadata"]["namespace"] == "kgateway-system"
+    assert added[0]["metadata"]["labels"]["helm.sh/chart"] == f"kgateway-v{version}"
+    assert added[0]["spec"]["kube"]["envoyContainer"]["securityContext"]["capabilities"] == {
+        "add": []}
+    assert added[1]["spec"]["parametersRef"]["name"] == "kgateway"
+    assert f"decisions assume kgateway {version}" in "\n".join(map(str, outcome.results))
+
+
+def test_kgateway_2_3_adds_nothing_and_says_why() -> None:
+    outcome = _run(CORPUS / "kgateway-2.3.0-default.yaml")
+    assert outcome.changed == []
+    messages = "\n".join(map(str, outcome.results))
+    assert "kgateway 2.3.0: the controller's default proxy has no NET_BIND_SERVICE" in messages
+    assert "automountServiceAccountToken: false and mounts the projected xds-token" in messages

@@ -157,7 +157,9 @@ def test_options_follow_the_choices() -> None:
     _, run = resolve(Request(disable=("drop-net-bind-service",), strict=True, sidecars=True))
     assert [h.id for h in run.hardenings] == ["disable-sa-token-automount",
                                               "read-only-root-filesystem",
-                                              "disable-kubernetes-destinations"]
+                                              "disable-kubernetes-destinations",
+                                              "clear-default-capabilities",
+                                              "add-kgateway-class-parameters"]
     assert run.strict and run.scope.sidecars
 
 

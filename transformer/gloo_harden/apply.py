@@ -9,10 +9,11 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from gloo_harden import optout, sharing, yamlio
+from gloo_harden import additions, optout, sharing, yamlio
+from gloo_harden.additions import Addition
 from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.index import StreamIndex
@@ -26,8 +27,13 @@ from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 
 def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: ScopeOptions,
-              strict: bool, fail_on_unmatched: bool = False) -> tuple[set[int], list[Result]]:
-    """Apply ``hardenings`` in order; return changed document positions and all results."""
+              strict: bool, fail_on_unmatched: bool = False,
+              add: Callable[[Addition], None] | None = None) -> tuple[set[int], list[Result]]:
+    """Apply ``hardenings`` in order; return changed document positions and all results.
+
+    Objects that hardenings add (``objects:``) are handed to ``add``, which puts them in the
+    stream and the index: the hardenings after it see them like any other object.
+    """
     changed: set[int] = set()
     results: list[Result] = []
     for item in hardenings:
@@ -35,6 +41,9 @@ def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: Sc
         for targets in _target_sets(item, index, options, results):
             matched += len(targets)
             for target in targets:
+                if item.objects is not None:
+                    results += _add_for(item, target, index, strict, add or (lambda _: None))
+                    continue
                 did_change, outcome = _apply_one(item, target, index, strict)
                 results += outcome
                 if did_change:
@@ -66,6 +75,39 @@ def _target_sets(item: Hardening, index: StreamIndex, options: ScopeOptions,
             severity, message = empty
             results.append(Result(severity, message, hardening=item.id))
         yield targets
+
+
+def _add_for(item: Hardening, target: Target, index: StreamIndex, strict: bool,
+             add: Callable[[Addition], None]) -> list[Result]:
+    """Add the objects of ``item`` for one target, unless an opt-out or a guard forbids it."""
+    refused = _refusal(item, target, index, strict)
+    if refused:
+        return refused
+    new = additions.objects(item.id, item.objects, target.resource.namespace,
+                            target.resource.labels)
+    for addition in new:
+        add(addition)
+    return [Result(Severity.INFO, f"added {a.ref.kind} {additions.show(a.ref)} for "
+                   f"{target.what} {additions.show(target.resource.ref)}", hardening=item.id,
+                   resource=a.ref, field="metadata.name", proposed=a.ref.name) for a in new]
+
+
+def _refusal(item: Hardening, target: Target, index: StreamIndex,
+             strict: bool) -> list[Result]:
+    """Why ``item`` may not change ``target``: an opt-out annotation or a guard's evidence."""
+    reasons = target.resource.skip_reasons()
+    if item.id in reasons:
+        why = reasons[item.id] or "no reason given"
+        return [_result(Severity.INFO, f"skipped for {target.what} by annotation "
+                        f"{SKIP_ANNOTATION}: {why}", item, target)]
+    found = [(guard, GUARDS[guard].check(target, index)) for guard in item.guards]
+    evidence = [e for _, said in found for e in said]
+    if evidence:
+        severity = Severity.ERROR if strict else Severity.WARNING
+        first = next(guard for guard, said in found if said)  # SARIF's rule for the result
+        return [_result(severity, f"kept for {target.what}: " + "; ".join(evidence), item,
+                        target)._replace(guard=first)]
+    return []
 
 
 def _apply_one(item: Hardening, target: Target, index: StreamIndex,

@@ -130,6 +130,8 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
             owner = GATEWAY_API_GROUPS[group]
             if owner is not None:
                 products.append(Product(owner))
+        if "KGW_" in text and kind == "Deployment":  # the kgateway controller's env
+            products.append(Product.KGATEWAY)
         for product, version, source in _versions(text, doc, kind):
             if version is None:
                 products.append(product)  # a chart label with a placeholder version
@@ -143,7 +145,8 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
         return Generation(product, version, source, edge, gateway_api, others)
     product_seen = products[0] if products else (Product.GLOO if edge else None)
     if assumed is not None and product_seen in (None, assumed[0]):
-        return Generation(assumed[0], assumed[1], "--assume-version", edge, gateway_api)
+        return Generation(assumed[0], assumed[1], "--assume-version", edge,
+                          gateway_api or assumed[0] is Product.KGATEWAY)
     return Generation(product_seen, None, "", edge, gateway_api)
 
 

@@ -26,6 +26,8 @@ BUILTIN = (
     "disable-sa-token-automount",
     "read-only-root-filesystem",
     "disable-kubernetes-destinations",
+    "clear-default-capabilities",
+    "add-kgateway-class-parameters",
 )
 
 

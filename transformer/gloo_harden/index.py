@@ -88,6 +88,11 @@ class StreamIndex:
             found = [r for r in found if r.group == group]
         return sorted(found, key=lambda r: (r.position, r.path))
 
+    def add(self, resource: Resource) -> None:
+        """An object a hardening added to the stream (``additions``): later ones see it."""
+        self.resources.append(resource)
+        self._by_kind.setdefault(resource.kind, []).append(resource)
+
     def derived(self, resource: Resource, key: str, build: Callable[[Resource], T]) -> T:
         """``build(resource)``, kept until ``resource`` is patched; callers must not change it.
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from gloo_harden import embedded, fidelity, generation, invariants, limits, stream, yamlio
+from gloo_harden import (additions, embedded, fidelity, gateway_review, generation, invariants,
+                         limits, stream, yamlio)
 from gloo_harden.apply import apply_all
 from gloo_harden.errors import InputError
 from gloo_harden.index import PROXY_ROLES, StreamIndex, proxy_accounts
@@ -24,7 +25,7 @@ from gloo_harden.stream import Document
 INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
     "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
     "Gateway", "MatchableHttpGateway", "MatchableTcpGateway", "GatewayClass", "HTTPRoute",
-    "VirtualService", "RouteTable", "UpstreamGroup", "List",
+    "VirtualService", "RouteTable", "UpstreamGroup", "List", "GatewayClass",
 }
 
 
@@ -103,7 +104,7 @@ def harden(sources: Iterable[Source], options: Options) -> Outcome:
             texts, to_write = {}, set(changed)
             for position, document in enumerate(documents):
                 if position in to_write:
-                    texts[position] = fidelity.write(document)
+                    texts[position] = text_of(document)
                     invariants.check_written(document, texts[position],
                                              patched_by.get(position, []))
                 # checked: only the texts are needed from here on (a big stream's trees
@@ -153,6 +154,10 @@ def harden_renders(documents: list[Document], options: Options,
     for render, positions in renders.items() or [("", [])]:
         part = [documents[p] for p in positions]
         part_changed, part_results = harden_documents(part, options)
+        for p in part_changed:
+            if p >= len(positions):  # added by a hardening: after the whole stream
+                documents.append(part[p])
+                positions.append(len(documents) - 1)
         changed += [positions[p] for p in part_changed]
         results += _named(part_results, render)
     return sorted(changed), results
@@ -173,7 +178,9 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     """Parse what is needed, index, and harden the trees in place (any adapter).
 
     Documents may arrive already parsed (``tree`` set, as KRM items do); the rest are parsed
-    here only when a scope or guard needs them. Returns the positions of changed documents.
+    here only when a scope or guard needs them. Returns the positions of changed documents,
+    and of documents added at the end of ``documents`` (``Document.source`` is
+    ``additions.SOURCE``; their text is final).
     """
     with limits.using(options.limits or limits.active()):
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))
@@ -185,12 +192,35 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(_empty(options.strict or options.fail_on_empty))
     found = generation.detect(documents, options.assume_version)
-    results += generation_results(found, options.assume_version)
+    results += generation_results(found, options.assume_version,
+                                  any(h.id == VERSION_DEPENDENT for h in options.hardenings))
     index = StreamIndex(resources, frozenset(options.scope.istio_injected), found,
                         options.client)
+    added: list[additions.Addition] = []
+
+    def add(addition: additions.Addition) -> None:
+        """Put an added object at the end of the stream and in the index."""
+        doc = Document(len(added), additions.SOURCE, "---\n", addition.text)
+        doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
+        documents.append(doc)
+        added.append(addition)
+        index.add(Resource(doc, len(documents) - 1, doc.tree, ""))
+
+    first = len(documents)
     changed, applied = apply_all(index, options.hardenings + options.patches,
-                                 options.scope, options.strict, options.fail_on_unmatched)
+                                 options.scope, options.strict, options.fail_on_unmatched, add)
+    changed.update(range(first, len(documents)))
+    applied += gateway_review.review(index, frozenset(h.id for h in options.hardenings),
+                                     any(a.ref.kind == "GatewayClass" for a in added))
     return sorted(changed), results + applied
+
+
+def text_of(document: Document) -> str:
+    """The text of a changed document: an added one as it was added, unless a later hardening
+    changed it too (a profile's, a user's patch)."""
+    if document.source == additions.SOURCE and document.pristine is None:
+        return document.text
+    return fidelity.write(document)
 
 
 def _empty(refuse: bool) -> Result:
@@ -200,10 +230,15 @@ def _empty(refuse: bool) -> Result:
     return Result(Severity.WARNING, "the input holds no Kubernetes objects")
 
 
+#: The hardening whose work depends on the release: unknown, it is a warning (else info).
+VERSION_DEPENDENT = "add-kgateway-class-parameters"
+
+
 def generation_results(found: generation.Generation,
-                       assumed: tuple[generation.Product, generation.Version] | None
-                       ) -> list[Result]:
-    """Say which release the version-dependent decisions (Gateway API generation) assume."""
+                       assumed: tuple[generation.Product, generation.Version] | None,
+                       depends: bool = False) -> list[Result]:
+    """Say which release the version-dependent decisions (Gateway API generation) assume;
+    ``depends``: a hardening that needs the release runs (not knowing it is then a warning)."""
     out = []
     if assumed is not None and not found.assumed and found.version is not None \
             and (found.product, found.version) != assumed:
@@ -212,7 +247,9 @@ def generation_results(found: generation.Generation,
     if not found.gateway_api:
         return out
     if found.version is None:
-        out.append(Result(Severity.INFO, f"Gateway API generation: {found.describe()}; "
+        severity = Severity.WARNING if depends and found.product is generation.Product.KGATEWAY \
+            else Severity.INFO
+        out.append(Result(severity, f"Gateway API generation: {found.describe()}; "
                           "version-dependent hardenings are limited to what holds for every "
                           "version (give --assume-version, e.g. kgateway-2.1.2)"))
     else:
@@ -281,8 +318,8 @@ def _needed(doc: Document) -> bool:
         return embedded.CUSTOM_RESOURCE_CONFIGMAP in doc.text
     if kind == "Job":
         return "<<" in doc.text  # a rollout script that may apply embedded Gateways
-    if kind in POD_SPEC_PATHS:
-        return _maybe_proxy(doc.text)
+    if kind in POD_SPEC_PATHS:  # a Gloo proxy, or the kgateway controller (env KGW_*)
+        return _maybe_proxy(doc.text) or "KGW_" in doc.text
     return kind in INDEXED_KINDS
 
 

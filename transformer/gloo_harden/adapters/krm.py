@@ -115,7 +115,7 @@ def _by_text(parts: krmtext.Split, options: Options,
     with yamlio.verifying():
         changed, results = pipeline.harden_renders(documents, options, _text_path)
         texts = {} if check else {
-            p: krmtext.indent(fidelity.write(documents[p])) for p in changed}
+            p: krmtext.indent(pipeline.text_of(documents[p])) for p in changed}
     results = _located(results, documents)
     code = report.exit_code(results, len(changed), check)
     if check and changed:
@@ -126,6 +126,7 @@ def _by_text(parts: krmtext.Split, options: Options,
 
 def _joined(parts: krmtext.Split, texts: dict[int, str], results: list[Result]) -> str:
     items = [texts.get(i, raw) for i, raw in enumerate(parts.raw)]
+    items += [texts[p] for p in sorted(texts) if p >= len(parts.raw)]  # added objects
     return krmtext.join(_header_text(parts, results), items)
 
 
@@ -243,7 +244,8 @@ def _harden(items: list[Any], options: Options) -> tuple[int, list[Result]]:
     documents = [Document(i, ITEMS, "", "", tree=item) for i, item in enumerate(items)]
     files = [_file(item) for item in items]
     changed, results = pipeline.harden_renders(
-        documents, options, lambda d: (files[d.index] or ("", 0))[0])
+        documents, options, lambda d: (files[d.index] or ("", 0))[0] if d.source == ITEMS else "")
+    items += [yamlio.load(pipeline.text_of(d), d.where) for d in documents[len(items):]]  # added
     return len(changed), [r if r.file != ITEMS or r.document is None
                           else _with_file(r, files[r.document]) for r in results]
 

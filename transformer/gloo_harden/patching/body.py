@@ -21,7 +21,7 @@ def patch(item: Hardening, node: Any, type_name: str | None,
     if item.strategic is not None:
         strategic.merge(node, item.strategic, type_name, path=where,
                         create_missing=item.create_missing, report=report)
-    else:
+    elif item.json6902 is not None:
         json6902.apply(node, item.json6902, where)
     return report
 

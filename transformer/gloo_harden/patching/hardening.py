@@ -15,6 +15,9 @@ strategic:                      # or json6902: [ {op, path, value}, ... ]
     readOnlyRootFilesystem: true
 ```
 
+A built-in may instead list ``objects:``, templates of objects it adds once per target of its
+scope (``additions``), where the stream cannot carry the hardening by editing what is there.
+
 User patches (``--patches DIR``) may name a kustomize-style ``target:`` instead of ``scope:``
 (see ``targets``); the patch then applies to each whole resource the target selects.
 ``createMissing: true`` lets a strategic patch create list elements it names but does not
@@ -34,7 +37,7 @@ from gloo_harden.patching.targets import Selector
 API_VERSION = "gloo-harden.dev/v1alpha1"
 KIND = "Hardening"
 _KEYS = {"apiVersion", "kind", "metadata", "summary", "description", "scope", "guards",
-         "strategic", "json6902", "target", "createMissing"}
+         "strategic", "json6902", "objects", "target", "createMissing"}
 #: Where a hardening comes from: built in, an opt-in profile, or a user's patch folder.
 BUILTIN, PROFILE, USER = "builtin", "profile", "user"
 
@@ -53,6 +56,7 @@ class Hardening(NamedTuple):
     target: Selector | None = None
     create_missing: bool = False
     origin: str = BUILTIN
+    objects: Any = None  # built-ins only: templates of objects to add per target
 
     @property
     def is_builtin(self) -> bool:
@@ -92,9 +96,14 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
     if not isinstance(create, bool):
         raise PatchError(f"{where}: createMissing: expected true or false")
     guards = _names(data.get("guards"), f"{where}: guards", guard_ids, required=False)
-    strategic, operations = data.get("strategic"), data.get("json6902")
-    if (strategic is None) == (operations is None):
-        raise PatchError(f"{where}: exactly one of strategic or json6902 is required")
+    strategic, operations, objects = (data.get("strategic"), data.get("json6902"),
+                                      data.get("objects"))
+    if [strategic, operations, objects].count(None) != 2:
+        raise PatchError(f"{where}: exactly one of strategic, json6902 or objects is required")
+    if objects is not None and (origin != BUILTIN or not isinstance(objects, list) or not all(
+            isinstance(o, dict) and o.get("apiVersion") and o.get("kind") for o in objects)):
+        raise PatchError(f"{where}: objects: expected a list of objects with apiVersion and "
+                         "kind (built-in hardenings only)")
     if strategic is not None and not isinstance(strategic, dict):
         raise PatchError(f"{where}: strategic must be a mapping")
     if operations is not None:
@@ -111,6 +120,7 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
         target=selector,
         create_missing=create,
         origin=origin,
+        objects=objects,
     )
 
 

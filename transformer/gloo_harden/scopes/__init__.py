@@ -17,17 +17,20 @@ __all__ = ["SCOPES", "ScopeOptions", "Target"]
 
 def _registry() -> dict[str, ModuleType]:
     from gloo_harden.scopes import (
+        gateway_parameters_capabilities,
         gateway_parameters_envoy,
         gloo_container,
         gloo_pod,
         gloo_settings,
+        kgateway_class,
         proxy_container,
         proxy_pod,
         proxy_service_account,
     )
 
     ordered = (proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
-               gloo_container, gateway_parameters_envoy)
+               gloo_container, gateway_parameters_envoy, gateway_parameters_capabilities,
+               kgateway_class)
     return {module.ID: module for module in ordered}
 
 

@@ -22,7 +22,8 @@ ID = "proxy-container"
 EMPTY = (Severity.INFO, "no Gloo proxy container in the stream")
 GATEWAY_PARAMETERS_GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
 #: GatewayParameters containers beside Envoy, as (path under spec.kube, name).
-_PARAMETER_SIDECARS = ((("sdsContainer",), "sds"), (("istio", "istioProxyContainer"), "istio-proxy"))
+_PARAMETER_SIDECARS = ((("sdsContainer",), "sds"), (("istio", "istioProxyContainer"), "istio-proxy"),
+                       (("aiExtension",), "ai-extension"), (("agentgateway",), "agentgateway"))
 
 
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:

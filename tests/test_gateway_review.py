@@ -1,0 +1,142 @@
+"""gateway_review: what the controllers' merge undoes, said per object, for the right release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from gloo_harden import gateway_review, stream
+from gloo_harden.generation import Generation, Product, Version
+from gloo_harden.index import StreamIndex
+from gloo_harden.pipeline import parse
+from gloo_harden.results import Result, Severity
+
+ALL = frozenset({"drop-net-bind-service", "read-only-root-filesystem",
+                 "disable-sa-token-automount", "add-kgateway-class-parameters"})
+
+
+def _review(docs: list[dict[str, Any]], version: tuple[int, int, int] | None = (2, 3, 0),
+            product: Product = Product.KGATEWAY, enabled: frozenset[str] = ALL,
+            added_class: bool = False) -> list[Result]:
+    text = yaml.safe_dump_all(docs, sort_keys=False)
+    documents = stream.split(text, "t.yaml")
+    resources, _ = parse(documents)
+    found = Generation(product, Version(*version) if version else None, "test", False, True)
+    return gateway_review.review(StreamIndex(resources, generation=found), enabled, added_class)
+
+
+def _parameters(kube: dict[str, Any], group: str = "gateway.kgateway.dev") -> dict[str, Any]:
+    return {"apiVersion": f"{group}/v1alpha1", "kind": "GatewayParameters",
+            "metadata": {"name": "p", "namespace": "apps"}, "spec": {"kube": kube}}
+
+
+def _said(results: list[Result]) -> list[tuple[str, str | None, str | None]]:
+    return [(r.severity.value, r.hardening, r.field) for r in results
+            if r.severity is not Severity.INFO]
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ((2, 0, 5), []),  # the field does not exist in 2.0
+    ((2, 1, 2), ["discards the whole class-level GatewayParameters"] * 2),
+    ((2, 2, 0), ["discards the class-level Envoy securityContext"] * 2),
+    ((2, 3, 0), ["keeps the class-level fields but adds no"]),
+    (None, ["2.1.x discards the whole class-level GatewayParameters, 2.2.0 its Envoy"] * 2),
+])
+def test_omit_default_security_context_by_release(version: tuple[int, int, int] | None,
+                                                  expected: list[str]) -> None:
+    results = [r for r in _review([_parameters({"omitDefaultSecurityContext": True})], version)
+               if r.severity is Severity.WARNING]
+    assert len(results) == len(expected)
+    for result, text in zip(results, expected):
+        assert text in result.message and result.field == "spec.kube.omitDefaultSecurityContext"
+
+
+def test_gloo_has_no_omit_field() -> None:
+    results = _review([_parameters({"omitDefaultSecurityContext": True}, "gateway.gloo.solo.io")],
+                      (1, 19, 0), Product.GLOO)
+    assert _said(results) == []
+
+
+def test_overlays_that_undo_the_hardening_are_each_named() -> None:
+    overlay = {"spec": {"template": {"spec": {
+        "automountServiceAccountToken": True,
+        "serviceAccountName": "shared",
+        "volumes": [{"$patch": "replace"}, {"name": "config"}],
+        "containers": [{"name": "kgateway-proxy", "securityContext": {
+            "readOnlyRootFilesystem": False, "capabilities": {"add": ["NET_RAW"]}}},
+                       {"name": "sds", "securityContext": {"$patch": "delete"}}]}}}}
+    account = {"metadata": {"name": "renamed"}}
+    results = _review([_parameters({"deploymentOverlay": overlay,
+                                    "serviceAccountOverlay": account})])
+    base = "spec.kube.deploymentOverlay.spec.template.spec"
+    assert _said(results) == [
+        ("warning", "disable-sa-token-automount", f"{base}.automountServiceAccountToken"),
+        ("warning", "disable-sa-token-automount", base),
+        ("warning", "disable-sa-token-automount", f"{base}.volumes"),
+        ("warning", "drop-net-bind-service", f"{base}.containers[0].securityContext.capabilities.add"),
+        ("warning", "read-only-root-filesystem", f"{base}.containers[0].securityContext.readOnlyRootFilesystem"),
+        ("warning", "read-only-root-filesystem", f"{base}.containers[1].securityContext"),
+        ("warning", "disable-sa-token-automount", "spec.kube.serviceAccountOverlay.metadata"),
+    ]
+
+
+def test_an_overlay_that_keeps_xds_token_is_fine() -> None:
+    overlay = {"spec": {"template": {"spec": {"volumes": [
+        {"$patch": "replace"}, {"name": "xds-token", "projected": {"sources": []}}]}}}}
+    assert _said(_review([_parameters({"deploymentOverlay": overlay})])) == []
+
+
+def test_references_to_parameters_not_in_the_stream() -> None:
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+               "metadata": {"name": "web", "namespace": "apps"},
+               "spec": {"gatewayClassName": "kgateway", "infrastructure": {"parametersRef": {
+                   "group": "gateway.kgateway.dev", "kind": "GatewayParameters",
+                   "name": "missing"}}}}
+    present = dict(gateway, metadata={"name": "ok", "namespace": "apps"},
+                   spec={"infrastructure": {"parametersRef": {"kind": "GatewayParameters",
+                                                              "name": "p"}}})
+    gateway_class = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                     "metadata": {"name": "other"},
+                     "spec": {"controllerName": "kgateway.dev/kgateway", "parametersRef": {
+                         "group": "gateway.kgateway.dev", "kind": "GatewayParameters",
+                         "name": "central", "namespace": "kgateway-system"}}}
+    results = _review([_parameters({}), gateway, present, gateway_class], (2, 1, 2))
+    assert _said(results) == [
+        ("warning", "drop-net-bind-service", "spec.infrastructure.parametersRef"),
+        ("warning", "read-only-root-filesystem", "spec.infrastructure.parametersRef"),
+        ("warning", "drop-net-bind-service", "spec.parametersRef")]
+    assert 'names GatewayParameters "missing", which is not in the stream' in results[0].message
+
+
+def test_kgateway_2_2_class_must_be_wired_through_the_controller_env() -> None:
+    controller = {"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": "kgateway", "namespace": "kgateway-system",
+                               "labels": {"app.kubernetes.io/name": "kgateway"}},
+                  "spec": {"template": {"spec": {"containers": [{"name": "kgateway", "env": [
+                      {"name": "KGW_GATEWAY_CLASS_PARAMETERS_REFS", "value": "{}"}]}]}}}}
+    gateway_class = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                     "metadata": {"name": "kgateway"},
+                     "spec": {"controllerName": "kgateway.dev/kgateway", "parametersRef": {
+                         "kind": "GatewayParameters", "name": "p", "namespace": "apps"}}}
+    results = _review([controller, gateway_class, _parameters({})], (2, 2, 0))
+    (warning,) = [r for r in results if r.severity is Severity.WARNING]
+    assert "set Helm gatewayClassParametersRefs.kgateway to apps/p" in warning.message
+    infos = [r.message for r in results if r.severity is Severity.INFO]
+    assert any("no class-level GatewayParameters is added" in m for m in infos)
+
+
+def test_results_follow_the_enabled_hardenings() -> None:
+    docs = [_parameters({"omitDefaultSecurityContext": True})]
+    assert {r.hardening for r in _review(docs, (2, 1, 2))} == {
+        "drop-net-bind-service", "read-only-root-filesystem", "disable-sa-token-automount"}
+    assert _review(docs, (2, 1, 2), enabled=frozenset({"read-only-root-filesystem"}))[0].hardening \
+        == "read-only-root-filesystem"
+    assert _review(docs, (2, 1, 2), enabled=frozenset()) == []
+
+
+def test_nothing_is_said_about_a_stream_without_the_gateway_api() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    resources, _ = parse(stream.split(text, "t.yaml"))
+    assert gateway_review.review(StreamIndex(resources), ALL) == []

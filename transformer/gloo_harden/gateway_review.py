@@ -1,0 +1,236 @@
+"""What the Gateway API controllers' merge can undo, and what their proxies need: results only.
+
+The proxies of Gloo Gateway 1.17+ and kgateway 2.x are made at run time by merging the
+GatewayClass's GatewayParameters, then a Gateway's own, over the controller's defaults
+(``../shared/notes/gateway-api.md`` §2b). A hardened GatewayParameters is therefore not yet a
+hardened proxy; this module says, per object, what in the stream undoes it or cannot be seen,
+and which release each statement assumes. It changes nothing: every result names the
+hardening it is about, so ``--disable ID`` silences it with the hardening.
+
+- ``omitDefaultSecurityContext: true``: kgateway 2.1.x discards the whole class-level
+  GatewayParameters, 2.2.0 its Envoy securityContext (fixed in v2.3.0, #13811), and from 2.1
+  no unprivileged-port sysctl is added (``gateway_parameters.go@v2.1.2:195-205``);
+- kgateway 2.3+ overlays (``deploymentOverlay``, ``serviceAccountOverlay``…), applied after
+  the merge: capabilities added, ``readOnlyRootFilesystem: false``, a securityContext or the
+  ``xds-token`` volume deleted or replaced, another ServiceAccount, a token automounted;
+- per-Gateway and class references to GatewayParameters that are not in the stream (Gloo:
+  annotation ``gateway.gloo.solo.io/gateway-parameters-name``; kgateway:
+  ``spec.infrastructure.parametersRef``);
+- kgateway 2.2+: the class takes ``parametersRef`` only from the controller env
+  ``KGW_GATEWAY_CLASS_PARAMETERS_REFS`` (Helm ``gatewayClassParametersRefs``);
+- token automount: already off in every deployer template (the ServiceAccount it renders),
+  with kgateway's projected ``xds-token`` the proxy needs: said once, nothing changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from gloo_harden.generation import Generation, Product
+from gloo_harden.index import StreamIndex
+from gloo_harden.model import Resource
+from gloo_harden.podspec import containers, mapping, pod_spec
+from gloo_harden.podspec import items as listed
+from gloo_harden.results import Result, Severity
+from gloo_harden.yamlio import to_plain
+
+NBS, READ_ONLY, AUTOMOUNT = ("drop-net-bind-service", "read-only-root-filesystem",
+                             "disable-sa-token-automount")
+ADD_CLASS = "add-kgateway-class-parameters"
+PARAMETER_GROUPS = {"gateway.gloo.solo.io": Product.GLOO, "gateway.kgateway.dev": Product.KGATEWAY}
+GLOO_ANNOTATION = "gateway.gloo.solo.io/gateway-parameters-name"
+CLASS_REFS_ENV = "KGW_GATEWAY_CLASS_PARAMETERS_REFS"
+OVERLAYS = ("deploymentOverlay", "serviceAccountOverlay", "serviceOverlay",
+            "podDisruptionBudget", "horizontalPodAutoscaler", "verticalPodAutoscaler")
+
+
+def review(index: StreamIndex, enabled: frozenset[str], added_class: bool = False
+           ) -> list[Result]:
+    """Every statement about the Gateway API objects of ``index`` for the ``enabled`` ids."""
+    found = index.generation
+    if not found.gateway_api:
+        return []
+    out: list[Result] = []
+    parameters = [r for group in PARAMETER_GROUPS
+                  for r in index.of_kind("GatewayParameters", group=group)]
+    for resource in parameters:
+        kube = mapping(mapping(resource.tree.get("spec")).get("kube"))
+        if kube.get("omitDefaultSecurityContext") is True:
+            out += _omit(resource, found)
+        for key in OVERLAYS:
+            if isinstance(kube.get(key), dict):
+                out += [_result(severity, hid, resource, f"spec.kube.{key}{path}", message)
+                        for severity, hid, path, message in _overlay(key, to_plain(kube[key]))]
+    out += _references(index, parameters)
+    out += _class_wiring(index, found, added_class)
+    if found.product is not None:
+        out.append(Result(Severity.INFO, f"{found.product.value} proxies: the deployer renders "
+                          "each Gateway's ServiceAccount with automountServiceAccountToken: false"
+                          + (" and mounts the projected xds-token the proxy authenticates xDS "
+                             "with (kept)" if found.product is Product.KGATEWAY else "")
+                          + "; nothing to change", hardening=AUTOMOUNT))
+    return [r for r in out if r.hardening in enabled]
+
+
+def _omit(resource: Resource, found: Generation) -> list[Result]:
+    field = "spec.kube.omitDefaultSecurityContext"
+    if found.product is Product.GLOO:
+        return []
+    if found.version is None:
+        what = "kgateway 2.1.x discards the whole class-level GatewayParameters, 2.2.0 its " \
+               "Envoy securityContext"
+    elif found.at_least(2, 3):
+        return [_result(Severity.WARNING, NBS, resource, field,
+                        f"kgateway {found.version} keeps the class-level fields but adds no "
+                        "net.ipv4.ip_unprivileged_port_start sysctl: its Gateways cannot bind "
+                        "listeners below 1024")]
+    elif found.at_least(2, 2):
+        what = f"kgateway {found.version} discards the class-level Envoy securityContext"
+    elif found.at_least(2, 1):
+        what = f"kgateway {found.version} discards the whole class-level GatewayParameters"
+    else:
+        return []
+    return [_result(Severity.WARNING, hid, resource, field,
+                    f"{what} for Gateways using this one, so it must carry the hardening itself "
+                    "(gloo-harden hardens it here), and adds no unprivileged-port sysctl: "
+                    "listeners below 1024 need the sysctl in podTemplate or NET_BIND_SERVICE")
+            for hid in (NBS, READ_ONLY)]
+
+
+def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str]]:
+    """(severity, hardening, path, message) for each thing an overlay undoes."""
+    applied = "applied after the merge, it"
+    for path, node in _walk(overlay, ""):
+        if not isinstance(node, dict):
+            continue
+        caps = mapping(node.get("capabilities"))
+        if listed(caps.get("add")):
+            yield (Severity.WARNING, NBS, f"{path}.capabilities.add",
+                   f"{applied} adds capabilities {listed(caps.get('add'))} to the proxy")
+        if node.get("readOnlyRootFilesystem") is False:
+            yield (Severity.WARNING, READ_ONLY, f"{path}.readOnlyRootFilesystem",
+                   f"{applied} makes the root filesystem writable")
+        context = node.get("securityContext")
+        if isinstance(context, dict) and context.get("$patch") in ("delete", "replace"):
+            yield (Severity.WARNING, READ_ONLY, f"{path}.securityContext",
+                   f"{applied} {context['$patch']}s the hardened securityContext")
+        if node.get("automountServiceAccountToken") is True:
+            yield (Severity.WARNING, AUTOMOUNT, f"{path}.automountServiceAccountToken",
+                   f"{applied} mounts the API token")
+        if "serviceAccountName" in node or (key == "serviceAccountOverlay" and path == ".metadata"
+                                            and "name" in node):
+            yield (Severity.WARNING, AUTOMOUNT, path,
+                   f"{applied} renames the proxy ServiceAccount; kgateway derives the proxy's "
+                   "xDS identity from the Gateway's ServiceAccount name")
+        volumes = node.get("volumes")
+        if isinstance(volumes, list) and _drops_xds_token(volumes):
+            yield (Severity.WARNING, AUTOMOUNT, f"{path}.volumes",
+                   f"{applied} drops the projected xds-token volume kgateway ≥2.0.5 "
+                   "authenticates xDS with: the proxy gets no configuration")
+
+
+def _drops_xds_token(volumes: list[Any]) -> bool:
+    names = {str(v.get("name")): v for v in volumes if isinstance(v, dict)}
+    if names.get("xds-token", {}).get("$patch") == "delete":
+        return True
+    replaced = any(isinstance(v, dict) and v.get("$patch") == "replace" for v in volumes)
+    return replaced and "xds-token" not in names
+
+
+def _walk(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}[{i}]")
+
+
+def _references(index: StreamIndex, parameters: list[Resource]) -> list[Result]:
+    """Gateways and GatewayClasses naming GatewayParameters the stream does not hold."""
+    have = {(r.namespace, r.name) for r in parameters}
+    out = []
+    for gateway in index.of_kind("Gateway", group="gateway.networking.k8s.io"):
+        named = gateway.annotations.get(GLOO_ANNOTATION)
+        spec = mapping(gateway.tree.get("spec"))
+        ref = mapping(mapping(spec.get("infrastructure")).get("parametersRef"))
+        field = f"metadata.annotations.{GLOO_ANNOTATION}"
+        if not named and ref.get("kind") == "GatewayParameters":
+            named, field = ref.get("name"), "spec.infrastructure.parametersRef"
+        if named and (gateway.namespace, str(named)) not in have:
+            out += [_result(Severity.WARNING, hid, gateway, field,
+                            f'names GatewayParameters "{named}", which is not in the stream: it is '
+                            "merged over the hardened class parameters unseen (capabilities "
+                            "appended, readOnlyRootFilesystem: false wins); run gloo-harden where "
+                            "it is applied") for hid in (NBS, READ_ONLY)]
+    for gateway_class in index.of_kind("GatewayClass"):
+        ref = mapping(mapping(gateway_class.tree.get("spec")).get("parametersRef"))
+        if ref.get("kind") == "GatewayParameters" and \
+                (ref.get("namespace"), ref.get("name")) not in have:
+            out.append(_result(Severity.WARNING, NBS, gateway_class, "spec.parametersRef",
+                               f'names GatewayParameters {ref.get("namespace")}/{ref.get("name")}'
+                               ", which is not in the stream: it cannot be checked"))
+    return out
+
+
+def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> list[Result]:
+    """How the kgateway class reaches its GatewayParameters, for this release."""
+    from gloo_harden.scopes.kgateway_class import controllers
+
+    if found.product is not Product.KGATEWAY or found.version is None:
+        return []
+    deployments = controllers(index)
+    if added_class:
+        release = deployments[0].labels.get("app.kubernetes.io/instance", "RELEASE")
+        namespace = deployments[0].namespace or "NAMESPACE"
+        return [Result(Severity.INFO, f"kgateway {found.version} creates GatewayClass kgateway "
+                       "itself when it is missing, so an installed release already has one: "
+                       "kubectl apply updates it; Helm adopts it only once labelled and "
+                       "annotated for the release (kubectl label gatewayclass kgateway "
+                       "app.kubernetes.io/managed-by=Helm; kubectl annotate gatewayclass "
+                       f"kgateway meta.helm.sh/release-name={release} "
+                       f"meta.helm.sh/release-namespace={namespace})", hardening=ADD_CLASS)]
+    if not found.at_least(2, 2):
+        return []
+    refs = {}
+    for deployment in deployments:
+        refs.update(_env_refs(deployment))
+    out = []
+    for gateway_class in index.of_kind("GatewayClass"):
+        ref = mapping(mapping(gateway_class.tree.get("spec")).get("parametersRef"))
+        if gateway_class.name in ("kgateway", "kgateway-waypoint") and ref and \
+                gateway_class.name not in refs and deployments:
+            out.append(_result(Severity.WARNING, NBS, gateway_class, "spec.parametersRef",
+                               f"kgateway {found.version} applies this class itself and takes "
+                               f"parametersRef only from {CLASS_REFS_ENV}: set Helm "
+                               f"gatewayClassParametersRefs.{gateway_class.name} to "
+                               f"{ref.get('namespace')}/{ref.get('name')}"))
+    if deployments and not refs:
+        out.append(Result(Severity.INFO, f"kgateway {found.version}: the controller's default "
+                          "proxy has no NET_BIND_SERVICE and a read-only root filesystem, so no "
+                          "class-level GatewayParameters is added (central ones go in Helm "
+                          f"gatewayClassParametersRefs, env {CLASS_REFS_ENV})", hardening=NBS))
+    return out
+
+
+def _env_refs(deployment: Resource) -> dict[str, Any]:
+    located = pod_spec(deployment.tree, deployment.kind)
+    for container in containers(located[0] if located else {}):
+        for env in listed(container.get("env")):
+            if isinstance(env, dict) and env.get("name") == CLASS_REFS_ENV:
+                try:
+                    refs = json.loads(str(env.get("value") or "{}"))
+                except ValueError:
+                    return {}
+                return refs if isinstance(refs, dict) else {}
+    return {}
+
+
+def _result(severity: Severity, hardening: str, resource: Resource, field: str,
+            message: str) -> Result:
+    return Result(severity, message, hardening=hardening, resource=resource.ref,
+                  field=resource.field(field), file=resource.document.source,
+                  document=resource.document.index)
