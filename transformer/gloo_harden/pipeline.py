@@ -25,7 +25,7 @@ from gloo_harden.stream import Document
 INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
     "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
     "Gateway", "MatchableHttpGateway", "MatchableTcpGateway", "GatewayClass", "HTTPRoute",
-    "VirtualService", "RouteTable", "UpstreamGroup", "List", "GatewayClass",
+    "VirtualService", "RouteTable", "UpstreamGroup", "List",
 }
 
 
@@ -179,8 +179,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
 
     Documents may arrive already parsed (``tree`` set, as KRM items do); the rest are parsed
     here only when a scope or guard needs them. Returns the positions of changed documents,
-    and of documents added at the end of ``documents`` (``Document.source`` is
-    ``additions.SOURCE``; their text is final).
+    and of documents a hardening added at the end of ``documents`` (``Document.source`` is
+    ``additions.SOURCE``; ``text_of`` writes them).
     """
     with limits.using(options.limits or limits.active()):
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))

@@ -57,6 +57,11 @@ _OMIT_KEEPS_CAPABILITY = (
     "Gateway using them listens below 1024 (or none is in the stream): without the sysctl it is "
     "the only way to bind (guard no-privileged-ports, a warning). Give them the sysctl in "
     "`podTemplate.securityContext.sysctls` and it goes.")
+_CLASS_ADDED = (
+    "GatewayParameters `kgateway` (controller namespace; `capabilities.add: []`, "
+    "`readOnlyRootFilesystem: true`) and GatewayClass `kgateway` whose `parametersRef` names it, "
+    "with the chart's labels and a `# Source:` line (add-kgateway-class-parameters; not when the "
+    "stream already has the class, whose parameters are hardened instead)")
 _NO_SETTINGS = (
     " `disableKubernetesDestinations`: kgateway has no Settings and no equivalent, and is not "
     "asked for one (`discoveryNamespaceSelectors` limits the namespaces it watches).")
@@ -120,13 +125,13 @@ RELEASES: tuple[Release, ...] = (
         "only the controller (ServiceAccount, RBAC, Service, Deployment): the proxy defaults, "
         "NET_BIND_SERVICE included, live in the controller. Listener ports below 1024 are "
         "mapped to +8000. The proxy's projected `xds-token` volume and per-Gateway "
-        "ServiceAccount (2.0.5 xDS authentication) are never touched.",
-        "nothing",
-        "Give the class its hardened parameters: a GatewayParameters with "
-        "`envoyContainer.securityContext.capabilities.add: []` (an explicit empty list; a "
-        "missing key keeps the default) and `readOnlyRootFilesystem: true`, named by the "
-        "`parametersRef` of GatewayClass `kgateway`. The controller creates that class only when "
-        "it is missing, so on an existing install patch its `parametersRef`. "
+        "ServiceAccount (2.0.5 xDS authentication) are never touched. For the class, the "
+        "objects the chart cannot render are added (metadata.name `kgateway`).",
+        _CLASS_ADDED,
+        "The controller creates GatewayClass `kgateway` only when it is missing, so an existing "
+        "install already has one: `kubectl apply` updates it; Helm adopts it only once labelled "
+        "`app.kubernetes.io/managed-by=Helm` and annotated `meta.helm.sh/release-name`/"
+        "`-namespace` (the result names the commands). "
         + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`")
         + _NO_SETTINGS,
         "gateway-api.md §0.1, §0.2, §0.4, §2b, §4b, §6 (kgateway 2.0.x); corpus "
@@ -137,9 +142,10 @@ RELEASES: tuple[Release, ...] = (
         _GATEWAY_PARAMETERS_HARDENED.format(group="gateway.kgateway.dev") + " As 2.0, but Envoy "
         "binds the listener port itself: for ports below 1024 the deployer adds the pod sysctl "
         "`net.ipv4.ip_unprivileged_port_start=0`, which gloo-harden never removes, so "
-        "NET_BIND_SERVICE is not needed. `xds-token` and the per-Gateway ServiceAccount are kept.",
-        "nothing",
-        "As 2.0 (class-level parameters, GatewayClass `kgateway`). A per-Gateway "
+        "NET_BIND_SERVICE is not needed. `xds-token` and the per-Gateway ServiceAccount are kept. "
+        "Class objects added as in 2.0 (metadata.name `kgateway`).",
+        _CLASS_ADDED,
+        "As 2.0 (an existing GatewayClass `kgateway`: apply, or let Helm adopt it). A per-Gateway "
         "`omitDefaultSecurityContext: true` discards the whole class-level GatewayParameters "
         "and the pod sysctl." + _OMIT_KEEPS_CAPABILITY
         + _NO_SETTINGS,
