@@ -143,7 +143,10 @@ def test_the_installed_script_takes_the_fast_entry_point() -> None:
     assert done.returncode == 0 and done.stdout.startswith("gloo-harden, version ")
 
 
-PROXY_ONLY_SCOPES = {"proxy-container", "proxy-pod", "proxy-service-account", "gloo-settings"}
+PROXY_ONLY_SCOPES = {"proxy-container", "proxy-pod", "proxy-service-account", "gloo-settings",
+                     # not workloads (GatewayParameters), and the kgateway controller, which
+                     # _needed reads by its KGW_ env
+                     "gateway-parameters-capabilities", "kgateway-class"}
 
 WORKLOAD = """---
 apiVersion: apps/v1

@@ -37,7 +37,6 @@ _IMAGE = re.compile(r"image:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|g
                     r"|gloo-ee|gloo|kgateway|envoy-wrapper):" + _VERSION + r"[\"']?[ \t]*$",
                     re.MULTILINE)
 _ASSUMED = re.compile(r"(gloo|kgateway)-" + _VERSION)
-_TRUST = ("helm.sh/chart", "app.kubernetes.io/version", "image")  # how results name sources
 _PRODUCT_OF_IMAGE = {"gloo-ee-envoy-wrapper": "gloo", "gloo-envoy-wrapper": "gloo",
                      "gloo-ee": "gloo", "gloo": "gloo", "kgateway": "kgateway",
                      "envoy-wrapper": "kgateway"}
@@ -118,7 +117,7 @@ def parse_assumed(value: str, where: str = "--assume-version") -> tuple[Product,
 def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | None = None
            ) -> Generation:
     """The generation of ``documents`` (parsed or not); ``assumed`` when no version shows."""
-    seen: list[tuple[Product, Version, str]] = []  # (product, version, where), stream order
+    seen: list[tuple[Product, Version, int, _Source]] = []  # stream order
     products: list[Product] = []
     edge = gateway_api = False
     for doc in documents:
@@ -132,17 +131,18 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
                 products.append(Product(owner))
         if "KGW_" in text and kind == "Deployment":  # the kgateway controller's env
             products.append(Product.KGATEWAY)
-        for product, version, source in _versions(text, doc, kind):
+        for product, version, trust, source in _versions(text, doc, kind):
             if version is None:
                 products.append(product)  # a chart label with a placeholder version
             else:
-                seen.append((product, version, source))
-    if Product.KGATEWAY in products or any(p is Product.KGATEWAY for p, _, _ in seen):
+                seen.append((product, version, trust, source))
+    if Product.KGATEWAY in products or any(p is Product.KGATEWAY for p, _, _, _ in seen):
         gateway_api = True  # the kgateway chart is the controller of the Gateway API generation
     if seen:
-        product, version, source = min(seen, key=lambda found: _TRUST.index(found[2].split()[0]))
-        others = tuple(sorted({f"{p.value} {v}" for p, v, _ in seen if (p, v) != (product, version)}))
-        return Generation(product, version, source, edge, gateway_api, others)
+        product, version, _, source = min(seen, key=lambda found: found[2])
+        others = tuple(sorted({f"{p.value} {v}" for p, v, _, _ in seen
+                               if (p, v) != (product, version)}))
+        return Generation(product, version, str(source), edge, gateway_api, others)
     product_seen = products[0] if products else (Product.GLOO if edge else None)
     if assumed is not None and product_seen in (None, assumed[0]):
         return Generation(assumed[0], assumed[1], "--assume-version", edge,
@@ -151,26 +151,27 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
 
 
 def _versions(text: str, doc: Document, kind: str | None
-              ) -> Iterator[tuple[Product, Version | None, str]]:
-    """Every (product, version) the text shows; version None for a placeholder chart."""
+              ) -> Iterator[tuple[Product, Version | None, int, _Source]]:
+    """Every (product, version, trust, source) the text shows (trust: 0 chart label, 1 app
+    version, 2 image tag; the lowest wins); version None for a placeholder chart."""
     where = _Where(doc, kind)
     charts = list(_CHART.finditer(text)) if "helm.sh/chart" in text else []
     for match in charts:
         product = "gloo" if match.group(1) == "gloo-ee" else match.group(1)
         version = _checked(product, match.groups()[1:])
         if version is not None:
-            yield version[0], version[1], f'helm.sh/chart "{_value(match)}" of {where}'
+            yield version[0], version[1], 0, _Source(0, match, where)
             continue
-        yield Product(product), None, ""
+        yield Product(product), None, 0, _Source(0, match, where)
         for app in _APP_VERSION.finditer(text) if "app.kubernetes.io/version" in text else ():
             found = _checked(product, app.groups())
             if found is not None:
-                yield found[0], found[1], f'app.kubernetes.io/version "{_value(app)}" of {where}'
+                yield found[0], found[1], 1, _Source(1, app, where)
     if "image:" in text:
         for match in _IMAGE.finditer(text):
             version = _checked(_PRODUCT_OF_IMAGE[match.group(1)], match.groups()[1:])
             if version is not None:
-                yield version[0], version[1], f'image tag "{_value(match)}" of {where}'
+                yield version[0], version[1], 2, _Source(2, match, where)
 
 
 def _value(match: re.Match[str]) -> str:
@@ -209,6 +210,18 @@ def _lines(node: Any, key: str = "") -> Iterator[str]:
             yield from _lines(item, key)
     elif key:
         yield f"{key}: {node}"
+
+
+class _Source:
+    """``image tag "…:1.19.3" of Deployment gloo-system/gloo``, written only for the version
+    decisions assume (finding the object's name costs a search of its text)."""
+
+    def __init__(self, trust: int, match: re.Match[str], where: _Where) -> None:
+        self.trust, self.match, self.where = trust, match, where
+
+    def __str__(self) -> str:
+        label = ("helm.sh/chart", "app.kubernetes.io/version", "image tag")[self.trust]
+        return f'{label} "{_value(self.match)}" of {self.where}'
 
 
 class _Where:

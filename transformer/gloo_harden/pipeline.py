@@ -202,6 +202,9 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         """Put an added object at the end of the stream and in the index."""
         doc = Document(len(added), additions.SOURCE, "---\n", addition.text)
         doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
+        last = documents[-1] if documents else None
+        if last is not None and last.raw is not None and "\r\n" in last.raw[1]:
+            doc.raw = ("---\r\n", doc.text.replace("\n", "\r\n"))  # the stream's line ends
         documents.append(doc)
         added.append(addition)
         index.add(Resource(doc, len(documents) - 1, doc.tree, ""))
