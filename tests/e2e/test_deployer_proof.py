@@ -43,10 +43,9 @@ def cases(pairs: list[tuple[str, bool]]) -> list[Any]:
             for label, team in pairs for name, _ in GATEWAYS]
 
 
-#: Streams gloo-harden brings to the promise today (every pair of UNHARDENED, once the
-#: kgateway 2.0/2.1 class-level GatewayParameters lands).
-HARDENED = [("gloo-1.17", False), ("gloo-1.17", True), ("gloo-1.19", False), ("gloo-1.19", True),
-            ("kgw-2.0", True), ("kgw-2.1", True), ("kgw-2.3", False), ("kgw-2.3", True)]
+#: Streams gloo-harden brings to the promise: every pair of UNHARDENED (kgateway 2.0/2.1
+#: class-only through the class-level GatewayParameters add-kgateway-class-parameters adds).
+HARDENED = list(UNHARDENED)
 
 
 def unhardened(version: Version, team: bool) -> str:
@@ -73,17 +72,6 @@ def test_hardened_streams_keep_the_promise(version: Version, team: bool, name: s
     if name == "web" and version.binds_real_ports:  # Envoy binds 80 and 443 through the sysctl
         assert {80, 443} <= set(web.container_ports)
         assert web.sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}
-
-
-@pytest.mark.parametrize(("version", "team", "name"),
-                         cases([pair for pair in UNHARDENED if pair not in HARDENED]))
-def test_what_the_stream_cannot_carry_yet_still_breaks(version: Version, team: bool,
-                                                       name: str) -> None:
-    """kgateway 2.0/2.1 Gateways without their own parameters: the chart render holds nothing
-    to harden, and the controller's default adds NET_BIND_SERVICE. ``explain kgateway-2.0``
-    tells users to add class-level parameters by hand; once gloo-harden adds them, this fails:
-    move the pair to HARDENED."""
-    assert violations(version, render(version, hardened(version, team), name), name) == [NBS]
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
