@@ -151,15 +151,28 @@ def harden_renders(documents: list[Document], options: Options,
         changed, results = harden_documents(documents, options)
         return changed, _named(results, names.pop() if len(names) == 1 else "")
     changed, results = [], []
+    # each file's documents together, in stream order: a render's added objects follow it
+    in_order = [p for positions in renders.values() for p in positions] == list(range(len(documents)))
+    ordered: list[Document] = []
     for render, positions in renders.items() or [("", [])]:
         part = [documents[p] for p in positions]
         part_changed, part_results = harden_documents(part, options)
         for p in part_changed:
-            if p >= len(positions):  # added by a hardening: after the whole stream
-                documents.append(part[p])
-                positions.append(len(documents) - 1)
+            if p >= len(positions):  # added by a hardening
+                positions.append(len(documents) + len(ordered))
+                ordered.append(part[p])
         changed += [positions[p] for p in part_changed]
         results += _named(part_results, render)
+    if in_order:
+        rebuilt = [d for positions in renders.values() for d in
+                   [documents[p] if p < len(documents) else ordered[p - len(documents)]
+                    for p in positions]]
+        where = {id(d): i for i, d in enumerate(rebuilt)}
+        flat = [documents[p] if p < len(documents) else ordered[p - len(documents)]
+                for p in changed]
+        documents[:] = rebuilt
+        return sorted(where[id(d)] for d in flat), results
+    documents += ordered  # renders interleaved (KRM items by path): added objects at the end
     return sorted(changed), results
 
 
