@@ -92,7 +92,7 @@ def test_a_kept_hardening_says_what_was_kept_why_and_how_to_accept_it() -> None:
     done = run_tool("-", input=PROXY.replace("PORT", "80"))
     assert done.returncode == 0
     (line,) = [line for line in done.stderr.decode().splitlines() if "containerPort 80" in line]
-    assert line.startswith("[warning] ")
+    assert line.startswith("stdin: [warning] ")
     assert 'kept for container "gateway-proxy": containerPort 80 (securityContext.capabilities.add ' \
         "stays [NET_BIND_SERVICE], not []); to accept this, " in line
     assert 'gloo-harden.dev/skip: "drop-net-bind-service=<reason>"' in line
@@ -103,7 +103,7 @@ def test_a_strict_refusal_says_refused() -> None:
     done = run_tool("--strict", "-", input=PROXY.replace("PORT", "80"))
     assert done.returncode == 1
     (line,) = [line for line in done.stderr.decode().splitlines() if "containerPort 80" in line]
-    assert line.startswith("[error] ") and "stays [NET_BIND_SERVICE], not []); refused (--strict)" in line
+    assert line.startswith("stdin: [error] ") and "stays [NET_BIND_SERVICE], not []); refused (--strict)" in line
     assert 'gloo-harden.dev/skip: "drop-net-bind-service=<reason>"' in line
 
 

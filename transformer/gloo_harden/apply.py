@@ -259,10 +259,11 @@ def _walk(tree: Any, path: str) -> Any:
 def _result(severity: Severity, message: str, item: Hardening, target: Target,
             path: str | None = None, old: Any = None, new: Any = None) -> Result:
     resource = target.resource
+    document = resource.document
     return Result(severity, message, hardening=item.id, resource=resource.ref,
                   field=path if path is not None else target.path or None,
-                  file=resource.document.source, document=resource.document.index,
-                  current=old, proposed=new, line=resource.document.first_line)
+                  file=document.source, document=None if document.added else document.index,
+                  current=old, proposed=new, line=None if document.added else document.first_line)
 
 
 def _assert_stable(item: Hardening, target: Target) -> None:

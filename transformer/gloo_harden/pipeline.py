@@ -192,8 +192,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
 
     Documents may arrive already parsed (``tree`` set, as KRM items do); the rest are parsed
     here only when a scope or guard needs them. Returns the positions of changed documents,
-    and of documents a hardening added at the end of ``documents`` (``Document.source`` is
-    ``additions.SOURCE``; ``text_of`` writes them).
+    and of documents a hardening added at the end of ``documents`` (``Document.added``;
+    ``text_of`` writes them).
     """
     with limits.using(options.limits or limits.active()):
         resources, results = parse(documents, options.validate_all, _extra_kinds(options))
@@ -213,9 +213,11 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
 
     def add(addition: additions.Addition) -> None:
         """Put an added object at the end of the stream and in the index."""
-        doc = Document(len(added), additions.SOURCE, "---\n", addition.text)
-        doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
         last = documents[-1] if documents else None
+        doc = Document(len(added), last.source if last else additions.SOURCE, "---\n",
+                       addition.text)
+        doc.added = True
+        doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
         if last is not None and last.raw is not None and "\r\n" in last.raw[1]:
             doc.raw = ("---\r\n", doc.text.replace("\n", "\r\n"))  # the stream's line ends
         documents.append(doc)
@@ -234,7 +236,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
 def text_of(document: Document) -> str:
     """The text of a changed document: an added one as it was added, unless a later hardening
     changed it too (a profile's, a user's patch)."""
-    if document.source == additions.SOURCE and document.pristine is None:
+    if document.added and document.pristine is None:
         return document.text
     return fidelity.write(document)
 

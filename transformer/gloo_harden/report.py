@@ -27,8 +27,10 @@ def text(results: Iterable[Result], quiet: bool) -> list[str]:
 
 def summary(results: list[Result], changed_documents: int) -> str:
     changes = sum(1 for r in results if _is_change(r))
-    kept = sum(1 for r in results if r.severity is not Severity.INFO and r.hardening
-               and r.resource and r.tag is None)
+    # a guard's evidence kept a change back (a review of what the controller will merge is
+    # a warning too, but nothing was kept back by it)
+    kept = sum(1 for r in results if r.severity is not Severity.INFO and r.guard
+               and r.tag is None)
     broken = sum(1 for r in results if r.tag == BROKEN)
     parts = [f"{changes} change{'s' * (changes != 1)} in {changed_documents} "
              f"document{'s' * (changed_documents != 1)}"]

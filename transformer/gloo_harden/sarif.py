@@ -121,9 +121,14 @@ def _notification(result: Result, lines: _Lines) -> dict[str, Any]:
 
 
 def _physical(result: Result, lines: _Lines) -> dict[str, Any] | None:
-    if result.file is None or result.document is None or result.file not in lines.texts:
+    if result.file is None or result.file not in lines.texts:
         return None
-    line, column = lines.find(result.file, result.document, result.field)
+    if result.document is not None:
+        line, column = lines.find(result.file, result.document, result.field)
+    elif result.resource is not None:  # an object gloo-harden adds: it goes after the stream
+        line, column = max(1, len(lines.texts[result.file].splitlines())), 1
+    else:
+        return None
     return {"artifactLocation": {"uri": uri(result.file)},
             "region": {"startLine": line, "startColumn": column}}
 

@@ -33,7 +33,7 @@ class Document:
     """One document of the stream: its exact text, where it came from, and what we parsed."""
 
     __slots__ = ("index", "source", "separator", "text", "tree", "round_trip", "pristine",
-                 "replay", "raw", "line", "column")
+                 "replay", "raw", "line", "column", "added")
 
     def __init__(self, index: int, source: str, separator: str, text: str, tree: Any = None,
                  round_trip: bool = True, pristine: Any = None,
@@ -59,6 +59,9 @@ class Document:
         #: separator is glued to it), so parse errors name the file's line and column
         self.line = line
         self.column = column
+        #: True for an object a hardening added (``additions``): it is in no input file, so
+        #: it has no document number or line there; ``source`` is the file it is added to
+        self.added = False
 
     def __repr__(self) -> str:
         return f"Document({self.where}, separator={self.separator!r}, text={self.text[:40]!r}…)"
