@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import CORPUS, needs_corpus, run_tool
+
 from gloo_harden import gateway_review, stream
 from gloo_harden.generation import Generation, Product, Version
 from gloo_harden.index import StreamIndex
@@ -140,3 +142,35 @@ def test_nothing_is_said_about_a_stream_without_the_gateway_api() -> None:
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
     resources, _ = parse(stream.split(text, "t.yaml"))
     assert gateway_review.review(StreamIndex(resources), ALL) == []
+
+
+
+CLASS = ("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n"
+         "  name: kgateway\nspec:\n  controllerName: kgateway.dev/kgateway\n")
+REF = ("  parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, name: kgateway,"
+       " namespace: kgateway-system}\n---\napiVersion: gateway.kgateway.dev/v1alpha1\n"
+       "kind: GatewayParameters\nmetadata: {name: kgateway, namespace: kgateway-system}\n"
+       "spec:\n  kube:\n    envoyContainer: {}\n")
+
+
+@needs_corpus
+@pytest.mark.parametrize(("render", "ref", "warned"), [
+    ("kgateway-2.0.5-default.yaml", "", True),
+    ("kgateway-2.1.2-default.yaml", "", True),
+    ("kgateway-2.1.2-default.yaml", REF, False),  # pointed at one in the stream: hardened there
+    ("kgateway-2.3.0-default.yaml", "", False),  # 2.2+ defaults add no NET_BIND_SERVICE
+])
+def test_a_class_kgateway_in_the_stream_without_parameters_is_said(
+        render: str, ref: str, warned: bool) -> None:
+    """2.0/2.1: no class-level GatewayParameters is added while the stream has the class, so
+    a class without parametersRef leaves its proxies on the default (NET_BIND_SERVICE)."""
+    text = (CORPUS / render).read_text() + CLASS + ref
+    done = run_tool("-", input=text)
+    assert done.returncode == 0, done.stderr.decode()
+    said = [line for line in done.stderr.decode().splitlines()
+            if "GatewayClass//kgateway spec.parametersRef" in line]
+    assert len(said) == warned
+    if warned:
+        assert "[warning]" in said[0] and "adds NET_BIND_SERVICE" in said[0]
+        assert "capabilities.add: []" in said[0] and b"kind: GatewayClass" in done.stdout
+    assert done.stdout.count(b"kind: GatewayClass") == 1  # nothing added beside it

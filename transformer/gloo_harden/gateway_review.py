@@ -194,7 +194,16 @@ def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> l
                        f"kgateway meta.helm.sh/release-name={release} "
                        f"meta.helm.sh/release-namespace={namespace})", hardening=ADD_CLASS)]
     if not found.at_least(2, 2):
-        return []
+        return [_result(Severity.WARNING, NBS, gateway_class, "spec.parametersRef",
+                        f"kgateway {found.version} builds this class's proxies on its default, "
+                        "which adds NET_BIND_SERVICE, and no class-level GatewayParameters is "
+                        "added while the stream has this class: set spec.parametersRef to a "
+                        "GatewayParameters whose envoyContainer has capabilities.add: [] "
+                        "(gloo-harden hardens it where it is)")
+                for gateway_class in index.of_kind("GatewayClass")
+                if gateway_class.name == "kgateway" and deployments
+                and mapping(mapping(gateway_class.tree.get("spec")).get("parametersRef"))
+                .get("kind") != "GatewayParameters"]
     refs = {}
     for deployment in deployments:
         refs.update(_env_refs(deployment))
