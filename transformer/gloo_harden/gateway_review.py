@@ -24,7 +24,6 @@ hardening it is about, so ``--disable ID`` silences it with the hardening.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -230,6 +229,8 @@ def _env_refs(deployment: Resource) -> dict[str, Any]:
     for container in containers(located[0] if located else {}):
         for env in listed(container.get("env")):
             if isinstance(env, dict) and env.get("name") == CLASS_REFS_ENV:
+                import json  # here, not at the top: 2 ms of every run
+
                 try:
                     refs = json.loads(str(env.get("value") or "{}"))
                 except ValueError:
