@@ -177,20 +177,9 @@ def render(pkg: Path, image: bool) -> subprocess.CompletedProcess[str]:
 
 
 def test_kpt_render_image_mutator_and_validator_equal_exec(image: str, tmp_path: Path) -> None:
-    by_exec = package(PACKAGE, tmp_path / "exec")
-    by_image = package(PACKAGE, tmp_path / "image")
     strict = {"strict": "true", "disable": "disable-kubernetes-destinations"}
-    (by_exec / "Kptfile").write_text(kptfile(None, strict))
-    (by_image / "Kptfile").write_text(kptfile(image, strict))
-    commit(by_exec)
-    commit(by_image)
-    done = render(by_exec, image=False)
-    assert done.returncode == 0, done.stderr
-    done = render(by_image, image=True)
-    assert done.returncode == 0, done.stderr
+    by_image = _rendered_alike(tmp_path, (image, strict), strict)
     assert "readOnlyRootFilesystem: true" in diff(by_image)
-    assert {k: v for k, v in tree(by_image).items() if k != "Kptfile"} == \
-        {k: v for k, v in tree(by_exec).items() if k != "Kptfile"}
     commit(by_image)
     again = render(by_image, image=True)  # the validator passes and nothing changes
     assert again.returncode == 0, again.stderr
@@ -208,19 +197,9 @@ def test_kpt_render_takes_patches_from_a_derived_image(image: str, tmp_path: Pat
                    str(context))
     assert built.returncode == 0, built.stderr
     try:
-        by_exec = package(PACKAGE, tmp_path / "exec")
-        by_image = package(PACKAGE, tmp_path / "image")
-        (by_exec / "Kptfile").write_text(kptfile(None, {"patches": str(PATCHES)}))
-        (by_image / "Kptfile").write_text(kptfile(derived, {"patches": "/patches"}))
-        commit(by_exec)
-        commit(by_image)
-        done = render(by_exec, image=False)
-        assert done.returncode == 0, done.stderr
-        done = render(by_image, image=True)
-        assert done.returncode == 0, done.stderr
+        by_image = _rendered_alike(tmp_path, (derived, {"patches": "/patches"}),
+                                   {"patches": str(PATCHES)})
         assert "memory: 1Gi" in diff(by_image)
-        assert {k: v for k, v in tree(by_image).items() if k != "Kptfile"} == \
-            {k: v for k, v in tree(by_exec).items() if k != "Kptfile"}
     finally:
         podman("rmi", derived)
 
@@ -319,3 +298,22 @@ def test_examples_name_the_image_image_build_makes_by_default() -> None:
         named = set(re.findall(r"localhost/gloo-harden:[\w.]+", path.read_text()))
         assert named <= {default}, path
 
+
+def _rendered_alike(tmp_path: Path, by_image: tuple[str, dict[str, str]],
+                    exec_config: dict[str, str]) -> Path:
+    """``kpt fn render`` of the package with the image (``(reference, config)``) and with the
+    exec function (``exec_config``): both succeed and agree on every file but the Kptfile.
+    Returns the image-rendered package."""
+    reference, image_config = by_image
+    packages = {image: package(PACKAGE, tmp_path / ("image" if image else "exec"))
+                for image in (False, True)}
+    packages[False].joinpath("Kptfile").write_text(kptfile(None, exec_config))
+    packages[True].joinpath("Kptfile").write_text(kptfile(reference, image_config))
+    for image, folder in packages.items():
+        commit(folder)
+        done = render(folder, image=image)
+        assert done.returncode == 0, done.stderr
+    rendered = [{k: v for k, v in tree(folder).items() if k != "Kptfile"}
+                for folder in packages.values()]
+    assert rendered[0] == rendered[1]
+    return packages[True]

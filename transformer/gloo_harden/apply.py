@@ -92,9 +92,10 @@ def _add_for(item: Hardening, target: Target, index: StreamIndex, strict: bool,
                    resource=a.ref, field="metadata.name", proposed=a.ref.name) for a in new]
 
 
-def _refusal(item: Hardening, target: Target, index: StreamIndex,
-             strict: bool) -> list[Result]:
-    """Why ``item`` may not change ``target``: an opt-out annotation or a guard's evidence."""
+def _refusal(item: Hardening, target: Target, index: StreamIndex, strict: bool,
+             changes: list[tuple[str, Any, Any]] | None = None) -> list[Result]:
+    """Why ``item`` may not make ``changes`` (or add its objects) to ``target``: an opt-out
+    annotation or a guard's evidence; empty when nothing forbids it."""
     reasons = target.resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
@@ -102,12 +103,12 @@ def _refusal(item: Hardening, target: Target, index: StreamIndex,
                         f"{SKIP_ANNOTATION}: {why}", item, target)]
     found = [(guard, GUARDS[guard].check(target, index)) for guard in item.guards]
     evidence = [e for _, said in found for e in said]
-    if evidence:
-        severity = Severity.ERROR if strict else Severity.WARNING
-        first = next(guard for guard, said in found if said)  # SARIF's rule for the result
-        return [_result(severity, f"kept for {target.what}: " + "; ".join(evidence), item,
-                        target)._replace(guard=first)]
-    return []
+    if not evidence:
+        return []
+    severity = Severity.ERROR if strict else Severity.WARNING
+    first = next(guard for guard, said in found if said)  # SARIF's rule for the result
+    return [_result(severity, _kept(item, target, changes or [], evidence, strict), item,
+                    target)._replace(guard=first)]
 
 
 def _apply_one(item: Hardening, target: Target, index: StreamIndex,
@@ -126,18 +127,9 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
              for where in report.missing]
     if not changes:
         return False, notes + _already_broken(item, target, index, strict)
-    reasons = target.resource.skip_reasons()
-    if item.id in reasons:
-        why = reasons[item.id] or "no reason given"
-        return False, [_result(Severity.INFO, f"skipped for {target.what} by annotation "
-                               f"{SKIP_ANNOTATION}: {why}", item, target)]
-    found = [(guard, GUARDS[guard].check(target, index)) for guard in item.guards]
-    evidence = [e for _, said in found for e in said]
-    if evidence:
-        severity = Severity.ERROR if strict else Severity.WARNING
-        message = _kept(item, target, changes, evidence, strict)
-        first = next(guard for guard, said in found if said)  # SARIF's rule for the result
-        return False, [_result(severity, message, item, target)._replace(guard=first)]
+    refused = _refusal(item, target, index, strict, changes)
+    if refused:
+        return False, refused
     patched, copied = _patch_alone(item, target, index, strict)
     if patched is None:
         return False, copied
@@ -230,11 +222,12 @@ def _kept(item: Hardening, target: Target, changes: list[tuple[str, Any, Any]],
     """Why a guard kept ``changes`` from being made: the evidence, what stays as it is, and
     how to accept that (under ``--strict``: that the run is refused)."""
     kept = ", ".join(_unchanged(path, old, new) for path, old, new in changes)
+    kept = f" ({kept})" if kept else ""  # an addition kept back changes no field
     accept = (f'annotate the object {SKIP_ANNOTATION}: "{item.id}=<reason>" or disable the '
               f"hardening (--disable {item.id})")
     then = (f"refused (--strict): fix that, or accept it: {accept}" if strict
             else f"to accept this, {accept}")
-    return f"kept for {target.what}: " + "; ".join(evidence) + f" ({kept}); {then}"
+    return f"kept for {target.what}: " + "; ".join(evidence) + f"{kept}; {then}"
 
 
 def _unchanged(path: str, old: Any, new: Any) -> str:
