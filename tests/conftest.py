@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 
 REPO = Path(__file__).resolve().parents[1]
 #: The real renders the tests run on (read only; never copied into the project):

@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 
 from conftest import CORPUS, needs_corpus, run_tool
-from gloo_harden import additions, hardenings
-from gloo_harden.pipeline import Options, Source, harden
+from gloo_harden.gloo import additions
+from gloo_harden.run import hardenings
+from gloo_harden.run.pipeline import Options, Source, harden
 
 CONTROLLER = (Path(__file__).parent / "golden" / "add-kgateway-class-parameters"
               / "applies-kgateway-2.1-chart" / "input.yaml").read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, run_tool, tool_env
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: gw\n"
 PROXY = """\
@@ -177,7 +177,7 @@ def test_python_tags_are_data_never_code(tmp_path: Path) -> None:
 def test_python_tags_load_as_tagged_data() -> None:
     from ruamel.yaml.comments import CommentedSeq
 
-    from gloo_harden import yamlio
+    from gloo_harden.yamltext import yamlio
 
     tree = yamlio.load('a: !!python/object/apply:os.system ["echo hi"]\n', "t")
     assert isinstance(tree["a"], CommentedSeq)
@@ -260,7 +260,8 @@ def test_head_in_a_shell_pipeline(tmp_path: Path) -> None:
 def test_an_unexpected_exception_is_exit_3_with_the_traceback_in_a_file(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> None:
-    from gloo_harden import cli, pipeline
+    from gloo_harden import cli
+    from gloo_harden.run import pipeline
 
     def broken(*_: object) -> None:
         raise KeyError("spec")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import corpus_files, run_tool
-from gloo_harden import hardenings
-from gloo_harden.pipeline import Options, Source, harden
+from gloo_harden.run import hardenings
+from gloo_harden.run.pipeline import Options, Source, harden
 
 PROXY = """\
 # Source: gloo/templates/7-gateway-proxy-deployment.yaml

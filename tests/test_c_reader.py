@@ -10,7 +10,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import CORPUS, needs_corpus
-from gloo_harden import stream, yamlio
+from gloo_harden.yamltext import stream, yamlio
 
 SCALARS = [
     "true", "True", "TRUE", "tRUE", "yes", "on", "off", "y", "n", "null", "Null", "~", "",

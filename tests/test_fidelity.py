@@ -6,7 +6,7 @@ import difflib
 
 import pytest
 
-from gloo_harden import fidelity, yamlio
+from gloo_harden.yamltext import fidelity, yamlio
 
 MIXED = """\
 # Source: gloo/templates/5-resource-cleanup-job.yaml
@@ -64,8 +64,8 @@ def test_unplaceable_change_falls_back_to_a_correct_full_dump() -> None:
 def test_the_c_parser_reads_and_checks_and_the_output_is_the_same_without_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from conftest import REPO
-    from gloo_harden import hardenings
-    from gloo_harden.pipeline import Options, Source, harden
+    from gloo_harden.run import hardenings
+    from gloo_harden.run.pipeline import Options, Source, harden
 
     assert yamlio._c_reader() is not None  # ruamel.yaml.clib is a dependency on CPython
     source = [Source("pipe", (REPO / "examples" / "pipe" / "gloo-rendered.yaml").read_bytes())]

@@ -1,14 +1,14 @@
-"""generation.py: the product, version and generations a stream shows, and the flag for when
-it shows none."""
+"""gloo/release_detection.py: the product, version and generations a stream shows, and the
+flag for when it shows none."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import CORPUS, needs_corpus, run_tool
-from gloo_harden import stream
+from gloo_harden.yamltext import stream
 from gloo_harden.errors import ConfigError
-from gloo_harden.generation import Generation, Product, Version, detect, parse_assumed
+from gloo_harden.gloo.release_detection import Generation, Product, Version, detect, parse_assumed
 
 
 def _docs(text: str) -> list[stream.Document]:
@@ -175,7 +175,7 @@ def test_cli_says_which_version_decisions_assume() -> None:
 
 
 def test_function_config_field() -> None:
-    from gloo_harden.options import API_VERSION, KIND, ConfigProblems, Request, resolve
+    from gloo_harden.run.options import API_VERSION, KIND, ConfigProblems, Request, resolve
 
     config = {"apiVersion": API_VERSION, "kind": KIND, "spec": {"assumeVersion": "kgateway-2.1"}}
     request, options = resolve(Request(), config)

@@ -67,7 +67,7 @@ def test_golden_case(case: Path) -> None:
 
 
 def test_every_builtin_hardening_has_golden_cases() -> None:
-    from gloo_harden.hardenings import BUILTIN
+    from gloo_harden.run.hardenings import BUILTIN
 
     for hardening in BUILTIN:
         names = {p.name.split("-")[0] for p in (GOLDEN / hardening).iterdir()}

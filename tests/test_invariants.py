@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from conftest import run_tool
-from gloo_harden import invariants, stream, yamlio
+from gloo_harden.run import invariants
+from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.errors import InvariantError
-from gloo_harden.stream import Document
+from gloo_harden.yamltext.stream import Document
 
 A = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n"
 B = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n  namespace: gloo\n"
@@ -95,7 +96,8 @@ def test_two_files_stay_two_documents(tmp_path: Path) -> None:
 def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: Path) -> None:
-    from gloo_harden import cli, fidelity
+    from gloo_harden import cli
+    from gloo_harden.yamltext import fidelity
 
     def renaming(document: Document) -> str:
         return document.text.replace("name: gateway-proxy\n", "name: renamed\n", 1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, corpus_params, needs_corpus, run_tool, tool_env
-from gloo_harden import limits, yamlio
+from gloo_harden.yamltext import limits, yamlio
 from gloo_harden.errors import InputError
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: gw\n"

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from gloo_harden import hardenings, options
+from gloo_harden.run import hardenings, options
 from gloo_harden.errors import ConfigError, PatchError
-from gloo_harden.options import CONFIG_KEYS, FIELDS, ConfigProblems, Request, resolve
+from gloo_harden.run.options import CONFIG_KEYS, FIELDS, ConfigProblems, Request, resolve
 
 BUILTINS = ", ".join(sorted(hardenings.BUILTIN))
 KEYS = ", ".join(CONFIG_KEYS)

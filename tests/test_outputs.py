@@ -120,7 +120,7 @@ def test_enable_and_disable_of_one_id_is_an_argument_error(hid: str) -> None:
 
 
 def test_enable_and_disable_of_one_id_in_a_function_config_is_a_problem() -> None:
-    from gloo_harden.options import ConfigProblems, Request, resolve
+    from gloo_harden.run.options import ConfigProblems, Request, resolve
 
     hid = "drop-net-bind-service"
     typed = {"apiVersion": "gloo-harden.dev/v1alpha1", "kind": "GlooHardening",

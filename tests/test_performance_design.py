@@ -29,8 +29,9 @@ from typing import Any
 import pytest
 
 from conftest import BIN_DIR, REPO, tool_env
-from gloo_harden import hardenings, pipeline, yamlio
-from gloo_harden.stream import Document
+from gloo_harden.run import hardenings, pipeline
+from gloo_harden.yamltext import yamlio
+from gloo_harden.yamltext.stream import Document
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import gen_gloo  # noqa: E402
@@ -210,8 +211,8 @@ def test_guards_read_each_gateway_once_for_all_proxies(monkeypatch: pytest.Monke
 
 
 def test_derived_data_is_forgotten_when_its_resource_is_patched() -> None:
-    from gloo_harden.index import StreamIndex
-    from gloo_harden.model import Resource
+    from gloo_harden.gloo.index import StreamIndex
+    from gloo_harden.resources.model import Resource
 
     doc = Document(0, "t", "", "", tree=yamlio.load("kind: Gateway\nspec: {bindPort: 80}\n", "t"))
     resource = Resource(doc, 0, doc.tree, "")
@@ -227,8 +228,8 @@ def test_changed_documents_are_written_without_the_round_trip_parser(
         reads: collections.Counter[str], parses: collections.Counter[str]) -> None:
     """Services, routes and an unchanged Settings are read with the C parser; the documents
     that change are edited as text, so nothing is parsed into a round-trip tree."""
-    from gloo_harden import hardenings
-    from gloo_harden.pipeline import Options, Source, harden
+    from gloo_harden.run import hardenings
+    from gloo_harden.run.pipeline import Options, Source, harden
 
     source = (REPO / "examples" / "pipe" / "gloo-rendered.yaml").read_text()
     service = [d for d in source.split("---\n") if "kind: Service\n" in d][0]
@@ -291,13 +292,14 @@ def test_the_click_free_run_answers_as_click_does(tmp_path: Path) -> None:
 
 
 def test_click_defaults_are_the_requests_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gloo_harden import cli, command
+    from gloo_harden import cli
+    from gloo_harden.adapters import pipe
 
-    seen: list[command.Request] = []
+    seen: list[pipe.Request] = []
     monkeypatch.setattr(command, "harden", seen.append)
     with pytest.raises(SystemExit):
         cli.main(["a.yaml"])
-    assert seen == [command.Request(("a.yaml",))]
+    assert seen == [pipe.Request(("a.yaml",))]
 
 
 @pytest.mark.parametrize("columns", ["", "60", "200", "30", "junk"])
@@ -314,7 +316,8 @@ def test_help_is_as_wide_as_click_would_make_it(monkeypatch: pytest.MonkeyPatch,
 def test_the_output_is_written_document_by_document_never_joined(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Joined, a big stream's output would be held a second time beside its documents."""
-    from gloo_harden import command, stream
+    from gloo_harden.adapters import pipe
+    from gloo_harden.yamltext import stream
 
     def joined(*_: Any) -> str:
         raise AssertionError("the whole output was joined into one text")
@@ -324,7 +327,7 @@ def test_the_output_is_written_document_by_document_never_joined(
     source, target = tmp_path / "in.yaml", tmp_path / "out.yaml"
     source.write_text("".join(gen_gloo.stream(60)))
     with pytest.raises(SystemExit) as exit_info:
-        command.harden(command.Request((str(source),), output=str(target)))
+        pipe.harden(pipe.Request((str(source),), output=str(target)))
     assert exit_info.value.code == 0
     documents = pipeline.read([pipeline.Source("in", source.read_bytes())])
     pieces = stream.pieces(documents, {})

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import REPO, corpus_params, needs_corpus, run_tool
-from gloo_harden import hardenings
-from gloo_harden import sarif as sarif_module
+from gloo_harden.run import hardenings
+from gloo_harden.outputs import sarif as sarif_module
 from gloo_harden.guards import GUARDS
 
 EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"

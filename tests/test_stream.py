@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from gloo_harden import hardenings, stream
-from gloo_harden.pipeline import Options, Source, harden
+from gloo_harden.run import hardenings
+from gloo_harden.yamltext import stream
+from gloo_harden.run.pipeline import Options, Source, harden
 
 ALL = Options(hardenings.select((), ()))
 
@@ -117,7 +118,7 @@ def test_kind_list_items_are_hardened() -> None:
 def test_added_strings_are_quoted_where_yaml_1_1_would_misread_them() -> None:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    from gloo_harden.yamlio import quote_if_ambiguous
+    from gloo_harden.yamltext.yamlio import quote_if_ambiguous
 
     for value in ("on", "yes", "No", "0755", "12:30", "1e3", "null", "~", "2024-01-01"):
         assert isinstance(quote_if_ambiguous(value), DoubleQuotedScalarString), value

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from gloo_harden import fidelity, textedit, yamlio
-from gloo_harden.stream import Document
+from gloo_harden.yamltext import fidelity, textedit, yamlio
+from gloo_harden.yamltext.stream import Document
 
 Change = Callable[[Any], None]
 

@@ -13,11 +13,12 @@ import pytest
 import yaml
 
 from conftest import REPO
-from gloo_harden import pipeline, yamlio
+from gloo_harden.run import pipeline
+from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.adapters import krm, krmio, krmtext
-from gloo_harden.options import Request
-from gloo_harden.stream import Document
+from gloo_harden.run.options import Request
+from gloo_harden.yamltext.stream import Document
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "tests" / "adapters"))
@@ -220,7 +221,7 @@ def test_indent_is_the_inverse_of_the_split() -> None:
 
 
 def test_results_written_as_text_read_back_as_the_emitter_would_write_them() -> None:
-    from gloo_harden.results import ResourceRef, Result, Severity
+    from gloo_harden.resources.results import ResourceRef, Result, Severity
 
     ref = ResourceRef("apps/v1", "Deployment", "on", "0755")
     results = [Result(Severity.INFO, "set x: \"yes\" → ü", "h", ref, "spec.x", "file.yaml", 2,

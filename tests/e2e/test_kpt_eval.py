@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gloo_harden.options import CONFIG_KEYS
+from gloo_harden.run.options import CONFIG_KEYS
 
 from krmtools import (HARDENING_LINES, HOST_NETWORK, PACKAGE, assert_hardened, changed_lines,
                       client, commit, diff, files, find, objects, package, results_file, run)

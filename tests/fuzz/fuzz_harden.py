@@ -34,7 +34,7 @@ def _atheris(argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["gloo_harden", "ruamel"]):
-        import gloo_harden.pipeline  # noqa: F401
+        import gloo_harden.run.pipeline  # noqa: F401
         from fuzz import properties  # noqa: F401
     atheris.Setup(argv, test_one_input)
     atheris.Fuzz()

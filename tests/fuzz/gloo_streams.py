@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gloo_harden import stream, yamlio
+from gloo_harden.yamltext import stream, yamlio
 
 ROLES = ("gateway-proxy", "ingress-proxy", "knative-external-proxy", "clusteringress-proxy")
 PORTS = (80, 443, 1023, 1024, 8080, 8443)

@@ -8,7 +8,8 @@ anything on a second run over its own output.
 
 from __future__ import annotations
 
-from gloo_harden import hardenings, pipeline, stream
+from gloo_harden.run import hardenings, pipeline
+from gloo_harden.yamltext import stream
 from gloo_harden.errors import InvariantError, TransformerError
 from gloo_harden.scopes import ScopeOptions
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_tool
-from gloo_harden import hardenings
+from gloo_harden.run import hardenings
 from gloo_harden.guards import GUARDS
 
 

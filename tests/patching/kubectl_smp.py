@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.patching import strategic
 from gloo_harden.patching.schema import KIND_TYPES

@@ -323,7 +323,7 @@ def test_service_patches_equal_kubectl(patch: dict[str, Any], seed: int) -> None
 
 def test_missing_element_is_reported_not_created() -> None:
     """(a) kubectl creates container "typo"; we report it unless asked to create."""
-    from gloo_harden import yamlio
+    from gloo_harden.yamltext import yamlio
     from gloo_harden.patching.strategic import MergeReport, merge
 
     patch = {"spec": {"containers": [{"name": "typo", "image": "x"}]}}
@@ -364,7 +364,7 @@ def test_custom_resources_replace_lists() -> None:
 
 
 def test_comments_survive_a_merge() -> None:
-    from gloo_harden import yamlio
+    from gloo_harden.yamltext import yamlio
     from gloo_harden.patching.strategic import merge
 
     text = Path(__file__).with_name("commented-deployment.yaml").read_text()

@@ -25,10 +25,11 @@ def main() -> NoReturn:
         sys.exit(0)
     files = plain_files(sys.argv[1:])
     if files is not None:  # nothing for click to parse: every option at its default
-        from gloo_harden import command, exits
-        from gloo_harden.options import Request
+        from gloo_harden.adapters import pipe
+        from gloo_harden.outputs import exits
+        from gloo_harden.run.options import Request
 
-        exits.run(lambda: command.harden(Request(files)))
+        exits.run(lambda: pipe.harden(Request(files)))
     from gloo_harden.cli import main as cli_main
 
     cli_main()

@@ -1,8 +1,8 @@
 """The command line: ``gloo-harden [FILE…|-]``, ``gloo-harden list``, ``gloo-harden explain ID``.
 
-Options, help and usage errors, by click; the run itself is ``command.harden`` (imported
-only to run it: ``--help`` needs none of it). With ``command``, ``exits`` and ``adapters/``,
-the only modules that touch argv, stdin, stdout and exit codes.
+Options, help and usage errors, by click; the run itself is ``adapters.pipe.harden`` (imported
+only to run it: ``--help`` needs none of it). With ``outputs.exits`` and ``adapters/``, the only
+modules that touch argv, stdin, stdout and exit codes.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from typing import Any, NoReturn
 
 import click
 
-from gloo_harden import __version__, exits, limits
+from gloo_harden import __version__
+from gloo_harden.outputs import exits
+from gloo_harden.yamltext import limits
 from gloo_harden.errors import ConfigError, TransformerError
-from gloo_harden.options import FIELDS, RESULTS_FORMATS, Kind, Request
+from gloo_harden.run.options import FIELDS, RESULTS_FORMATS, Kind, Request
 
 EPILOG = """\b
 Examples:
@@ -97,15 +99,16 @@ def harden_command(files: tuple[str, ...], **chosen: Any) -> None:
     their root filesystem read-only and sets disableKubernetesDestinations in Settings, each
     only where it cannot break the gateway. Results go to stderr.
     """
-    from gloo_harden import command
+    from gloo_harden.adapters import pipe
 
-    command.harden(Request(files, **chosen))
+    pipe.harden(Request(files, **chosen))
 
 
 @click.command("list")
 def list_command() -> None:
     """List the hardenings in the order they run, and the releases they cover."""
-    from gloo_harden import hardenings, releases
+    from gloo_harden.run import hardenings
+    from gloo_harden.gloo import releases
 
     for item in hardenings.builtin():
         click.echo(f"{item.id:34} {item.summary}")
@@ -122,7 +125,8 @@ def list_command() -> None:
 def explain_command(hardening_id: str) -> None:
     """Print what a hardening does, why, and when it is skipped; or, for ``releases`` or a
     release id (``kgateway-2.1``), what is hardened in that release and what is left to you."""
-    from gloo_harden import hardenings, releases
+    from gloo_harden.run import hardenings
+    from gloo_harden.gloo import releases
     from gloo_harden.guards import GUARDS
 
     if hardening_id == releases.TOPIC:

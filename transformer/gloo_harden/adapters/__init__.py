@@ -4,9 +4,16 @@
   a ``config.kubernetes.io/v1`` ResourceList on stdin, a ResourceList on stdout.
 - ``kustomize``: the legacy kustomize exec plugin (``--kustomize-plugin-config FILE``):
   plain multi-document YAML on stdin and stdout, the plugin config in a file.
+- ``pipe``: pipe mode, the harden command's work (files or stdin in; stdout, ``-o FILE``,
+  ``--diff`` or ``--results FILE`` out); it hands a ResourceList or a plugin config to the
+  two above (``dispatch``).
 
-Both read their configuration (a ``GlooHardening`` object or a ``ConfigMap``) with
+All read their configuration (a ``GlooHardening`` object, a ``ConfigMap`` or flags) with
 ``options.resolve``, the one place flags and functionConfig become pipeline options.
+
+May import: every layer below (``outputs``, ``run``, ``patching``, ``guards``, ``scopes``,
+``gloo``, ``resources``, ``yamltext``, ``gloo_harden.errors``); only the entry (``cli``,
+``__main__``) imports adapters (``tests/test_layering.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gloo_harden.options import Request
+    from gloo_harden.run.options import Request
 
 
 def dispatch(data: bytes, request: Request) -> int | None:

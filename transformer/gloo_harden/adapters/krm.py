@@ -23,14 +23,16 @@ import re
 import sys
 from typing import Any
 
-from gloo_harden import fidelity, pipeline, report, stream, yamlio
+from gloo_harden.yamltext import fidelity, stream, yamlio
+from gloo_harden.run import pipeline
+from gloo_harden.outputs import report
 from gloo_harden.adapters import krmio, krmtext
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
-from gloo_harden.options import ConfigProblems, Problem, Request, resolve
-from gloo_harden.pipeline import Options
-from gloo_harden.results import ResourceRef, Result, Severity
-from gloo_harden.stream import Document
+from gloo_harden.run.options import ConfigProblems, Problem, Request, resolve
+from gloo_harden.run.pipeline import Options
+from gloo_harden.resources.results import ResourceRef, Result, Severity
+from gloo_harden.yamltext.stream import Document
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")

@@ -19,7 +19,7 @@ import bisect
 import re
 from typing import Any, NamedTuple
 
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import TransformerError
 
 #: Stands for the items while the header is parsed and written; never in real input.

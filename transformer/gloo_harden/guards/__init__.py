@@ -5,9 +5,12 @@ A guard module defines ``ID``, ``EVIDENCE`` (every form of evidence it reads, on
 makes the change unsafe (an empty list means safe). A guard may define ``broken(target,
 index)``: the evidence that a target already in the hardened state breaks the gateway (reported
 as an install that is already broken), and ``unseen(target, index)``: evidence it reads that
-this stream cannot hold for the client and version at hand (``hooks``), which a warning names
-while the decision rests on the rest. Guards never print and never raise for a resource they
+this stream cannot hold for the client and version at hand (``gloo.helm_hooks``), which a
+warning names while the decision rests on the rest. Guards never print and never raise for a resource they
 cannot judge. The registry below is the one explicit, ordered list of guards.
+
+May import: ``scopes``, ``gloo``, ``resources``, ``yamltext`` and ``gloo_harden.errors``
+(``tests/test_layering.py``).
 """
 
 from __future__ import annotations

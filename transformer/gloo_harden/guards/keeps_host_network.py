@@ -9,8 +9,8 @@ which pod still falls short of "restricted" and why.
 
 from __future__ import annotations
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.podspec import items
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.podspec import items
 from gloo_harden.scopes import Target
 
 ID = "keeps-host-network"

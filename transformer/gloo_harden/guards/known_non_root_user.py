@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.podspec import pod_spec
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.podspec import pod_spec
 from gloo_harden.scopes import Target
 
 ID = "known-non-root-user"

@@ -9,7 +9,7 @@ behind. Evidence: a pod ``seccompProfile`` of any type other than ``RuntimeDefau
 
 from __future__ import annotations
 
-from gloo_harden.index import StreamIndex
+from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.scopes import Target
 
 ID = "no-custom-seccomp"

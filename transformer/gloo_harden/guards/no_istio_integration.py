@@ -15,9 +15,9 @@ A ServiceAccount is kept when any proxy that runs as it shows such evidence.
 
 from __future__ import annotations
 
-from gloo_harden.index import ALL_NAMESPACES, Proxy, StreamIndex
-from gloo_harden.model import Resource
-from gloo_harden.podspec import containers, items, mapping, pod_annotations
+from gloo_harden.gloo.index import ALL_NAMESPACES, Proxy, StreamIndex
+from gloo_harden.resources.model import Resource
+from gloo_harden.resources.podspec import containers, items, mapping, pod_annotations
 from gloo_harden.scopes import Target
 
 ID = "no-istio-integration"

@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden import embedded, hooks
-from gloo_harden.index import StreamIndex, gloo_versions
-from gloo_harden.model import Resource, child_path
-from gloo_harden.podspec import items, mapping
+from gloo_harden.gloo import embedded, helm_hooks
+from gloo_harden.gloo.index import StreamIndex, gloo_versions
+from gloo_harden.resources.model import Resource, child_path
+from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.scopes import Target
-from gloo_harden.yamlio import to_plain
+from gloo_harden.yamltext.yamlio import to_plain
 
 ID = "no-kube-destinations"
 EVIDENCE = (
@@ -72,7 +72,7 @@ def unseen(target: Target, index: StreamIndex) -> list[str]:
     if target.scope != "gloo-settings":
         return []
     return [f"{why}; a TCP Gateway among them could route to a kube destination "
-            f"({hooks.SEE_THEM})" for why in hooks.unseen_gateways(index)]
+            f"({helm_hooks.SEE_THEM})" for why in helm_hooks.unseen_gateways(index)]
 
 
 def _routes(index: StreamIndex) -> list[str]:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden import embedded, hooks
-from gloo_harden.index import Proxy, StreamIndex
-from gloo_harden.model import Resource
-from gloo_harden.podspec import items, mapping
+from gloo_harden.gloo import embedded, helm_hooks
+from gloo_harden.gloo.index import Proxy, StreamIndex
+from gloo_harden.resources.model import Resource
+from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.scopes import Target
 
 ID = "no-privileged-ports"
@@ -64,7 +64,7 @@ def unseen(target: Target, index: StreamIndex) -> list[str]:
     if target.proxy is None or target.scope != "proxy-container":
         return []
     return [f"{why}; judged by the container ports and Services the chart derives them from "
-            f"({hooks.SEE_THEM})" for why in hooks.unseen_gateways(index)]
+            f"({helm_hooks.SEE_THEM})" for why in helm_hooks.unseen_gateways(index)]
 
 
 def _container_ports(container: Any, host: str) -> list[str]:
@@ -124,7 +124,7 @@ def _gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
 
 def _plain(resource: Resource) -> Any:
     """A Gateway as plain data, converted once per resource (see ``StreamIndex.derived``)."""
-    from gloo_harden.yamlio import to_plain
+    from gloo_harden.yamltext.yamlio import to_plain
 
     return to_plain(resource.tree)
 

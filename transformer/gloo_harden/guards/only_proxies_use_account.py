@@ -10,8 +10,8 @@ decides for itself and is no evidence. The proxy pod specs still get
 
 from __future__ import annotations
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.podspec import POD_SPEC_PATHS, pod_spec
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_spec
 from gloo_harden.scopes import Target
 
 ID = "only-proxies-use-account"

@@ -1,7 +1,7 @@
 """A hardening's body applied to one node, and the leaf-level differences it makes.
 
 Shared by the run (``apply``) and by the check for user patches that undo a built-in
-(``patching/undo``), so neither imports the other.
+(``patching/trial``), so neither imports the other.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden.model import child_path
+from gloo_harden.resources.model import child_path
 from gloo_harden.patching import json6902, strategic
 from gloo_harden.patching.hardening import Hardening
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.patching import json6902, targets
 from gloo_harden.patching.targets import Selector

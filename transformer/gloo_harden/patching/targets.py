@@ -21,7 +21,7 @@ import re
 from typing import Any, NamedTuple
 
 from gloo_harden.errors import PatchError
-from gloo_harden.model import Resource
+from gloo_harden.resources.model import Resource
 
 FIELDS = ("group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector")
 _KEY = r"[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?"

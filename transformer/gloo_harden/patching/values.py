@@ -10,7 +10,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from gloo_harden.yamlio import quote_if_ambiguous
+from gloo_harden.yamltext.yamlio import quote_if_ambiguous
 
 PATCH = "$patch"
 DELETE_FROM = "$deleteFromPrimitiveList/"

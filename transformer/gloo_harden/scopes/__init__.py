@@ -4,6 +4,9 @@ A scope module defines ``ID``, ``EMPTY`` (the result to report when the stream h
 scope, or None; or a function of the ``StreamIndex`` that returns one) and
 ``targets(index, options)``, yielding the mappings a patch body applies to.
 The registry below is the one explicit, ordered list of scopes.
+
+May import: ``gloo``, ``resources``, ``yamltext`` and ``gloo_harden.errors``
+(``tests/test_layering.py``).
 """
 
 from __future__ import annotations

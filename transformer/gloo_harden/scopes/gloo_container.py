@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.model import child_path
-from gloo_harden.results import Severity
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import child_path
+from gloo_harden.resources.results import Severity
 from gloo_harden.scopes import gateway_parameters_envoy
 from gloo_harden.scopes.target import ScopeOptions, Target
 from gloo_harden.scopes.gloo_pod import workloads

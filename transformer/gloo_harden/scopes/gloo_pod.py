@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.model import Resource
-from gloo_harden.podspec import POD_SPEC_PATHS, pod_labels, pod_spec
-from gloo_harden.results import Severity
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import Resource
+from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_labels, pod_spec
+from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-pod"

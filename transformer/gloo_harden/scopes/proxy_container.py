@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.model import Resource, child_path
-from gloo_harden.podspec import containers, mapping
-from gloo_harden.podspec import items as listed
-from gloo_harden.results import Severity
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import Resource, child_path
+from gloo_harden.resources.podspec import containers, mapping
+from gloo_harden.resources.podspec import items as listed
+from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-container"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gloo_harden.index import StreamIndex
-from gloo_harden.results import Severity
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-pod"

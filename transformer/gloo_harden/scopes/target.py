@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from gloo_harden.index import Proxy
-from gloo_harden.model import Resource
+from gloo_harden.gloo.index import Proxy
+from gloo_harden.resources.model import Resource
 
 
 class ScopeOptions(NamedTuple):

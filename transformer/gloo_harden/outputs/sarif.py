@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from gloo_harden import __version__, stream, yamlio
+from gloo_harden import __version__
+from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.errors import InputError
 from gloo_harden.guards import GUARDS
 from gloo_harden.patching.hardening import Hardening
-from gloo_harden.results import Result, Severity
+from gloo_harden.resources.results import Result, Severity
 
 #: the schema the log names (OASIS SARIF 2.1.0, errata 01)
 SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"

@@ -40,11 +40,11 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gloo_harden.errors import ConfigError
-from gloo_harden.limits import DEFAULT as DEFAULT_LIMITS
-from gloo_harden.limits import Limits
+from gloo_harden.yamltext.limits import DEFAULT as DEFAULT_LIMITS
+from gloo_harden.yamltext.limits import Limits
 
 if TYPE_CHECKING:
-    from gloo_harden.pipeline import Options
+    from gloo_harden.run.pipeline import Options
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
 #: what ``--results`` writes: our JSON list, or a SARIF 2.1.0 log (``sarif.py``)
@@ -218,7 +218,8 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
     Raises ``ConfigProblems`` for a functionConfig mistake (all of them), ``ConfigError`` for
     an unknown id or profile on the command line, ``PatchError`` for an unusable patch file.
     """
-    from gloo_harden import generation, hardenings, pipeline
+    from gloo_harden.gloo import release_detection
+    from gloo_harden.run import hardenings, pipeline
     from gloo_harden.scopes import ScopeOptions
 
     problems: list[Problem] = []
@@ -256,7 +257,7 @@ def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
         request.limits, request.validate_all,
         patches=hardenings.chosen_patches(patches, enable, disable),
         fail_on_unmatched=request.fail_on_unmatched, fail_on_empty=request.fail_on_empty,
-        assume_version=generation.parse_assumed(request.assume_version)
+        assume_version=release_detection.parse_assumed(request.assume_version)
         if request.assume_version else None,
         separate_renders=request.separate_renders)
 
@@ -365,7 +366,7 @@ def _from_data(data: Any, problems: list[Problem]) -> _Values:
 
 def _release(field: Field, where: str, value: Any, problems: list[Problem]) -> _Values:
     """A PRODUCT-VERSION string, checked here so every problem shows in one run."""
-    from gloo_harden.generation import parse_assumed
+    from gloo_harden.gloo.release_detection import parse_assumed
 
     if not isinstance(value, str):
         problems.append(Problem(where, f"{_shape(value)}; expected PRODUCT-VERSION, e.g. "
@@ -394,7 +395,7 @@ def _existing_folders(located: list[tuple[str, str]], problems: list[Problem]) -
 
 
 def _known_profiles(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:
-    from gloo_harden.hardenings import profiles
+    from gloo_harden.run.hardenings import profiles
 
     names = profiles()
     problems += [Problem(where, f'unknown profile "{item}"; expected one of {", ".join(names)}')

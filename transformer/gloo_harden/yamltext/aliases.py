@@ -21,7 +21,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 
-from gloo_harden.model import child_path
+from gloo_harden.yamltext.yamlio import child_path
 
 
 class SharedResource(Exception):
@@ -62,7 +62,7 @@ def own_copy(tree: Any, path: str, root: str) -> tuple[Any, list[tuple[str, list
 def outside(tree: Any, path: str) -> Any:
     """The plain data of ``tree`` with the node at ``path`` left out: what a change there must
     leave as it is."""
-    from gloo_harden.yamlio import to_plain
+    from gloo_harden.yamltext.yamlio import to_plain
 
     plain = to_plain(tree)
     keys = _keys(path)

@@ -22,8 +22,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from gloo_harden.errors import InputError
-from gloo_harden.limited_yaml import LimitedComposer, LimitedScanner
-from gloo_harden.limits import LimitExceeded
+from gloo_harden.yamltext.limited_yaml import LimitedComposer, LimitedScanner
+from gloo_harden.yamltext.limits import LimitExceeded
 
 #: Plain strings a YAML 1.1 reader would take for something else (bool, null, number, time).
 _YAML11_AMBIGUOUS = re.compile(
@@ -253,7 +253,7 @@ def _fast_may_read(text: str) -> bool:
 
 
 def _maybe_deep(text: str) -> bool:
-    from gloo_harden.limits import active
+    from gloo_harden.yamltext.limits import active
 
     depth = active().max_depth
     if text.count("[") + text.count("{") >= depth:
@@ -407,3 +407,10 @@ def remember_plain(text: str, tree: Any) -> None:
     cache = _VERIFIED.get()
     if cache is not None:
         cache[text] = tree if type(tree) is dict else to_plain(tree)
+
+
+def child_path(parent: str, key: str | int) -> str:
+    """Join a field path: ``child_path("spec", "containers")`` → ``spec.containers``."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key

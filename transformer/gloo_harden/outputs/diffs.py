@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from gloo_harden import stream
-from gloo_harden.stream import Piece
+from gloo_harden.yamltext import stream
+from gloo_harden.yamltext.stream import Piece
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
 

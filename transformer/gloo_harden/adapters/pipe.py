@@ -17,13 +17,14 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn
 
-from gloo_harden import exits, limits, report
+from gloo_harden.outputs import exits, report
+from gloo_harden.yamltext import limits
 from gloo_harden.errors import ConfigError, TransformerError
-from gloo_harden.options import Request, resolve
+from gloo_harden.run.options import Request, resolve
 
 if TYPE_CHECKING:
-    from gloo_harden.pipeline import Options, Outcome, Source
-    from gloo_harden.stream import Document, Piece
+    from gloo_harden.run.pipeline import Options, Outcome, Source
+    from gloo_harden.yamltext.stream import Document, Piece
 
 _SLICE = 1 << 20
 
@@ -36,7 +37,7 @@ def harden(request: Request) -> NoReturn:
     ``--check``; ``--results FILE`` receives every result. ``-`` names stdout. A refusal (an
     ``error`` result, exit 1) writes no stream and no diff anywhere, only the results.
     """
-    from gloo_harden import pipeline
+    from gloo_harden.run import pipeline
 
     request = _checked(request)
     limits.activate(request.limits)  # the adapters read them too
@@ -58,7 +59,7 @@ def harden(request: Request) -> NoReturn:
             sys.exit(code)
     _, options = resolve(request)  # every id and patch file is checked here, before any work
     if sources and not request.files:  # stdin: a Helm 3 post-renderer leaves hooks out
-        from gloo_harden import clients
+        from gloo_harden.gloo import clients
 
         options = options._replace(client=clients.detect(sources[0].data[:1 << 16]))
     if request.show_diff or request.results_format == "sarif":  # they need the input again
@@ -80,7 +81,7 @@ def harden(request: Request) -> NoReturn:
         if request.output:
             _write(request.output, outcome.pieces)
         if request.show_diff:
-            from gloo_harden import diffs
+            from gloo_harden.outputs import diffs
 
             _write_stdout(diffs.per_file(_texts(sources), outcome.pieces))
         elif not request.output and not request.check:
@@ -117,7 +118,7 @@ def _terminal(handle: object) -> bool:
 
 
 def _texts(sources: list[Source]) -> Iterator[tuple[str, str]]:
-    from gloo_harden import stream
+    from gloo_harden.yamltext import stream
 
     return ((source.name, stream.decode_exact(source.data, source.name)) for source in sources)
 
@@ -126,7 +127,7 @@ def _results(request: Request, outcome: Outcome, sources: list[Source],
              options: Options) -> str:
     """The ``--results`` text in the chosen format."""
     if request.results_format == "sarif":
-        from gloo_harden import sarif
+        from gloo_harden.outputs import sarif
 
         files = {name: text for name, text in _texts(sources) if name != "stdin"}
         return sarif.log(outcome.results, options.hardenings + options.patches, files)
@@ -154,7 +155,7 @@ def _handed_over(sources: list[Source]) -> Iterator[Source]:
 
 def _read(name: str, budget: int) -> Source:
     """Read one input, in chunks, refusing it as soon as it is larger than ``budget``."""
-    from gloo_harden.pipeline import Source
+    from gloo_harden.run.pipeline import Source
 
     if name == "-":
         return Source("stdin", limits.read_limited(sys.stdin.buffer, "stdin", budget))

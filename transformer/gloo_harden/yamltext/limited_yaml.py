@@ -13,7 +13,7 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.scanner import RoundTripScanner
 
-from gloo_harden.limits import LimitExceeded, active
+from gloo_harden.yamltext.limits import LimitExceeded, active
 
 
 class LimitedComposer(Composer):

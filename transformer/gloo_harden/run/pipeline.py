@@ -8,18 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from gloo_harden import (additions, embedded, fidelity, gateway_review, generation, invariants,
-                         limits, stream, yamlio)
-from gloo_harden.apply import apply_all
+from gloo_harden.gloo import additions, embedded, release_detection
+from gloo_harden.run import gateway_review, invariants
+from gloo_harden.yamltext import fidelity, limits, stream, yamlio
+from gloo_harden.run.apply import apply_all
 from gloo_harden.errors import InputError
-from gloo_harden.index import PROXY_ROLES, StreamIndex, proxy_accounts
-from gloo_harden.limits import Limits
-from gloo_harden.model import Resource
+from gloo_harden.gloo.index import PROXY_ROLES, StreamIndex, proxy_accounts
+from gloo_harden.yamltext.limits import Limits
+from gloo_harden.resources.model import Resource
 from gloo_harden.patching.hardening import Hardening
-from gloo_harden.podspec import POD_SPEC_PATHS
-from gloo_harden.results import Result, Severity
+from gloo_harden.resources.podspec import POD_SPEC_PATHS
+from gloo_harden.resources.results import Result, Severity
 from gloo_harden.scopes import ScopeOptions
-from gloo_harden.stream import Document
+from gloo_harden.yamltext.stream import Document
 
 #: Kinds some scope or guard reads. Every other document is copied through as bytes, unparsed.
 INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
@@ -43,7 +44,7 @@ class Options(NamedTuple):
     #: upstream hands on an empty stream, and an empty install makes Argo CD prune the app
     fail_on_empty: bool = False
     #: the release to assume when the stream shows none (``--assume-version``)
-    assume_version: tuple[generation.Product, generation.Version] | None = None
+    assume_version: tuple[release_detection.Product, release_detection.Version] | None = None
     separate_renders: bool = False  # each input file is a render of its own (``harden_renders``)
     client: str | None = None  # who handed the stream over, when it matters (``clients``)
 
@@ -204,7 +205,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
                 for doc, line in stream.inner_byte_order_marks(documents)]
     if not resources and not any(d.tree is not None or d.sniff_kind() for d in documents):
         results.append(_empty(options.strict or options.fail_on_empty))
-    found = generation.detect(documents, options.assume_version)
+    found = release_detection.detect(documents, options.assume_version)
     results += generation_results(found, options.assume_version,
                                   any(h.id == VERSION_DEPENDENT for h in options.hardenings))
     index = StreamIndex(resources, frozenset(options.scope.istio_injected), found,
@@ -252,8 +253,8 @@ def _empty(refuse: bool) -> Result:
 VERSION_DEPENDENT = "add-kgateway-class-parameters"
 
 
-def generation_results(found: generation.Generation,
-                       assumed: tuple[generation.Product, generation.Version] | None,
+def generation_results(found: release_detection.Generation,
+                       assumed: tuple[release_detection.Product, release_detection.Version] | None,
                        depends: bool = False) -> list[Result]:
     """Say which release the version-dependent decisions (Gateway API generation) assume;
     ``depends``: a hardening that needs the release runs (not knowing it is then a warning)."""
@@ -265,8 +266,8 @@ def generation_results(found: generation.Generation,
     if not found.gateway_api:
         return out
     if found.version is None:
-        severity = Severity.WARNING if depends and found.product is generation.Product.KGATEWAY \
-            else Severity.INFO
+        kgateway = found.product is release_detection.Product.KGATEWAY
+        severity = Severity.WARNING if depends and kgateway else Severity.INFO
         out.append(Result(severity, f"Gateway API generation: {found.describe()}; "
                           "version-dependent hardenings are limited to what holds for every "
                           "version (give --assume-version, e.g. kgateway-2.1.2)"))

@@ -27,13 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden.generation import Generation, Product
-from gloo_harden.index import StreamIndex
-from gloo_harden.model import Resource
-from gloo_harden.podspec import containers, mapping, pod_spec
-from gloo_harden.podspec import items as listed
-from gloo_harden.results import Result, Severity
-from gloo_harden.yamlio import to_plain
+from gloo_harden.gloo.release_detection import Generation, Product
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import Resource
+from gloo_harden.resources.podspec import containers, mapping, pod_spec
+from gloo_harden.resources.podspec import items as listed
+from gloo_harden.resources.results import Result, Severity
+from gloo_harden.yamltext.yamlio import to_plain
 
 NBS, READ_ONLY, AUTOMOUNT = ("drop-net-bind-service", "read-only-root-filesystem",
                              "disable-sa-token-automount")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from gloo_harden.model import SKIP_ANNOTATION, Resource
-from gloo_harden.results import Result, Severity
+from gloo_harden.resources.model import SKIP_ANNOTATION, Resource
+from gloo_harden.resources.results import Result, Severity
 
 
 def problems(resources: Iterable[Resource], valid_ids: Callable[[], set[str]],

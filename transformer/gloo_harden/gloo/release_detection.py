@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from gloo_harden.errors import ConfigError
-from gloo_harden.stream import Document
+from gloo_harden.yamltext.stream import Document
 
 _VERSION = r"v?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.-]*)?"
 _CHART = re.compile(r"helm\.sh/chart:[ \t]*[\"']?(gloo-ee|gloo|kgateway)-" + _VERSION

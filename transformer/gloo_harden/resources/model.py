@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from gloo_harden.podspec import POD_SPEC_PATHS, pod_annotations
-from gloo_harden.results import ResourceRef
-from gloo_harden.stream import Document
+from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_annotations
+from gloo_harden.resources.results import ResourceRef
+from gloo_harden.yamltext.stream import Document
+from gloo_harden.yamltext.yamlio import child_path as child_path  # re-exported
 
 #: Annotation that opts one resource out of hardenings: ``"<id>=<reason>[,<id>=<reason>…]"``.
 SKIP_ANNOTATION = "gloo-harden.dev/skip"
@@ -109,10 +110,3 @@ def _strings(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
-
-
-def child_path(parent: str, key: str | int) -> str:
-    """Join a field path: ``child_path("spec", "containers")`` → ``spec.containers``."""
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    return f"{parent}.{key}" if parent else key

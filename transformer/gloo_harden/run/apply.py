@@ -12,17 +12,18 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gloo_harden import additions, optout, sharing, yamlio
-from gloo_harden.additions import Addition
+from gloo_harden.gloo import additions, optout
+from gloo_harden.yamltext import aliases, yamlio
+from gloo_harden.gloo.additions import Addition
 from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.guards import GUARDS
-from gloo_harden.index import StreamIndex
-from gloo_harden.model import SKIP_ANNOTATION, child_path
-from gloo_harden.patching import undo
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import SKIP_ANNOTATION, child_path
+from gloo_harden.patching import trial
 from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.patching.hardening import Hardening
-from gloo_harden.results import BROKEN, UNSEEN, Result, Severity, show_value
+from gloo_harden.resources.results import BROKEN, UNSEEN, Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 
@@ -49,15 +50,15 @@ def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: Sc
                 if did_change:
                     changed.add(target.resource.position)
         if not matched and not item.is_builtin:
-            results.append(undo.unmatched(item, fail_on_unmatched))
-    results += undo.conflicts(index, hardenings, options, results)
+            results.append(trial.unmatched(item, fail_on_unmatched))
+    results += trial.conflicts(index, hardenings, options, results)
     return changed, optout.problems(index.resources, lambda: _valid_ids(hardenings),
                                     strict) + results
 
 
 def _valid_ids(hardenings: tuple[Hardening, ...]) -> set[str]:
     """Ids a skip annotation may name: this run's, the built-ins' and the profiles'."""
-    from gloo_harden.hardenings import known_ids
+    from gloo_harden.run.hardenings import known_ids
 
     return set(known_ids()) | {h.id for h in hardenings}
 
@@ -115,13 +116,13 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
                strict: bool) -> tuple[bool, list[Result]]:
     """Patch one target if it needs it and nothing forbids it; say what happened."""
     before = yamlio.to_plain(target.node)
-    trial = yamlio.to_plain(target.node)
+    tried = yamlio.to_plain(target.node)
     try:
-        report = undo.trial(item, target,
-                            lambda: patch(item, trial, target.type_name, target.path))
+        report = trial.trial(item, target,
+                             lambda: patch(item, tried, target.type_name, target.path))
     except PatchError as exc:  # the object's own shape (e.g. a map in capabilities.add)
         raise PatchError(f"{target.resource.document.where}: {exc}") from None
-    changes = list(diff(before, yamlio.to_plain(trial), ""))
+    changes = list(diff(before, yamlio.to_plain(tried), ""))
     notes = [_result(Severity.WARNING, f"{target.what}: {where} not found, so nothing was "
                      "patched there (createMissing: true creates it)", item, target, where)
              for where in report.missing]
@@ -157,20 +158,20 @@ def _patch_alone(item: Hardening, target: Target, index: StreamIndex,
     document = target.resource.document
     if document.pristine is None:
         document.pristine = copy.deepcopy(document.tree)  # 8× cheaper than parsing it again
-    if not (document.round_trip and sharing.may_share(document.text)):
+    if not (document.round_trip and aliases.may_share(document.text)):
         patch(item, target.node, target.type_name, target.path)
         return target, []
     try:
-        own, copies = sharing.own_copy(document.tree, target.path, target.resource.path)
-    except sharing.SharedResource as exc:
+        own, copies = aliases.own_copy(document.tree, target.path, target.resource.path)
+    except aliases.SharedResource as exc:
         return None, [_result(Severity.ERROR if strict else Severity.WARNING,
                               f"kept for {target.what}: the object is the same YAML node as "
                               f"{exc} (an alias), so it cannot change alone", item, target)]
     target = target._replace(node=own)
     index.refresh(target.resource)
-    outside = sharing.outside(document.tree, target.path)
+    outside = aliases.outside(document.tree, target.path)
     patch(item, target.node, target.type_name, target.path)
-    if sharing.outside(document.tree, target.path) != outside:
+    if aliases.outside(document.tree, target.path) != outside:
         raise InvariantError(f"{document.where}: {item.id} changed more than {target.path}")
     return target, _own_copy_notes(item, target, copies)
 

@@ -10,9 +10,9 @@ there, and only there, the guards that read those Gateways decide without them, 
 
 from __future__ import annotations
 
-from gloo_harden import embedded
-from gloo_harden.clients import HELM3_POST_RENDERER
-from gloo_harden.index import StreamIndex, gloo_versions
+from gloo_harden.gloo import embedded
+from gloo_harden.gloo.clients import HELM3_POST_RENDERER
+from gloo_harden.gloo.index import StreamIndex, gloo_versions
 
 #: Gloo minors whose default Gateways live in a hook Job
 ROLLOUT_HOOK_MINORS = ((1, 12), (1, 13))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gloo_harden.results import BROKEN, Result, Severity
+from gloo_harden.resources.results import BROKEN, Result, Severity
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # a guard refused under --strict, or --check found work to do

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
-from gloo_harden.index import StreamIndex
-from gloo_harden.model import child_path
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import child_path
 from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.hardening import USER, Hardening
-from gloo_harden.results import Result, Severity, show_value
+from gloo_harden.resources.results import Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 
 T = TypeVar("T")

@@ -18,9 +18,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gloo_harden import textedit, yamlio
+from gloo_harden.yamltext import textedit, yamlio
 from gloo_harden.errors import InputError, InvariantError
-from gloo_harden.stream import Document
+from gloo_harden.yamltext.stream import Document
 
 
 def write(document: Document) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gloo_harden import yamlio
+from gloo_harden.yamltext import yamlio
 
 #: A string written plain means the same string to YAML 1.1 and 1.2 readers unless it is one
 #: of the spellings ``yamlio.quote_if_ambiguous`` knows (numbers, booleans, null, dates).

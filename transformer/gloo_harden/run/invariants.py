@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden import stream, yamlio
+from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.errors import InputError, InvariantError, PatchError
-from gloo_harden.stream import Document
+from gloo_harden.yamltext.stream import Document
 
 Identity = tuple[str, str, str, str]
 

@@ -40,7 +40,7 @@ def patches_dir() -> Path:
 
 def _builtin_dir() -> str:
     # os.path, not pathlib: every run loads the built-ins, and pathlib costs 5 ms to import
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # gloo_harden/
     packaged = os.path.join(here, "_patches")
     if os.path.isdir(packaged):
         return packaged

@@ -116,7 +116,7 @@ def _flow(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
     text = str(value)
-    from gloo_harden.yamlio import is_ambiguous
+    from gloo_harden.yamltext.yamlio import is_ambiguous
 
     if _PLAIN.fullmatch(text) and not is_ambiguous(text):
         return text

@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
-from gloo_harden.generation import Generation, Product
-from gloo_harden.model import Resource, child_path
-from gloo_harden.podspec import containers, pod_labels, pod_spec
+from gloo_harden.gloo.release_detection import Generation, Product
+from gloo_harden.resources.model import Resource, child_path
+from gloo_harden.resources.podspec import containers, pod_labels, pod_spec
 
 T = TypeVar("T")
 #: where a Gloo version can be read: chart labels and the images the chart renders
@@ -73,7 +73,7 @@ class StreamIndex:
         #: namespaces whose pods Istio injects, as the cluster decides (``ALL_NAMESPACES``:
         #: every one); the stream cannot show it, the user says so (``--istio-injected``)
         self.istio_injected = istio_injected
-        #: the product and version the stream was rendered from (``generation.detect``)
+        #: the product and version the stream was rendered from (``release_detection.detect``)
         self.generation = generation
         self._derived: dict[int, dict[str, Any]] = {}
         self._by_kind: dict[str, list[Resource]] = {}
@@ -105,7 +105,7 @@ class StreamIndex:
         return cached[key]  # type: ignore[no-any-return]
 
     def refresh(self, resource: Resource) -> None:
-        """``resource`` was given new nodes (``sharing.own_copy``): read its proxy again."""
+        """``resource`` was given new nodes (``aliases.own_copy``): read its proxy again."""
         self.proxies = [(_as_proxy(p.resource) or p) if p.resource is resource else p
                         for p in self.proxies]
 
@@ -155,7 +155,7 @@ def _envoy_container(spec: Any, name: str, role: str) -> int | None:
 
 
 def gloo_versions(index: StreamIndex) -> set[tuple[int, int]]:
-    """The (major, minor) Gloo versions the stream shows: the release ``generation.detect``
+    """The (major, minor) Gloo versions the stream shows: the release ``release_detection.detect``
     found (or was told), ``helm.sh/chart`` labels, the images of proxies, and the envoy image
     tag of Gloo's GatewayParameters (split into registry/repository/tag fields there)."""
     found: set[tuple[int, int]] = set()

@@ -1,0 +1,13 @@
+"""What gloo-harden knows about Gloo, kgateway and the clients that render them.
+
+- ``index``: ``StreamIndex``, the stream's resources by kind, with the proxies and controllers;
+- ``release_detection``: which generation and version a stream was rendered from (``Generation``);
+- ``releases``: what gloo-harden does for each release line (``list``, ``explain releases``);
+- ``embedded``: Gloo objects carried inside ConfigMaps and Jobs;
+- ``helm_hooks``: what Helm hooks hide from a Helm 3 post-renderer;
+- ``clients``: which client handed the stream over (an edge module: it reads ``/proc``);
+- ``additions``: objects gloo-harden adds to the stream;
+- ``optout``: the ``gloo-harden.dev/skip`` annotation checked.
+
+May import: ``resources``, ``yamltext`` and ``gloo_harden.errors`` (``tests/test_layering.py``).
+"""

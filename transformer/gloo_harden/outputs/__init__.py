@@ -1,0 +1,9 @@
+"""Outputs: what a run says and how the process ends.
+
+- ``report``: results for people (lines, summaries, JSON) and the run's exit code;
+- ``sarif``: results as SARIF 2.1.0;
+- ``diffs``: ``--diff``, one unified diff per input file;
+- ``exits``: the one-line promise (a user's error exits 2 with one line, a bug exits 3).
+
+May import: ``run`` and every layer below it (``tests/test_layering.py``).
+"""
