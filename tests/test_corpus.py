@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from conftest import CORPUS, corpus_files, corpus_params, needs_corpus
-from gloo_harden.run import hardenings
-from gloo_harden.yamltext import stream
-from gloo_harden.run.pipeline import Options, Outcome, Source, harden
 from gloo_harden.resources.results import Severity
+from gloo_harden.run import hardenings
+from gloo_harden.run.pipeline import Options, Outcome, Source, harden
+from gloo_harden.yamltext import stream
 
 pytestmark = needs_corpus
 OPTIONS = Options(hardenings.select((), ()))

@@ -9,12 +9,12 @@ import yaml
 
 from conftest import CORPUS, needs_corpus, run_tool
 
-from gloo_harden.run import gateway_review
-from gloo_harden.yamltext import stream
-from gloo_harden.gloo.release_detection import Generation, Product, Version
 from gloo_harden.gloo.index import StreamIndex
-from gloo_harden.run.pipeline import parse
+from gloo_harden.gloo.release_detection import Generation, Product, Version
 from gloo_harden.resources.results import Result, Severity
+from gloo_harden.run import gateway_review
+from gloo_harden.run.pipeline import parse
+from gloo_harden.yamltext import stream
 
 ALL = frozenset({"drop-net-bind-service", "read-only-root-filesystem",
                  "disable-sa-token-automount", "add-kgateway-class-parameters"})

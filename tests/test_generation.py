@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS, needs_corpus, run_tool
-from gloo_harden.yamltext import stream
 from gloo_harden.errors import ConfigError
 from gloo_harden.gloo.release_detection import Generation, Product, Version, detect, parse_assumed
+from gloo_harden.yamltext import stream
 
 
 def _docs(text: str) -> list[stream.Document]:

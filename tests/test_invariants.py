@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from conftest import run_tool
+from gloo_harden.errors import InvariantError
 from gloo_harden.run import invariants
 from gloo_harden.yamltext import stream, yamlio
-from gloo_harden.errors import InvariantError
 from gloo_harden.yamltext.stream import Document
 
 A = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n"

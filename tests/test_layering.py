@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_import_cycles import PACKAGE, import_graph
-
 from conftest import REPO
+from test_import_cycles import PACKAGE, import_graph
 
 #: bottom first; a name is a package of gloo_harden, or one of its top-level modules
 LAYERS: tuple[tuple[str, ...], ...] = (

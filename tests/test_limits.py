@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, corpus_params, needs_corpus, run_tool, tool_env
-from gloo_harden.yamltext import limits, yamlio
 from gloo_harden.errors import InputError
+from gloo_harden.yamltext import limits, yamlio
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: gw\n"
 

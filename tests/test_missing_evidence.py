@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from gloo_harden.gloo import clients
+from gloo_harden.resources.results import UNSEEN, Severity
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Outcome, Source, harden
-from gloo_harden.resources.results import UNSEEN, Severity
 
 OPTIONS = Options(hardenings.select((), ()))
 HELM3 = OPTIONS._replace(client=clients.HELM3_POST_RENDERER)

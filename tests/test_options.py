@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from gloo_harden.run import hardenings, options
 from gloo_harden.errors import ConfigError, PatchError
+from gloo_harden.run import hardenings, options
 from gloo_harden.run.options import CONFIG_KEYS, FIELDS, ConfigProblems, Request, resolve
 
 BUILTINS = ", ".join(sorted(hardenings.BUILTIN))

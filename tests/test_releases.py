@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from conftest import CORPUS, REPO, needs_corpus, run_tool
-from gloo_harden.run import hardenings
 from gloo_harden.gloo import releases
-from gloo_harden.run.pipeline import Options, Source, harden
 from gloo_harden.resources.results import Severity
+from gloo_harden.run import hardenings
+from gloo_harden.run.pipeline import Options, Source, harden
 
 #: A per-Gateway GatewayParameters of an application team, for the releases whose chart has none.
 TEAM_PARAMETERS = """\

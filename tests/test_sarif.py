@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from conftest import REPO, corpus_params, needs_corpus, run_tool
-from gloo_harden.run import hardenings
-from gloo_harden.outputs import sarif as sarif_module
 from gloo_harden.guards import GUARDS
+from gloo_harden.outputs import sarif as sarif_module
+from gloo_harden.run import hardenings
 
 EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
 PORT_80 = EXAMPLE.read_text().replace("targetPort: 8080", "targetPort: 80")

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from gloo_harden.run import hardenings
-from gloo_harden.yamltext import stream
 from gloo_harden.run.pipeline import Options, Source, harden
+from gloo_harden.yamltext import stream
 
 ALL = Options(hardenings.select((), ()))
 

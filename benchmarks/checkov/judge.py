@@ -109,8 +109,8 @@ def judge(name: str, before: set[Failure], after: set[Failure], proxies: list[st
 
 def proxy_workloads(manifest: Path) -> list[str]:
     """checkov ids of the Gloo proxy workloads, found the way gloo-harden finds them."""
-    from gloo_harden.run import pipeline
     from gloo_harden.gloo.index import StreamIndex
+    from gloo_harden.run import pipeline
 
     documents = pipeline.read([pipeline.Source(str(manifest), manifest.read_bytes())])
     resources, _ = pipeline.parse(documents)

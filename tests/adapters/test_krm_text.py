@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from conftest import REPO
-from gloo_harden.run import pipeline
-from gloo_harden.yamltext import yamlio
-from gloo_harden.errors import PatchError
 from gloo_harden.adapters import krm, krmio, krmtext
+from gloo_harden.errors import PatchError
+from gloo_harden.run import pipeline
 from gloo_harden.run.options import Request
+from gloo_harden.yamltext import yamlio
 from gloo_harden.yamltext.stream import Document
 
 sys.path.insert(0, str(REPO / "benchmarks"))

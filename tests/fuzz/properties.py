@@ -8,10 +8,10 @@ anything on a second run over its own output.
 
 from __future__ import annotations
 
-from gloo_harden.run import hardenings, pipeline
-from gloo_harden.yamltext import stream
 from gloo_harden.errors import InvariantError, TransformerError
+from gloo_harden.run import hardenings, pipeline
 from gloo_harden.scopes import ScopeOptions
+from gloo_harden.yamltext import stream
 
 OPTIONS = pipeline.Options(hardenings.select((), ()))
 SIDECARS = pipeline.Options(hardenings.select((), ()), scope=ScopeOptions(sidecars=True))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_tool
-from gloo_harden.run import hardenings
 from gloo_harden.guards import GUARDS
+from gloo_harden.run import hardenings
 
 
 @pytest.mark.parametrize("guard", sorted(GUARDS))

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.patching import strategic
 from gloo_harden.patching.schema import KIND_TYPES
+from gloo_harden.yamltext import yamlio
 
 
 def kubectl() -> str:

@@ -323,8 +323,8 @@ def test_service_patches_equal_kubectl(patch: dict[str, Any], seed: int) -> None
 
 def test_missing_element_is_reported_not_created() -> None:
     """(a) kubectl creates container "typo"; we report it unless asked to create."""
-    from gloo_harden.yamltext import yamlio
     from gloo_harden.patching.strategic import MergeReport, merge
+    from gloo_harden.yamltext import yamlio
 
     patch = {"spec": {"containers": [{"name": "typo", "image": "x"}]}}
     assert [c["name"] for c in theirs([POD], patch)[0]["spec"]["containers"]] == ["typo", "a", "b"]
@@ -364,8 +364,8 @@ def test_custom_resources_replace_lists() -> None:
 
 
 def test_comments_survive_a_merge() -> None:
-    from gloo_harden.yamltext import yamlio
     from gloo_harden.patching.strategic import merge
+    from gloo_harden.yamltext import yamlio
 
     text = Path(__file__).with_name("commented-deployment.yaml").read_text()
     tree = yamlio.load(text, "x")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_tool
-from gloo_harden.run import hardenings, pipeline
 from gloo_harden.errors import PatchError
 from gloo_harden.patching import targets
 from gloo_harden.resources.results import Severity
+from gloo_harden.run import hardenings, pipeline
 
 RENDERED = REPO / "examples" / "user-patches" / "rendered.yaml"
 HEAD = "apiVersion: gloo-harden.dev/v1alpha1\nkind: Hardening\n"

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from conftest import corpus_files, corpus_params, needs_corpus, run_tool
-from gloo_harden.run import hardenings, pipeline
 from gloo_harden.resources.results import Result, Severity
+from gloo_harden.run import hardenings, pipeline
 from pss import Violation, check
 
 #: control → the profile patch whose guard keeps that violation on purpose

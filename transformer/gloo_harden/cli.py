@@ -15,10 +15,10 @@ from typing import Any, NoReturn
 import click
 
 from gloo_harden import __version__
-from gloo_harden.outputs import exits
-from gloo_harden.yamltext import limits
 from gloo_harden.errors import ConfigError, TransformerError
+from gloo_harden.outputs import exits
 from gloo_harden.run.options import FIELDS, RESULTS_FORMATS, Kind, Request
+from gloo_harden.yamltext import limits
 
 EPILOG = """\b
 Examples:
@@ -107,8 +107,8 @@ def harden_command(files: tuple[str, ...], **chosen: Any) -> None:
 @click.command("list")
 def list_command() -> None:
     """List the hardenings in the order they run, and the releases they cover."""
-    from gloo_harden.run import hardenings
     from gloo_harden.gloo import releases
+    from gloo_harden.run import hardenings
 
     for item in hardenings.builtin():
         click.echo(f"{item.id:34} {item.summary}")
@@ -125,9 +125,9 @@ def list_command() -> None:
 def explain_command(hardening_id: str) -> None:
     """Print what a hardening does, why, and when it is skipped; or, for ``releases`` or a
     release id (``kgateway-2.1``), what is hardened in that release and what is left to you."""
-    from gloo_harden.run import hardenings
     from gloo_harden.gloo import releases
     from gloo_harden.guards import GUARDS
+    from gloo_harden.run import hardenings
 
     if hardening_id == releases.TOPIC:
         click.echo(releases.describe_all())

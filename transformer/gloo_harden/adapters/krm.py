@@ -23,15 +23,15 @@ import re
 import sys
 from typing import Any
 
-from gloo_harden.yamltext import fidelity, stream, yamlio
-from gloo_harden.run import pipeline
-from gloo_harden.outputs import report
 from gloo_harden.adapters import krmio, krmtext
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import InputError, TransformerError
+from gloo_harden.outputs import report
+from gloo_harden.resources.results import ResourceRef, Result, Severity
+from gloo_harden.run import pipeline
 from gloo_harden.run.options import ConfigProblems, Problem, Request, resolve
 from gloo_harden.run.pipeline import Options
-from gloo_harden.resources.results import ResourceRef, Result, Severity
+from gloo_harden.yamltext import fidelity, stream, yamlio
 from gloo_harden.yamltext.stream import Document
 
 API_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")

@@ -8,8 +8,8 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 
-from gloo_harden.yamltext import yamlio
 from gloo_harden.resources.results import Result
+from gloo_harden.yamltext import yamlio
 
 #: ``tags`` key that names the hardening a result is about.
 TAG = "gloo-harden.dev/hardening"

@@ -19,8 +19,8 @@ import bisect
 import re
 from typing import Any, NamedTuple
 
-from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import TransformerError
+from gloo_harden.yamltext import yamlio
 
 #: Stands for the items while the header is parsed and written; never in real input.
 PLACEHOLDER = "gloo-harden-items-placeholder-7f3c"

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gloo_harden.run import pipeline
-from gloo_harden.outputs import report
-from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import ConfigError
+from gloo_harden.outputs import report
+from gloo_harden.run import pipeline
 from gloo_harden.run.options import ConfigProblems, Request, resolve
+from gloo_harden.yamltext import yamlio
 
 
 def main(data: bytes, config_file: str, request: Request) -> int:

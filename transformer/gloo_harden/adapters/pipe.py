@@ -17,10 +17,10 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn
 
-from gloo_harden.outputs import exits, report
-from gloo_harden.yamltext import limits
 from gloo_harden.errors import ConfigError, TransformerError
+from gloo_harden.outputs import exits, report
 from gloo_harden.run.options import Request, resolve
+from gloo_harden.yamltext import limits
 
 if TYPE_CHECKING:
     from gloo_harden.run.pipeline import Options, Outcome, Source

@@ -14,8 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any, NamedTuple
 
-from gloo_harden.yamltext import yamlio
 from gloo_harden.resources.results import ResourceRef
+from gloo_harden.yamltext import yamlio
 
 #: ``Document.source`` of added documents (results name it as their file)
 SOURCE = "gloo-harden"

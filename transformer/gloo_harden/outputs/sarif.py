@@ -23,11 +23,11 @@ from typing import Any
 from urllib.parse import quote
 
 from gloo_harden import __version__
-from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.errors import InputError
 from gloo_harden.guards import GUARDS
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.resources.results import Result, Severity
+from gloo_harden.yamltext import stream, yamlio
 
 #: the schema the log names (OASIS SARIF 2.1.0, errata 01)
 SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"

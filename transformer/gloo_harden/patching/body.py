@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden.resources.model import child_path
 from gloo_harden.patching import json6902, strategic
 from gloo_harden.patching.hardening import Hardening
+from gloo_harden.resources.model import child_path
 
 
 def patch(item: Hardening, node: Any, type_name: str | None,

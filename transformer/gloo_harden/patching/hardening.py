@@ -29,10 +29,10 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.patching import json6902, targets
 from gloo_harden.patching.targets import Selector
+from gloo_harden.yamltext import yamlio
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
 KIND = "Hardening"

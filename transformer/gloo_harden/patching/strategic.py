@@ -41,9 +41,9 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from gloo_harden.errors import PatchError
-from gloo_harden.resources.model import child_path
 from gloo_harden.patching import smp_lists, values
 from gloo_harden.patching.schema import field_info
+from gloo_harden.resources.model import child_path
 
 PATCH = "$patch"
 RETAIN_KEYS = "$retainKeys"

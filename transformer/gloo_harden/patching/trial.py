@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from gloo_harden.yamltext import yamlio
 from gloo_harden.errors import PatchError
 from gloo_harden.gloo.index import StreamIndex
-from gloo_harden.resources.model import child_path
 from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.hardening import USER, Hardening
+from gloo_harden.resources.model import child_path
 from gloo_harden.resources.results import Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
+from gloo_harden.yamltext import yamlio
 
 T = TypeVar("T")
 

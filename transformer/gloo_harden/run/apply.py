@@ -12,19 +12,19 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gloo_harden.gloo import additions, optout
-from gloo_harden.yamltext import aliases, yamlio
-from gloo_harden.gloo.additions import Addition
 from gloo_harden.errors import InvariantError, PatchError
-from gloo_harden.guards import GUARDS
+from gloo_harden.gloo import additions, optout
+from gloo_harden.gloo.additions import Addition
 from gloo_harden.gloo.index import StreamIndex
-from gloo_harden.resources.model import SKIP_ANNOTATION, child_path
+from gloo_harden.guards import GUARDS
 from gloo_harden.patching import trial
 from gloo_harden.patching.body import diff, patch
-from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.patching.hardening import Hardening
+from gloo_harden.patching.targets import select as targets_of
+from gloo_harden.resources.model import SKIP_ANNOTATION, child_path
 from gloo_harden.resources.results import BROKEN, UNSEEN, Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
+from gloo_harden.yamltext import aliases, yamlio
 
 
 def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: ScopeOptions,

@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, mapping, pod_spec
 from gloo_harden.resources.podspec import items as listed

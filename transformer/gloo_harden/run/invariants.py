@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.errors import InputError, InvariantError, PatchError
+from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.yamltext.stream import Document
 
 Identity = tuple[str, str, str, str]

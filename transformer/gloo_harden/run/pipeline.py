@@ -8,18 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from gloo_harden.gloo import additions, embedded, release_detection
-from gloo_harden.run import gateway_review, invariants
-from gloo_harden.yamltext import fidelity, limits, stream, yamlio
-from gloo_harden.run.apply import apply_all
 from gloo_harden.errors import InputError
+from gloo_harden.gloo import additions, embedded, release_detection
 from gloo_harden.gloo.index import PROXY_ROLES, StreamIndex, proxy_accounts
-from gloo_harden.yamltext.limits import Limits
-from gloo_harden.resources.model import Resource
 from gloo_harden.patching.hardening import Hardening
+from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS
 from gloo_harden.resources.results import Result, Severity
+from gloo_harden.run import gateway_review, invariants
+from gloo_harden.run.apply import apply_all
 from gloo_harden.scopes import ScopeOptions
+from gloo_harden.yamltext import fidelity, limits, stream, yamlio
+from gloo_harden.yamltext.limits import Limits
 from gloo_harden.yamltext.stream import Document
 
 #: Kinds some scope or guard reads. Every other document is copied through as bytes, unparsed.

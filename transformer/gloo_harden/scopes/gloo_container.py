@@ -14,8 +14,8 @@ from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.model import child_path
 from gloo_harden.resources.results import Severity
 from gloo_harden.scopes import gateway_parameters_envoy
-from gloo_harden.scopes.target import ScopeOptions, Target
 from gloo_harden.scopes.gloo_pod import workloads
+from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-container"
 EMPTY = (Severity.INFO, "no Gloo workload in the stream")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gloo_harden.gloo.release_detection import Product
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.gloo.release_detection import Product
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, pod_spec
 from gloo_harden.resources.results import Severity

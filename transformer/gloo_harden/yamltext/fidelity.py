@@ -18,8 +18,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gloo_harden.yamltext import textedit, yamlio
 from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.yamltext import textedit, yamlio
 from gloo_harden.yamltext.stream import Document
 
 
