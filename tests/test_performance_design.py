@@ -296,7 +296,7 @@ def test_click_defaults_are_the_requests_defaults(monkeypatch: pytest.MonkeyPatc
     from gloo_harden.adapters import pipe
 
     seen: list[pipe.Request] = []
-    monkeypatch.setattr(command, "harden", seen.append)
+    monkeypatch.setattr(pipe, "harden", seen.append)
     with pytest.raises(SystemExit):
         cli.main(["a.yaml"])
     assert seen == [pipe.Request(("a.yaml",))]
