@@ -4,7 +4,7 @@
 One row per release line whose hardening differs. Every fact cites where it comes from:
 ``notes/gloo-domain.md`` and ``notes/gateway-api.md`` (under ``../shared``, with the Gloo and
 kgateway files and tags they read), the corpus render that shows it, and the test that proves
-what gloo-harden does with it. ``tests/test_releases.py`` holds the rows to the code (each
+what gloo-harden does with it. ``tests/gloo/test_releases.py`` holds the rows to the code (each
 release's render, hardened, changes what its row says) and the README to ``markdown()``.
 """
 

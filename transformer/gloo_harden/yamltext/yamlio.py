@@ -346,7 +346,7 @@ def compose_fast(text: str) -> Any:
 @functools.lru_cache(maxsize=1)
 def _c_reader() -> Any:
     """ruamel's safe loader on libyaml (``YAML(typ="safe", pure=False)``'s), None without the
-    C extension. It reads exactly as that loader does (tests/test_c_reader.py holds it to
+    C extension. It reads exactly as that loader does (tests/yamltext/test_c_reader.py holds it to
     it, node by node), only faster: the resolver's rules are compiled once per run instead
     of looked up for every scalar, and ``_constructed`` builds plain data directly."""
     try:

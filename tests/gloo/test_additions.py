@@ -12,7 +12,7 @@ from gloo_harden.gloo import additions
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Source, harden
 
-CONTROLLER = (Path(__file__).parent / "golden" / "add-kgateway-class-parameters"
+CONTROLLER = (Path(__file__).parents[1] / "golden" / "add-kgateway-class-parameters"
               / "applies-kgateway-2.1-chart" / "input.yaml").read_text()
 OPTIONS = Options(hardenings.builtin())
 

@@ -103,7 +103,7 @@ def test_the_cli_exits_3_and_writes_nothing_when_an_invariant_breaks(
         return document.text.replace("name: gateway-proxy\n", "name: renamed\n", 1)
 
     monkeypatch.setattr(fidelity, "write", renaming)
-    source = Path(__file__).parent / "data" / "proxy-with-net-bind.yaml"
+    source = Path(__file__).parents[1] / "data" / "proxy-with-net-bind.yaml"
     out = tmp_path / "out.yaml"
     with pytest.raises(SystemExit) as exit_info:
         cli.main([str(source), "-o", str(out)])
