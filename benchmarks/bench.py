@@ -6,6 +6,10 @@ RSS (``os.wait4`` ``ru_maxrss``) and the median of the per-round ratios. Targets
 absolute times; the script exits 1 when one is missed, 2 when it cannot run (a tool is missing,
 or the tools' outputs do not carry the same edits). ``--dry-run`` runs every command once,
 checks the outputs and enforces nothing (what the test suite runs).
+
+Beside the peers: growth (gloo-harden alone on a proxy-dense stream and the 10,000-document
+stream, against one a tenth the size) and the KRM function's own run (gloo-harden handed the
+ResourceList kpt hands it, against the same documents as a plain file).
 """
 
 from __future__ import annotations
@@ -28,14 +32,16 @@ import kustomization  # noqa: E402
 from timing import Case, Command, Run, measure  # noqa: E402
 
 CORPUS = Path(os.environ.get("GLOO_HARDEN_CORPUS") or HERE.parent.parent / "shared" / "corpus") \
-    / "gloo-1.17.0-kubegateway.yaml"  # $GLOO_HARDEN_CORPUS, as in the tests
+    / "gloo-1.22.1-istio-integration.yaml"  # $GLOO_HARDEN_CORPUS, as in the tests
 #: gloo-harden's wall time / kustomize's, at most, by stream size.
-KUSTOMIZE_TARGETS = {"corpus": 0.5, 60: 0.5, 1000: 0.35, 10000: 0.1}
-ROUNDS = {"startup": 20, "corpus": 10, 60: 10, 1000: 5, 10000: 1}
-STARTUP_TARGET = 5.0  # x `python -I -c pass`
+KUSTOMIZE_TARGETS = {"corpus": 0.5, 60: 0.5, 1000: 0.2, 10000: 0.1}
+ROUNDS = {"startup": 20, "corpus": 10, 60: 10, 1000: 5, 10000: 1, "growth": 3,
+          "resource-list": 10}
+STARTUP_TARGETS = {"--version": 2.5, "--help": 5.0}  # x `python -I -c pass`
 KPT_TARGET = 1.2  # x `kpt fn eval --exec cat`
-LINEAR_TARGET = 12.0  # 10k docs / 1k docs
-RSS_TARGET = 3.0  # peak RSS / input size, at 10k docs
+#: time of a stream 10 times as long / the shorter one's: linear, plus the start-up paid once
+LINEAR_TARGET = 11.0
+RSS_TARGET = 2.5  # peak RSS / input size, at 10k docs
 
 
 class Unusable(Exception):  # noqa: N818 - a verdict, not a crash
@@ -66,11 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="60,1000",
                         help="generated stream sizes, comma separated (10000 takes ~15 min)")
+    parser.add_argument("--growth", default="1000,10000",
+                        help="two sizes of the proxy-dense stream, gloo-harden alone ('' to skip)")
     parser.add_argument("--rounds", type=int, help="timed rounds per comparison (default by size)")
     parser.add_argument("--dry-run", action="store_true",
                         help="one run of each command, outputs checked, no targets")
     parser.add_argument("--corpus", default=str(CORPUS), help="real render to compare on ('' to skip)")
-    parser.add_argument("--no-kpt", action="store_true", help="skip the kpt comparison")
+    parser.add_argument("--no-kpt", action="store_true", help="skip the kpt comparisons")
     parser.add_argument("--no-startup", action="store_true", help="skip --version/--help")
     parser.add_argument("--workdir", help="keep generated inputs and outputs here")
     parser.add_argument("--keep", action="store_true", help="do not delete the temporary workdir")
@@ -126,7 +134,10 @@ def _cases(args: argparse.Namespace, tools: dict[str, str], work: Path) -> list[
         corpus = Path(args.corpus)
         if not corpus.is_file():
             raise Unusable(f"{corpus} does not exist; expected the corpus (or --corpus '')")
-        inputs.append(("corpus", corpus, kustomization.CORPUS))
+        if corpus.name not in kustomization.CORPUS:
+            raise Unusable(f"{corpus.name}: no kustomize patches for it; expected one of "
+                           + ", ".join(kustomization.CORPUS))
+        inputs.append((corpus.name, corpus, kustomization.CORPUS[corpus.name]))
     for size in (int(s) for s in args.sizes.split(",") if s):
         path = work / f"d{size}" / "stream.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,8 +146,12 @@ def _cases(args: argparse.Namespace, tools: dict[str, str], work: Path) -> list[
         inputs.append((size, path, kustomization.GENERATED))
     for label, path, patches in inputs:
         cases.append(_versus_kustomize(args, tools, work, label, path, patches))
-        if "kpt" in tools and label in ("corpus", 60):
+        if "kpt" in tools and label in (args.corpus and Path(args.corpus).name, 60):
             cases.append(_versus_kpt(args, tools, work, label, path))
+            if label == 60:
+                cases.append(_resource_list(args, tools, work, label, path))
+    if args.growth:
+        cases.append(_growth(args, tools, work, [int(s) for s in args.growth.split(",")]))
     return cases
 
 
@@ -144,8 +159,9 @@ def _rounds(args: argparse.Namespace, label: str | int) -> tuple[int, int]:
     """(warm-up rounds, timed rounds)."""
     if args.dry_run:
         return 0, 1
-    rounds = args.rounds or ROUNDS.get(label, 3)
-    return (0 if label == 10000 else 1), rounds
+    rounds = args.rounds or ROUNDS.get(label if isinstance(label, int) or label in ROUNDS
+                                       else "corpus", 3)
+    return (0 if label in (10000, "growth") else 1), rounds
 
 
 def _startup(args: argparse.Namespace, tools: dict[str, str]) -> Case:
@@ -155,7 +171,7 @@ def _startup(args: argparse.Namespace, tools: dict[str, str]) -> Case:
     warm, rounds = _rounds(args, "startup")
     case = measure(Case("start-up", [python, version, helps], baseline=0, warmup=warm,
                         rounds=rounds))
-    case.targets = {1: STARTUP_TARGET, 2: STARTUP_TARGET}
+    case.targets = {1: STARTUP_TARGETS["--version"], 2: STARTUP_TARGETS["--help"]}
     return case
 
 
@@ -172,11 +188,12 @@ def _versus_kustomize(args: argparse.Namespace, tools: dict[str, str], work: Pat
     # (a run with only file names, or none, imports no click).
     floor = Command("floor: python -c 'import ruamel.yaml.cyaml'",
                     [tools["python"], "-c", "import ruamel.yaml.cyaml"])
-    extra = [floor] if label in ("corpus", 60) else []
+    extra = [floor] if not isinstance(label, int) or label == 60 else []
     warm, rounds = _rounds(args, label)
     case = measure(Case(f"{_name(label)} vs kustomize", [ours, theirs, *extra], baseline=1,
                         warmup=warm, rounds=rounds, input_bytes=path.stat().st_size))
-    case.targets = {0: KUSTOMIZE_TARGETS.get(label, 0.35)}
+    case.targets = {0: KUSTOMIZE_TARGETS.get(label if isinstance(label, int) else "corpus",
+                                             0.35)}
     case.label = label
     _same_edits(case, path, ours, theirs)
     return case
@@ -200,8 +217,60 @@ def _versus_kpt(args: argparse.Namespace, tools: dict[str, str], work: Path,
     return case
 
 
+def _resource_list(args: argparse.Namespace, tools: dict[str, str], work: Path,
+                   label: str | int, path: Path) -> Case:
+    """The KRM function's own run, without kpt around it: gloo-harden handed the ResourceList
+    kpt hands it (captured from a real ``kpt fn eval --exec``), against the same documents as
+    a plain file. The difference is what the ResourceList route costs on top of a plain run."""
+    package = work / f"kpt-{label}"
+    captured = work / f"resource-list-{label}.yaml"
+    tee = work / "capture.sh"
+    tee.write_text(f"#!/bin/sh\nexec tee {captured}\n", encoding="utf-8")
+    tee.chmod(0o755)
+    subprocess.run([tools["kpt"], "fn", "eval", str(package), "-o", "unwrap", "--exec", str(tee)],
+                   check=True, capture_output=True)
+    krm = Command("gloo-harden < ResourceList", [tools["gloo-harden"]], stdin=captured,
+                  stdout=work / f"krm-gh-{label}.yaml")
+    plain = Command("gloo-harden FILE", [tools["gloo-harden"], str(path)],
+                    stdout=work / f"plain-gh-{label}.yaml")
+    warm, rounds = _rounds(args, "resource-list")
+    case = measure(Case(f"{_name(label)}: the KRM function's own run", [krm, plain],
+                        baseline=1, warmup=warm, rounds=rounds,
+                        input_bytes=captured.stat().st_size))
+    share = (Run.median(case.runs[0]) - Run.median(case.runs[1])) * 1000
+    case.notes.append(f"the ResourceList route costs {share:.0f} ms more than a plain run "
+                      "(medians)")
+    return case
+
+
+def _growth(args: argparse.Namespace, tools: dict[str, str], work: Path,
+            sizes: list[int]) -> Case:
+    """gloo-harden alone on the proxy-dense stream (``gen_gloo.proxy_stream``) at two sizes:
+    every guard looks at every proxy, Gateway, Service and route, so work that grows with
+    proxies x Gateways shows as more than linear growth."""
+    if len(sizes) != 2 or sizes[1] <= sizes[0]:
+        raise Unusable(f"--growth {args.growth}: expected two sizes, the smaller first")
+    commands = []
+    for size in sizes:
+        path = work / f"p{size}" / "stream.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(gen_gloo.proxy_stream(size))
+        commands.append(Command(f"gloo-harden, {size} proxy-dense docs",
+                                [tools["gloo-harden"], str(path)],
+                                stdout=work / f"gh-p{size}.yaml"))
+    warm, rounds = _rounds(args, "growth")
+    case = measure(Case(f"growth: proxy-dense stream, {sizes[1]:,} docs / {sizes[0]:,} docs",
+                        commands, baseline=0, warmup=warm, rounds=rounds))
+    case.targets = {1: LINEAR_TARGET * sizes[1] / sizes[0] / 10}
+    units = sizes[0] // gen_gloo.DENSE_UNIT
+    case.notes.append(f"{len(gen_gloo.DENSE_PROXIES) * units:,} proxies and "
+                      f"{8 * units:,} Gateways in the smaller stream")
+    return case
+
+
 def _name(label: str | int) -> str:
-    return f"{label} docs" if isinstance(label, int) else f"corpus {CORPUS.name}"
+    return f"{label} docs" if isinstance(label, int) else f"corpus {label}"
 
 
 def _same_edits(case: Case, source: Path, ours: Command, theirs: Command) -> None:

@@ -13,7 +13,15 @@ Per unit, both gloo-harden and the kustomization in ``kustomization.py`` make th
 ServiceAccounts gain ``automountServiceAccountToken: false``, and the Settings gets
 ``disableKubernetesDestinations: true``. Nothing in the stream trips a guard.
 
+``proxy_stream`` writes the other shape a big render takes: many small proxy units (one per
+namespace, 20 documents: 4 proxies with their ServiceAccount and Service, the chart's
+``gloo-custom-resource-config`` with 4 embedded Gateways, 4 Gateway documents, the Settings
+and 2 VirtualServices), no CRDs or RBAC. Every document is read, and every guard
+looks at every proxy, Gateway, Service and route: work that grows with proxies x Gateways
+shows here first.
+
 Usage: ``python benchmarks/gen_gloo.py --docs 1000 > d1k.yaml``
+(``--proxies`` for the proxy-dense stream)
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from gloo_workloads import (deployment, gateway, job, service, settings, upstrea
 
 UNIT = 60
 SEED = 20261126
+#: proxies of one unit of ``proxy_stream`` (the chart's ``gatewayProxies`` map, one per edge)
+DENSE_PROXIES = ("gateway-proxy", "public-gw", "internal-gw", "partner-gw")
+DENSE_UNIT = 20
 
 
 def stream(docs: int, seed: int = SEED) -> Iterator[str]:
@@ -45,6 +56,36 @@ def stream(docs: int, seed: int = SEED) -> Iterator[str]:
             yield text
             produced += 1
         unit += 1
+
+
+def proxy_stream(docs: int, seed: int = SEED) -> Iterator[str]:
+    """The documents of a ``docs``-long proxy-dense stream (see the module docstring)."""
+    rng = random.Random(seed)
+    produced, unit = 0, 0
+    while produced < docs:
+        for text in _proxy_unit(unit, rng):
+            if produced == docs:
+                return
+            yield text
+            produced += 1
+        unit += 1
+
+
+def _proxy_unit(u: int, rng: random.Random) -> Iterator[str]:
+    ns = f"edge-{u}"
+    ports = (("http", 8080), ("https", 8443), ("admin", 9080), ("tcp", 9443))
+    yield custom_resource_config(ns, [(f"{p}-{name}", port, p) for p in DENSE_PROXIES[:2]
+                                      for name, port in ports[:2]])
+    for name in DENSE_PROXIES:
+        yield service_account(name, ns, proxy=True)
+        yield service(name, ns, {"gloo": "gateway-proxy", "gateway-proxy-id": name},
+                      [(80, 8080, "http"), (443, 8443, "https")])
+        yield deployment(name, ns, rng, proxy=True)
+    for i, (name, port) in enumerate(ports):
+        yield gateway(name, ns, port, DENSE_PROXIES[2 + i % 2])
+    yield settings(ns)
+    for i in range(2):
+        yield virtual_service(f"vs-{i}", ns)
 
 
 def _unit(u: int, rng: random.Random, schemas: list[str]) -> Iterator[str]:
@@ -86,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=UNIT, help="number of documents (default 60)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--proxies", action="store_true", help="the proxy-dense stream")
     args = parser.parse_args(argv)
     out = sys.stdout
-    for text in stream(args.docs, args.seed):
+    for text in (proxy_stream if args.proxies else stream)(args.docs, args.seed):
         out.write(text)
     return 0
 

@@ -16,8 +16,8 @@ def doc(source: str, body: str) -> str:
     return f"---\n# Source: {source}\n{body}"
 
 
-def service_account(name: str, ns: str) -> str:
-    label = "gateway-proxy" if name in PROXIES else name
+def service_account(name: str, ns: str, proxy: bool = False) -> str:
+    label = "gateway-proxy" if proxy or name in PROXIES else name
     return doc("gloo/templates/0-serviceaccounts.yaml", f"""apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -72,8 +72,12 @@ data:
 """)
 
 
-def custom_resource_config(ns: str) -> str:
-    gateways = "".join(f"""    ---
+def custom_resource_config(ns: str, gateways: list[tuple[str, int, str]] | None = None) -> str:
+    """The chart's ConfigMap of Gateways: (name, bindPort, proxy name) each, by default the
+    chart's two for ``gateway-proxy``."""
+    listed = gateways or [("gateway-proxy", 8080, "gateway-proxy"),
+                          ("gateway-proxy-ssl", 8443, "gateway-proxy")]
+    text = "".join(f"""    ---
     apiVersion: gateway.solo.io/v1
     kind: Gateway
     metadata:
@@ -83,9 +87,9 @@ def custom_resource_config(ns: str) -> str:
       bindAddress: "::"
       bindPort: {port}
       proxyNames:
-      - gateway-proxy
+      - {proxy}
       {"ssl: true" if port == 8443 else "httpGateway: {}"}
-""" for name, port in (("gateway-proxy", 8080), ("gateway-proxy-ssl", 8443)))
+""" for name, port, proxy in listed)
     return doc("gloo/templates/5-resource-configmap.yaml", f"""apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -96,7 +100,7 @@ metadata:
     gloo: gloo-resource-rollout
 data:
   custom-resources: |
-{gateways}""")
+{text}""")
 
 
 def config_map(ns: str) -> str:

@@ -217,7 +217,7 @@ spec:
 """)
 
 
-def gateway(name: str, ns: str, port: int) -> str:
+def gateway(name: str, ns: str, port: int, proxy: str = "gateway-proxy") -> str:
     return doc("gloo/templates/gateway.yaml", f"""apiVersion: gateway.solo.io/v1
 kind: Gateway
 metadata:
@@ -227,7 +227,7 @@ spec:
   bindAddress: "::"
   bindPort: {port}
   proxyNames:
-  - gateway-proxy
+  - {proxy}
   useProxyProto: false
   {"ssl: true" if port == 8443 else "httpGateway: {}"}
 """)

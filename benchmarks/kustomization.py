@@ -37,7 +37,7 @@ GENERATED = """\
 
 #: Patches for ../shared/corpus/gloo-1.17.0-kubegateway.yaml: the three changes gloo-harden makes
 #: (the Settings is kept back: Gloo 1.17 with the Gateway API needs Kubernetes destinations).
-CORPUS = """\
+CORPUS_1_17_KUBEGATEWAY = """\
 - target: {group: gateway.gloo.solo.io, kind: GatewayParameters, name: gloo-gateway}
   patch: |-
     - op: replace
@@ -54,6 +54,23 @@ CORPUS = """\
       path: /automountServiceAccountToken
       value: false
 """
+
+
+#: Patches for ../shared/corpus/gloo-1.22.1-istio-integration.yaml: the one change gloo-harden
+#: makes (the proxy's token stays: its sds and istio-proxy containers read it).
+CORPUS_1_22_ISTIO = """\
+- target: {group: gloo.solo.io, kind: Settings, name: default}
+  patch: |-
+    - op: replace
+      path: /spec/gloo/disableKubernetesDestinations
+      value: true
+"""
+
+#: The corpus renders the benchmark knows the edits of, by file name.
+CORPUS = {
+    "gloo-1.22.1-istio-integration.yaml": CORPUS_1_22_ISTIO,
+    "gloo-1.17.0-kubegateway.yaml": CORPUS_1_17_KUBEGATEWAY,
+}
 
 
 def write(folder: Path, stream_file: str, patches: str) -> Path:

@@ -12,11 +12,13 @@ from pathlib import Path
 
 @dataclass
 class Command:
-    """One command line; stdin is never used, stdout goes to ``stdout`` (a file) or nowhere."""
+    """One command line; stdin is ``stdin`` (a file) or nothing, stdout goes to ``stdout`` (a
+    file) or nowhere."""
 
     label: str
     argv: list[str]
     stdout: Path | None = None
+    stdin: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,10 @@ def measure(case: Case) -> Case:
 def run_once(command: Command) -> Run:
     """Run ``command`` to completion; a non-zero exit is an error (its stderr is shown)."""
     out = command.stdout.open("wb") if command.stdout else subprocess.DEVNULL
+    source = command.stdin.open("rb") if command.stdin else subprocess.DEVNULL
     try:
         start = time.perf_counter()
-        process = subprocess.Popen(command.argv, stdin=subprocess.DEVNULL, stdout=out,
+        process = subprocess.Popen(command.argv, stdin=source, stdout=out,
                                    stderr=subprocess.PIPE)
         assert process.stderr is not None
         errors = process.stderr.read()
@@ -101,8 +104,9 @@ def run_once(command: Command) -> Run:
         process.returncode = os.waitstatus_to_exitcode(status)
         process.stderr.close()
     finally:
-        if command.stdout:
-            out.close()  # type: ignore[union-attr]
+        for handle in (out, source):
+            if handle is not subprocess.DEVNULL:
+                handle.close()  # type: ignore[union-attr]
     if process.returncode != 0:
         raise RuntimeError(f"{command.label} exited {process.returncode}: "
                            f"{errors.decode(errors='replace')[-2000:]}")

@@ -28,6 +28,27 @@ def test_generator_writes_n_distinct_resources(docs: int, tmp_path: Path) -> Non
     assert len(equivalence.load(path)) == docs  # unique apiVersion/kind/namespace/name
 
 
+@pytest.mark.parametrize("docs", [1, 20, 45])
+def test_proxy_dense_generator_writes_n_distinct_resources(docs: int, tmp_path: Path) -> None:
+    text = "".join(gen_gloo.proxy_stream(docs))
+    assert text == "".join(gen_gloo.proxy_stream(docs)), "the generator must be deterministic"
+    path = tmp_path / "stream.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert len(equivalence.load(path)) == docs
+
+
+def test_gloo_harden_hardens_every_proxy_of_the_proxy_dense_stream(tmp_path: Path) -> None:
+    source = tmp_path / "p40.yaml"
+    source.write_text("".join(gen_gloo.proxy_stream(2 * gen_gloo.DENSE_UNIT)), encoding="utf-8")
+    done = run_tool(str(source))
+    assert done.returncode == 0, done.stderr
+    hardened = tmp_path / "out.yaml"
+    hardened.write_bytes(done.stdout)
+    edits = equivalence.edits(equivalence.load(source), equivalence.load(hardened))
+    dropped = [key for key, path, _ in edits if path.endswith("capabilities.add")]
+    assert len(dropped) == 2 * len(gen_gloo.DENSE_PROXIES), "no Gateway binds below 1024"
+
+
 def test_gloo_harden_makes_the_13_edits_of_a_release_unit(tmp_path: Path) -> None:
     source = tmp_path / "d120.yaml"
     source.write_text("".join(gen_gloo.stream(120)), encoding="utf-8")
@@ -65,10 +86,11 @@ def test_bench_dry_run_against_kustomize_and_kpt() -> None:
     corpus = CORPUS / "gloo-1.17.0-kubegateway.yaml"
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "bench.py"), "--dry-run", "--sizes", "60",
-         "--corpus", str(corpus) if corpus.is_file() else ""],
+         "--corpus", str(corpus) if corpus.is_file() else "", "--growth", "40,80"],
         capture_output=True, text=True, env=tool_env(), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "13 edited fields, the same in both outputs" in done.stdout
     assert done.stdout.count("the same in both outputs") == (4 if corpus.is_file() else 2)
     assert "gloo-harden --version" in done.stdout and "MISSED" not in done.stdout
+    assert "the KRM function's own run" in done.stdout and "growth: proxy-dense" in done.stdout
     assert (Path(BIN_DIR) / "gloo-harden").exists()
