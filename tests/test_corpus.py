@@ -22,7 +22,7 @@ from gloo_harden.run.pipeline import Options, Outcome, Source, harden
 from gloo_harden.yamltext import stream
 
 pytestmark = needs_corpus
-OPTIONS = Options(hardenings.select((), ()))
+OPTIONS = Options(hardenings.builtin())
 
 #: file → number of field changes expected (a regression guard for scopes and guards).
 EXPECTED_CHANGES = {

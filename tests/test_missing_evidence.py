@@ -11,7 +11,7 @@ from gloo_harden.resources.results import UNSEEN, Severity
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Outcome, Source, harden
 
-OPTIONS = Options(hardenings.select((), ()))
+OPTIONS = Options(hardenings.builtin())
 HELM3 = OPTIONS._replace(client=clients.HELM3_POST_RENDERER)
 
 

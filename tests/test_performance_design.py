@@ -43,7 +43,7 @@ NEVER_PARSED = ("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
 
 
 def _harden(text: str) -> pipeline.Outcome:
-    options = pipeline.Options(hardenings.select((), ()))
+    options = pipeline.Options(hardenings.builtin())
     return pipeline.harden([pipeline.Source("gen.yaml", text.encode())], options)
 
 
@@ -233,8 +233,9 @@ def test_changed_documents_are_written_without_the_round_trip_parser(
 
     source = (REPO / "examples" / "pipe" / "gloo-rendered.yaml").read_text()
     service = [d for d in source.split("---\n") if "kind: Service\n" in d][0]
-    outcome = harden([Source("pipe", source.encode())],
-                     Options(hardenings.select((), ("disable-kubernetes-destinations",))))
+    chosen = hardenings.chosen_patches(hardenings.builtin(), (),
+                                       ("disable-kubernetes-destinations",))
+    outcome = harden([Source("pipe", source.encode())], Options(chosen))
     assert len(outcome.changed) == 2  # the proxy Deployment and its ServiceAccount
     assert not [t for t in parses if t in source], "a document went through the round-trip parser"
     assert any(service.endswith(text) for text in reads), "the Service was not read"

@@ -13,8 +13,8 @@ from gloo_harden.run import hardenings, pipeline
 from gloo_harden.scopes import ScopeOptions
 from gloo_harden.yamltext import stream
 
-OPTIONS = pipeline.Options(hardenings.select((), ()))
-SIDECARS = pipeline.Options(hardenings.select((), ()), scope=ScopeOptions(sidecars=True))
+OPTIONS = pipeline.Options(hardenings.builtin())
+SIDECARS = pipeline.Options(hardenings.builtin(), scope=ScopeOptions(sidecars=True))
 
 
 def check(data: bytes, options: pipeline.Options = OPTIONS) -> pipeline.Outcome | None:

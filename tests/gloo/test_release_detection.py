@@ -44,7 +44,7 @@ def test_chart_label_gives_product_and_version() -> None:
     found = detect(_docs(KGATEWAY_SA))
     assert (found.product, found.version) == (Product.KGATEWAY, Version(2, 1, 2))
     assert found.source == 'helm.sh/chart "kgateway-v2.1.2" of ServiceAccount kgateway-system/kgateway'
-    assert found.gateway_api and not found.edge and found.kgateway_only
+    assert found.gateway_api and not found.edge and found.product is Product.KGATEWAY
     assert found.describe().startswith("kgateway 2.1.2 (helm.sh/chart")
 
 
@@ -152,7 +152,7 @@ def test_corpus_releases(name: str, expected: str) -> None:
     path = CORPUS / name
     found = detect(stream.split(stream.decode(path.read_bytes(), name), name))
     assert found.describe().startswith(expected)
-    assert found.kgateway_only == name.startswith("kgateway")
+    assert (found.product is Product.KGATEWAY and not found.edge) == name.startswith("kgateway")
 
 
 def test_cli_says_which_version_decisions_assume() -> None:

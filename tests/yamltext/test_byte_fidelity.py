@@ -136,7 +136,7 @@ def test_a_resource_list_keeps_tags_and_anchors_of_its_items() -> None:
     assert "add: []" in out
 
 
-ALL = Options(hardenings.select((), ()))
+ALL = Options(hardenings.builtin())
 
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)

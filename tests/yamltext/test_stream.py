@@ -9,7 +9,7 @@ from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Source, harden
 from gloo_harden.yamltext import stream
 
-ALL = Options(hardenings.select((), ()))
+ALL = Options(hardenings.builtin())
 
 PROXY = """\
 apiVersion: apps/v1

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from gloo_harden import __version__
-from gloo_harden.errors import ConfigError, TransformerError
+from gloo_harden.errors import EXIT_UNUSABLE, ConfigError
 from gloo_harden.outputs import exits
 from gloo_harden.run.options import FIELDS, RESULTS_FORMATS, Kind, Request
 from gloo_harden.yamltext import limits
@@ -173,4 +173,4 @@ def _click_main(args: list[str]) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exits.fail(exc.format_message(), TransformerError.exit_code)  # unusable arguments
+        exits.fail(exc.format_message(), EXIT_UNUSABLE)  # unusable arguments

@@ -25,7 +25,7 @@ from typing import Any
 
 from gloo_harden.adapters import krmio, krmtext
 from gloo_harden.adapters.krmio import ITEMS, write
-from gloo_harden.errors import InputError, TransformerError
+from gloo_harden.errors import EXIT_REFUSED, EXIT_UNUSABLE, InputError, TransformerError
 from gloo_harden.outputs import report
 from gloo_harden.resources.results import ResourceRef, Result, Severity
 from gloo_harden.run import pipeline
@@ -94,7 +94,7 @@ def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]
     except TransformerError as exc:  # the items go back as they came, with the reasons
         problems = exc.problems if isinstance(exc, ConfigProblems) else [None]
         results = [_config_result(problem, config, str(exc)) for problem in problems]
-        code = report.EXIT_REFUSED if isinstance(exc, ConfigProblems) else exc.exit_code
+        code = EXIT_REFUSED if isinstance(exc, ConfigProblems) else exc.exit_code
         answer = (_joined(parts, {}, results) if parts is not None
                   else _json_answer(text, tree, results) if as_json is not None
                   else write(tree, results))
@@ -207,7 +207,7 @@ def _by_json(text: str, resource_list: Any, options: Options,
         changed, results, code = 0, [Result(Severity.ERROR, str(exc))], exc.exit_code
     if check and changed:
         results.append(_check_result(changed))
-    if check or code == report.EXIT_UNUSABLE:
+    if check or code == EXIT_UNUSABLE:
         resource_list = _json(text)  # the items as they came
     return _json_answer(text, resource_list, results), results, code, changed
 

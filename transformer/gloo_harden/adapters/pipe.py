@@ -1,12 +1,14 @@
-"""The harden command's work, after its arguments are parsed: read, harden, report, write.
+"""Pipe mode, the harden command's work after its arguments are parsed: read, harden, report,
+write. Files or stdin in; stdout, ``-o FILE``, ``--diff`` or ``--results FILE`` out. A
+ResourceList or a kustomize plugin config is handed to the other adapters (``dispatch``).
 
 Kept apart from click (cli.py) because most runs need no parsing at all: Helm, kpt and
 kustomize call ``gloo-harden`` with no arguments or only file names, and importing click costs
 more than hardening a typical render. ``__main__`` sends exactly those command lines here
 directly (``__main__.plain_files``); every other one goes through click, which builds the same
-``Request`` (``options.py``: every choice, and the one place that turns choices into pipeline
-options). An edge module: it reads the inputs and writes the outputs (exits.py keeps the
-one-line error promise).
+``Request`` (``run/options.py``: every choice, and the one place that turns choices into
+pipeline options). An edge module: it reads the inputs and writes the outputs
+(``outputs/exits.py`` keeps the one-line error promise).
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ from gloo_harden.resources.results import Result, Severity
 
 
 def problems(resources: Iterable[Resource], valid_ids: Callable[[], set[str]],
-             strict: bool) -> list[Result]:
-    """One result per unknown id and per missing reason; ``valid_ids`` is called only when
-    some resource carries the annotation (it may read the profiles)."""
+             unknown: Severity) -> list[Result]:
+    """One result per unknown id (of severity ``unknown``: an error under ``--strict``) and
+    per missing reason; ``valid_ids`` is called only when some resource carries the
+    annotation (it may read the profiles)."""
     found: list[Result] = []
     known: set[str] | None = None
     for resource in resources:
@@ -31,7 +32,7 @@ def problems(resources: Iterable[Resource], valid_ids: Callable[[], set[str]],
 
             if opt_out.hardening not in known:
                 found.append(result(
-                    Severity.ERROR if strict else Severity.WARNING,
+                    unknown,
                     f'{SKIP_ANNOTATION}: "{opt_out.hardening}" names no hardening, so nothing '
                     "is kept back for it; expected one of " + ", ".join(sorted(known))))
             elif not opt_out.reason:

@@ -84,11 +84,6 @@ class Generation(NamedTuple):
         """The version was not seen in the stream but given (or defaulted)."""
         return self.source in ("--assume-version", "assumed")
 
-    @property
-    def kgateway_only(self) -> bool:
-        """kgateway 2.x with no Gloo Edge object at all: there is no Gloo ``Settings``."""
-        return self.product is Product.KGATEWAY and not self.edge
-
     def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
         return self.version is not None and self.version >= (major, minor, patch)
 

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from gloo_harden.errors import InvariantError, TransformerError
+from gloo_harden.errors import (EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, InvariantError,
+                                 TransformerError)
 
 
 def run(work: Callable[[], object]) -> NoReturn:
@@ -23,12 +24,12 @@ def run(work: Callable[[], object]) -> NoReturn:
     except BrokenPipeError:
         quiet_broken_pipe()
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail("interrupted", EXIT_INTERRUPTED)
     except SystemExit:
         raise
     except Exception as exc:  # a bug: still one line and no partial output
         _crash(exc)
-    sys.exit(0)
+    sys.exit(EXIT_OK)
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -41,7 +42,7 @@ def quiet_broken_pipe() -> NoReturn:
     """The reader went away (``| head``): nothing more to say, and nothing to flush."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    fail("stdout closed before the output was written", TransformerError.exit_code)
+    fail("stdout closed before the output was written", EXIT_UNUSABLE)
 
 
 def _crash(exc: Exception) -> NoReturn:

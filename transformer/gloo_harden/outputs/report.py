@@ -1,15 +1,12 @@
-"""Results for people: short text lines, a summary, JSON, and the exit code (one place)."""
+"""Results for people: short text lines, a summary, JSON, and a finished run's exit code
+(the codes themselves are defined in ``errors``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gloo_harden.errors import EXIT_OK, EXIT_REFUSED
 from gloo_harden.resources.results import BROKEN, Result, Severity
-
-EXIT_OK = 0
-EXIT_REFUSED = 1  # a guard refused under --strict, or --check found work to do
-EXIT_UNUSABLE = 2  # input, config or arguments we cannot use
-EXIT_INTERNAL = 3  # an invariant broke: a bug
 
 
 def exit_code(results: Iterable[Result], changed: int, check: bool) -> int:

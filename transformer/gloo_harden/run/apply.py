@@ -7,6 +7,7 @@ consulted, so a proxy that is already hardened produces no noise.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.gloo import additions, optout
 from gloo_harden.gloo.additions import Addition
 from gloo_harden.gloo.index import StreamIndex
-from gloo_harden.guards import GUARDS
+from gloo_harden.guards import COMPLETE, GUARDS
 from gloo_harden.patching import trial
 from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.hardening import Hardening
@@ -27,33 +28,52 @@ from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 from gloo_harden.yamltext import aliases, yamlio
 
 
-def apply_all(index: StreamIndex, hardenings: tuple[Hardening, ...], options: ScopeOptions,
-              strict: bool, fail_on_unmatched: bool = False,
-              add: Callable[[Addition], None] | None = None) -> tuple[set[int], list[Result]]:
+def _keep_nothing(addition: Addition) -> None:
+    """``RunState.add`` of a run that cannot add objects: they are dropped."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunState:
+    """What every step of one run reads besides the hardening and its target."""
+
+    index: StreamIndex
+    scope: ScopeOptions = ScopeOptions()
+    strict: bool = False  # a change kept back (or a wrong opt-out) is an error: the run fails
+    fail_on_unmatched: bool = False  # a user patch that matches nothing is an error
+    #: puts an object a hardening adds (``objects:``) into the stream and the index
+    add: Callable[[Addition], None] = _keep_nothing
+
+    @property
+    def refusal(self) -> Severity:
+        """The severity of a change kept back: an error under ``--strict``, else a warning."""
+        return Severity.ERROR if self.strict else Severity.WARNING
+
+
+def apply_all(hardenings: tuple[Hardening, ...], run: RunState) -> tuple[set[int], list[Result]]:
     """Apply ``hardenings`` in order; return changed document positions and all results.
 
-    Objects that hardenings add (``objects:``) are handed to ``add``, which puts them in the
-    stream and the index: the hardenings after it see them like any other object.
+    Objects that hardenings add (``objects:``) are handed to ``run.add``, which puts them in
+    the stream and the index: the hardenings after it see them like any other object.
     """
     changed: set[int] = set()
     results: list[Result] = []
     for item in hardenings:
         matched = 0
-        for targets in _target_sets(item, index, options, results):
+        for targets in _target_sets(item, run, results):
             matched += len(targets)
             for target in targets:
                 if item.objects is not None:
-                    results += _add_for(item, target, index, strict, add or (lambda _: None))
+                    results += _add_for(item, target, run)
                     continue
-                did_change, outcome = _apply_one(item, target, index, strict)
+                did_change, outcome = _apply_one(item, target, run)
                 results += outcome
                 if did_change:
                     changed.add(target.resource.position)
         if not matched and not item.is_builtin:
-            results.append(trial.unmatched(item, fail_on_unmatched))
-    results += trial.conflicts(index, hardenings, options, results)
-    return changed, optout.problems(index.resources, lambda: _valid_ids(hardenings),
-                                    strict) + results
+            results.append(trial.unmatched(item, run.fail_on_unmatched))
+    results += trial.conflicts(run.index, hardenings, run.scope, results)
+    return changed, optout.problems(run.index.resources, lambda: _valid_ids(hardenings),
+                                    run.refusal) + results
 
 
 def _valid_ids(hardenings: tuple[Hardening, ...]) -> set[str]:
@@ -63,37 +83,36 @@ def _valid_ids(hardenings: tuple[Hardening, ...]) -> set[str]:
     return set(known_ids()) | {h.id for h in hardenings}
 
 
-def _target_sets(item: Hardening, index: StreamIndex, options: ScopeOptions,
+def _target_sets(item: Hardening, run: RunState,
                  results: list[Result]) -> Iterator[list[Target]]:
     """The targets of ``item``: what its ``target:`` selects, then each scope's."""
     if item.target is not None:
-        yield targets_of(index.resources, item.target)
+        yield targets_of(run.index.resources, item.target)
     for scope_id in item.scopes:
         scope = SCOPES[scope_id]
-        targets = list(scope.targets(index, options))
-        empty = scope.EMPTY(index) if callable(scope.EMPTY) else scope.EMPTY
+        targets = list(scope.targets(run.index, run.scope))
+        empty = None if targets else scope.empty(run.index)
         if not targets and empty is not None and item.is_builtin:
             severity, message = empty
             results.append(Result(severity, message, hardening=item.id))
         yield targets
 
 
-def _add_for(item: Hardening, target: Target, index: StreamIndex, strict: bool,
-             add: Callable[[Addition], None]) -> list[Result]:
+def _add_for(item: Hardening, target: Target, run: RunState) -> list[Result]:
     """Add the objects of ``item`` for one target, unless an opt-out or a guard forbids it."""
-    refused = _refusal(item, target, index, strict)
+    refused = _refusal(item, target, run)
     if refused:
         return refused
     new = additions.objects(item.id, item.objects, target.resource.namespace,
                             target.resource.labels)
     for addition in new:
-        add(addition)
+        run.add(addition)
     return [Result(Severity.INFO, f"added {a.ref.kind} {additions.show(a.ref)} for "
                    f"{target.what} {additions.show(target.resource.ref)}", hardening=item.id,
                    resource=a.ref, field="metadata.name", proposed=a.ref.name) for a in new]
 
 
-def _refusal(item: Hardening, target: Target, index: StreamIndex, strict: bool,
+def _refusal(item: Hardening, target: Target, run: RunState,
              changes: list[tuple[str, Any, Any]] | None = None) -> list[Result]:
     """Why ``item`` may not make ``changes`` (or add its objects) to ``target``: an opt-out
     annotation or a guard's evidence; empty when nothing forbids it."""
@@ -102,18 +121,16 @@ def _refusal(item: Hardening, target: Target, index: StreamIndex, strict: bool,
         why = reasons[item.id] or "no reason given"
         return [_result(Severity.INFO, f"skipped for {target.what} by annotation "
                         f"{SKIP_ANNOTATION}: {why}", item, target)]
-    found = [(guard, GUARDS[guard].check(target, index)) for guard in item.guards]
+    found = [(guard, GUARDS[guard].check(target, run.index)) for guard in item.guards]
     evidence = [e for _, said in found for e in said]
     if not evidence:
         return []
-    severity = Severity.ERROR if strict else Severity.WARNING
     first = next(guard for guard, said in found if said)  # SARIF's rule for the result
-    return [_result(severity, _kept(item, target, changes or [], evidence, strict), item,
+    return [_result(run.refusal, _kept(item, target, changes or [], evidence, run.strict), item,
                     target)._replace(guard=first)]
 
 
-def _apply_one(item: Hardening, target: Target, index: StreamIndex,
-               strict: bool) -> tuple[bool, list[Result]]:
+def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, list[Result]]:
     """Patch one target if it needs it and nothing forbids it; say what happened."""
     before = yamlio.to_plain(target.node)
     tried = yamlio.to_plain(target.node)
@@ -127,19 +144,19 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
                      "patched there (createMissing: true creates it)", item, target, where)
              for where in report.missing]
     if not changes:
-        return False, notes + _already_broken(item, target, index, strict)
-    refused = _refusal(item, target, index, strict, changes)
+        return False, notes + _already_broken(item, target, run)
+    refused = _refusal(item, target, run, changes)
     if refused:
         return False, refused
-    patched, copied = _patch_alone(item, target, index, strict)
+    patched, copied = _patch_alone(item, target, run)
     if patched is None:
         return False, copied
     target, notes = patched, notes + copied
-    notes += _unseen(item, target, index)
+    notes += _unseen(item, target, run.index)
     document = target.resource.document
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
-    index.touched(target.resource)  # guards may have cached data derived from it
+    run.index.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
     spelled = _spellings(report.respelled)
     return True, notes + [
@@ -150,8 +167,8 @@ def _apply_one(item: Hardening, target: Target, index: StreamIndex,
         for field in [child_path(target.path, path) if path else target.path]]
 
 
-def _patch_alone(item: Hardening, target: Target, index: StreamIndex,
-                 strict: bool) -> tuple[Target | None, list[Result]]:
+def _patch_alone(item: Hardening, target: Target,
+                 run: RunState) -> tuple[Target | None, list[Result]]:
     """Patch ``target``, first giving it its own copy of the YAML nodes it shares (anchors,
     aliases, merge keys), so that the change lands on it alone; returns the target as patched
     and a result per copy, or None and a refusal when the object is an alias of another."""
@@ -164,11 +181,11 @@ def _patch_alone(item: Hardening, target: Target, index: StreamIndex,
     try:
         own, copies = aliases.own_copy(document.tree, target.path, target.resource.path)
     except aliases.SharedResource as exc:
-        return None, [_result(Severity.ERROR if strict else Severity.WARNING,
+        return None, [_result(run.refusal,
                               f"kept for {target.what}: the object is the same YAML node as "
                               f"{exc} (an alias), so it cannot change alone", item, target)]
     target = target._replace(node=own)
-    index.refresh(target.resource)
+    run.index.refresh(target.resource)
     outside = aliases.outside(document.tree, target.path)
     patch(item, target.node, target.type_name, target.path)
     if aliases.outside(document.tree, target.path) != outside:
@@ -193,20 +210,18 @@ def _spellings(respelled: list[tuple[str, str, str]]) -> dict[str, str]:
     return {field: f" (removed {'; '.join(notes)})" for field, notes in found.items()}
 
 
-def _already_broken(item: Hardening, target: Target, index: StreamIndex,
-                    strict: bool) -> list[Result]:
+def _already_broken(item: Hardening, target: Target, run: RunState) -> list[Result]:
     """A target already in the hardened state while a guard's evidence says that state breaks
     the gateway (a guard's ``broken``): the install is broken now, whatever we do."""
-    found = [(guard, GUARDS[guard].broken(target, index)) for guard in item.guards
-             if hasattr(GUARDS[guard], "broken")]
+    found = [(guard, COMPLETE[guard].broken(target, run.index)) for guard in item.guards
+             if guard in COMPLETE]
     evidence = [e for _, said in found for e in said]
     if not evidence:
         return []
     first = next(guard for guard, said in found if said)
-    severity = Severity.ERROR if strict else Severity.WARNING
     message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
                + "; ".join(evidence))
-    return [_result(severity, message, item, target)._replace(tag=BROKEN, guard=first)]
+    return [_result(run.refusal, message, item, target)._replace(tag=BROKEN, guard=first)]
 
 
 def _unseen(item: Hardening, target: Target, index: StreamIndex) -> list[Result]:
@@ -214,8 +229,8 @@ def _unseen(item: Hardening, target: Target, index: StreamIndex) -> list[Result]
     hand (a guard's ``unseen``): the decision stands on the rest, and a warning says so."""
     return [_result(Severity.WARNING, f"{target.what}: decided without {why}", item,
                     target)._replace(tag=UNSEEN)
-            for guard in item.guards if hasattr(GUARDS[guard], "unseen")
-            for why in GUARDS[guard].unseen(target, index)]
+            for guard in item.guards if guard in COMPLETE
+            for why in COMPLETE[guard].unseen(target, index)]
 
 
 def _kept(item: Hardening, target: Target, changes: list[tuple[str, Any, Any]],

@@ -54,21 +54,6 @@ def builtin() -> tuple[Hardening, ...]:
                  for hid in BUILTIN)
 
 
-def select(enable: tuple[str, ...], disable: tuple[str, ...],
-           patches: tuple[Hardening, ...] = ()) -> tuple[Hardening, ...]:
-    """The built-ins to run: all, or only ``enable``, minus ``disable``.
-
-    ``patches`` (profiles' and users') make their ids valid in ``enable``/``disable`` too;
-    ``chosen_patches`` applies the same choice to them.
-    """
-    known = set(BUILTIN) | {p.id for p in patches}
-    for hid in enable + disable:
-        if hid not in known:
-            raise ConfigError(f"hardening \"{hid}\": unknown id; expected one of "
-                              + ", ".join(sorted(known)))
-    return chosen_patches(builtin(), enable, disable)
-
-
 def chosen_patches(items: tuple[Hardening, ...], enable: tuple[str, ...],
                    disable: tuple[str, ...]) -> tuple[Hardening, ...]:
     """``items`` that are enabled (all, when ``enable`` is empty) and not disabled."""

@@ -16,7 +16,7 @@ from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS
 from gloo_harden.resources.results import Result, Severity
 from gloo_harden.run import gateway_review, invariants
-from gloo_harden.run.apply import apply_all
+from gloo_harden.run.apply import RunState, apply_all
 from gloo_harden.scopes import ScopeOptions
 from gloo_harden.yamltext import fidelity, limits, stream, yamlio
 from gloo_harden.yamltext.limits import Limits
@@ -226,8 +226,9 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         index.add(Resource(doc, len(documents) - 1, doc.tree, ""))
 
     first = len(documents)
-    changed, applied = apply_all(index, options.hardenings + options.patches,
-                                 options.scope, options.strict, options.fail_on_unmatched, add)
+    changed, applied = apply_all(options.hardenings + options.patches,
+                                 RunState(index, options.scope, options.strict,
+                                          options.fail_on_unmatched, add))
     changed.update(range(first, len(documents)))
     applied += gateway_review.review(index, frozenset(h.id for h in options.hardenings),
                                      any(a.ref.kind == "GatewayClass" for a in added))

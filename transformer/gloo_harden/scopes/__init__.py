@@ -1,9 +1,10 @@
 """Scopes: *where* a hardening applies. Each module knows one part of Gloo.
 
-A scope module defines ``ID``, ``EMPTY`` (the result to report when the stream holds nothing in
-scope, or None; or a function of the ``StreamIndex`` that returns one) and
-``targets(index, options)``, yielding the mappings a patch body applies to.
-The registry below is the one explicit, ordered list of scopes.
+A scope module is a ``Scope``: it defines ``ID``, ``empty(index)`` (the result to report when
+the stream holds nothing in scope, or None to say nothing) and ``targets(index, options)``,
+yielding the mappings a patch body applies to. The registry below is the one explicit, ordered
+list of scopes, typed by the protocol, so ``mypy --strict`` checks every module against it
+(``tests/test_contracts.py`` checks them at run time too).
 
 May import: ``gloo``, ``resources``, ``yamltext`` and ``gloo_harden.errors``
 (``tests/test_layering.py``).
@@ -11,14 +12,33 @@ May import: ``gloo``, ``resources``, ``yamltext`` and ``gloo_harden.errors``
 
 from __future__ import annotations
 
-from types import ModuleType
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from gloo_harden.scopes.target import ScopeOptions, Target
 
-__all__ = ["SCOPES", "ScopeOptions", "Target"]
+if TYPE_CHECKING:
+    from gloo_harden.gloo.index import StreamIndex
+    from gloo_harden.resources.results import Severity
+
+__all__ = ["SCOPES", "Scope", "ScopeOptions", "Target"]
 
 
-def _registry() -> dict[str, ModuleType]:
+class Scope(Protocol):
+    """What every scope module defines."""
+
+    @property
+    def ID(self) -> str:  # noqa: N802 - a module constant
+        """The name patch files give in ``scopes:``."""
+
+    def empty(self, index: StreamIndex) -> tuple[Severity, str] | None:
+        """The result to report when the stream holds nothing in scope, or None."""
+
+    def targets(self, index: StreamIndex, options: ScopeOptions) -> Iterable[Target]:
+        """The places in ``index`` a patch body applies to."""
+
+
+def _registry() -> dict[str, Scope]:
     from gloo_harden.scopes import (
         gateway_parameters_capabilities,
         gateway_parameters_envoy,
@@ -31,10 +51,10 @@ def _registry() -> dict[str, ModuleType]:
         proxy_service_account,
     )
 
-    ordered = (proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
-               gloo_container, gateway_parameters_envoy, gateway_parameters_capabilities,
-               kgateway_class)
+    ordered: tuple[Scope, ...] = (
+        proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
+        gloo_container, gateway_parameters_envoy, gateway_parameters_capabilities, kgateway_class)
     return {module.ID: module for module in ordered}
 
 
-SCOPES: dict[str, ModuleType] = _registry()
+SCOPES: dict[str, Scope] = _registry()

@@ -19,11 +19,15 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gateway-parameters-capabilities"
-def EMPTY(index: StreamIndex) -> tuple[Severity, str] | None:  # noqa: N802 - the protocol's name
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str] | None:
     """Said only where the Gateway API generation is in the stream."""
     if not index.generation.gateway_api:
         return None
     return Severity.INFO, "no GatewayParameters without an explicit capabilities.add"
+
+
 GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
 
 

@@ -14,7 +14,13 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gateway-parameters-envoy"
-EMPTY = (Severity.INFO, "no GatewayParameters in the stream")
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope."""
+    return (Severity.INFO, "no GatewayParameters in the stream")
+
+
 GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
 
 

@@ -18,7 +18,13 @@ from gloo_harden.scopes.gloo_pod import workloads
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-container"
-EMPTY = (Severity.INFO, "no Gloo workload in the stream")
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope."""
+    return (Severity.INFO, "no Gloo workload in the stream")
+
+
 LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 

@@ -18,7 +18,11 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-pod"
-EMPTY = (Severity.INFO, "no Gloo workload in the stream")
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope."""
+    return (Severity.INFO, "no Gloo workload in the stream")
 
 
 def is_gloo(resource: Resource) -> bool:

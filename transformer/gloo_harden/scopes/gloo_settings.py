@@ -20,7 +20,7 @@ EDGE_GROUPS = ("gloo.solo.io", "gateway.solo.io", "gateway.gloo.solo.io",
                "enterprise.gloo.solo.io", "graphql.gloo.solo.io", "ratelimit.solo.io")
 
 
-def EMPTY(index: StreamIndex) -> tuple[Severity, str]:  # noqa: N802 - the scope protocol's name
+def empty(index: StreamIndex) -> tuple[Severity, str]:
     """A warning for a Gloo Edge stream without Settings; an info line for any other stream."""
     if index.proxies or any(r.group in EDGE_GROUPS for r in index.resources):
         return (Severity.WARNING, "no gloo.solo.io/v1 Settings in the stream: Gloo will boot "

@@ -25,12 +25,16 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "kgateway-class"
-def EMPTY(index: StreamIndex) -> tuple[Severity, str] | None:  # noqa: N802 - the protocol's name
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str] | None:
     """Said only where kgateway is in the stream."""
     if index.generation.product is not Product.KGATEWAY:
         return None
     return Severity.INFO, ("no kgateway 2.0/2.1 controller without a class-level "
                            "GatewayParameters in the stream")
+
+
 GATEWAY_CLASS = "kgateway"
 
 

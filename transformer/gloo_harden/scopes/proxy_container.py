@@ -19,7 +19,13 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-container"
-EMPTY = (Severity.INFO, "no Gloo proxy container in the stream")
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope."""
+    return (Severity.INFO, "no Gloo proxy container in the stream")
+
+
 GATEWAY_PARAMETERS_GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
 #: GatewayParameters containers beside Envoy, as (path under spec.kube, name).
 _PARAMETER_SIDECARS = ((("sdsContainer",), "sds"), (("istio", "istioProxyContainer"), "istio-proxy"),

@@ -14,7 +14,11 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-pod"
-EMPTY = (Severity.INFO, "no Gloo proxy workload in the stream")
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope."""
+    return (Severity.INFO, "no Gloo proxy workload in the stream")
 
 
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:

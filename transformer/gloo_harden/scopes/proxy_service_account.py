@@ -15,7 +15,11 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "proxy-service-account"
-EMPTY = (Severity.INFO, "no Gloo proxy ServiceAccount in the stream")
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope."""
+    return (Severity.INFO, "no Gloo proxy ServiceAccount in the stream")
 
 
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
