@@ -7,11 +7,10 @@ consulted, so a proxy that is already hardened produces no noise.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.gloo import additions, optout
@@ -32,11 +31,10 @@ def _keep_nothing(addition: Addition) -> None:
     """``RunState.add`` of a run that cannot add objects: they are dropped."""
 
 
-@dataclasses.dataclass(frozen=True)
-class RunState:
+class RunState(NamedTuple):
     """What every step of one run reads besides the hardening and its target."""
 
-    index: StreamIndex
+    stream: StreamIndex  # the stream's index
     scope: ScopeOptions = ScopeOptions()
     strict: bool = False  # a change kept back (or a wrong opt-out) is an error: the run fails
     fail_on_unmatched: bool = False  # a user patch that matches nothing is an error
@@ -71,8 +69,8 @@ def apply_all(hardenings: tuple[Hardening, ...], run: RunState) -> tuple[set[int
                     changed.add(target.resource.position)
         if not matched and not item.is_builtin:
             results.append(trial.unmatched(item, run.fail_on_unmatched))
-    results += trial.conflicts(run.index, hardenings, run.scope, results)
-    return changed, optout.problems(run.index.resources, lambda: _valid_ids(hardenings),
+    results += trial.conflicts(run.stream, hardenings, run.scope, results)
+    return changed, optout.problems(run.stream.resources, lambda: _valid_ids(hardenings),
                                     run.refusal) + results
 
 
@@ -87,11 +85,11 @@ def _target_sets(item: Hardening, run: RunState,
                  results: list[Result]) -> Iterator[list[Target]]:
     """The targets of ``item``: what its ``target:`` selects, then each scope's."""
     if item.target is not None:
-        yield targets_of(run.index.resources, item.target)
+        yield targets_of(run.stream.resources, item.target)
     for scope_id in item.scopes:
         scope = SCOPES[scope_id]
-        targets = list(scope.targets(run.index, run.scope))
-        empty = None if targets else scope.empty(run.index)
+        targets = list(scope.targets(run.stream, run.scope))
+        empty = None if targets else scope.empty(run.stream)
         if not targets and empty is not None and item.is_builtin:
             severity, message = empty
             results.append(Result(severity, message, hardening=item.id))
@@ -121,7 +119,7 @@ def _refusal(item: Hardening, target: Target, run: RunState,
         why = reasons[item.id] or "no reason given"
         return [_result(Severity.INFO, f"skipped for {target.what} by annotation "
                         f"{SKIP_ANNOTATION}: {why}", item, target)]
-    found = [(guard, GUARDS[guard].check(target, run.index)) for guard in item.guards]
+    found = [(guard, GUARDS[guard].check(target, run.stream)) for guard in item.guards]
     evidence = [e for _, said in found for e in said]
     if not evidence:
         return []
@@ -152,11 +150,11 @@ def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, li
     if patched is None:
         return False, copied
     target, notes = patched, notes + copied
-    notes += _unseen(item, target, run.index)
+    notes += _unseen(item, target, run.stream)
     document = target.resource.document
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
-    run.index.touched(target.resource)  # guards may have cached data derived from it
+    run.stream.touched(target.resource)  # guards may have cached data derived from it
     _assert_stable(item, target)
     spelled = _spellings(report.respelled)
     return True, notes + [
@@ -185,7 +183,7 @@ def _patch_alone(item: Hardening, target: Target,
                               f"kept for {target.what}: the object is the same YAML node as "
                               f"{exc} (an alias), so it cannot change alone", item, target)]
     target = target._replace(node=own)
-    run.index.refresh(target.resource)
+    run.stream.refresh(target.resource)
     outside = aliases.outside(document.tree, target.path)
     patch(item, target.node, target.type_name, target.path)
     if aliases.outside(document.tree, target.path) != outside:
@@ -213,7 +211,7 @@ def _spellings(respelled: list[tuple[str, str, str]]) -> dict[str, str]:
 def _already_broken(item: Hardening, target: Target, run: RunState) -> list[Result]:
     """A target already in the hardened state while a guard's evidence says that state breaks
     the gateway (a guard's ``broken``): the install is broken now, whatever we do."""
-    found = [(guard, COMPLETE[guard].broken(target, run.index)) for guard in item.guards
+    found = [(guard, COMPLETE[guard].broken(target, run.stream)) for guard in item.guards
              if guard in COMPLETE]
     evidence = [e for _, said in found for e in said]
     if not evidence:
