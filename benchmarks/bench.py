@@ -279,7 +279,7 @@ def _same_edits(case: Case, source: Path, ours: Command, theirs: Command) -> Non
     if problems:
         raise Unusable(f"{case.name}: the outputs differ in their edits; expected the same "
                        "edits from both:\n  " + "\n  ".join(problems))
-    case.notes.append(f"{count} edited fields, the same in both outputs (PyYAML re-read)")
+    case.notes.append(f"{count} edited fields, the same in both outputs (re-read as YAML 1.1)")
 
 
 def _report(case: Case, dry_run: bool) -> list[str]:

@@ -1,6 +1,10 @@
-"""Do two tools' outputs carry the same edits? Read every stream with PyYAML (YAML 1.1, as
-Kubernetes reads it), key resources by apiVersion/kind/namespace/name and list every leaf that
-differs from the input. Comments, quoting, key order and document order do not count; data does.
+"""Do two tools' outputs carry the same edits? Read every stream as YAML 1.1 data (as Kubernetes
+reads it), key resources by apiVersion/kind/namespace/name and list every leaf that differs from
+the input. Comments, quoting, key order and document order do not count; data does.
+
+The reader is ruamel.yaml's safe loader (C parser when ruamel.yaml.clib is there), a dependency of
+gloo-harden itself: the benchmark needs gloo-harden installed next to its Python anyway, so it
+runs after a plain ``pip install .`` (PyYAML is only a test dependency).
 """
 
 from __future__ import annotations
@@ -15,12 +19,17 @@ Edit = tuple[Key, str, str]
 
 def load(path: Path) -> dict[Key, Any]:
     """The resources of a stream, by key; ``kind: List`` is not expected in these inputs."""
-    import yaml
+    import warnings
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MantissaNoDotYAML1_1Warning
+
+    reader = YAML(typ="safe")
+    reader.version = (1, 1)  # yes/on are booleans, 0755 is octal: what the API server stores
     resources: dict[Key, Any] = {}
-    with path.open(encoding="utf-8") as handle:
-        for doc in yaml.load_all(handle, Loader=loader):
+    with path.open(encoding="utf-8") as handle, warnings.catch_warnings():
+        warnings.simplefilter("ignore", MantissaNoDotYAML1_1Warning)
+        for doc in reader.load_all(handle):
             if not isinstance(doc, dict):
                 continue
             meta = doc.get("metadata") or {}

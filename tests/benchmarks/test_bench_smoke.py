@@ -94,3 +94,62 @@ def test_bench_dry_run_against_kustomize_and_kpt() -> None:
     assert "gloo-harden --version" in done.stdout and "MISSED" not in done.stdout
     assert "the KRM function's own run" in done.stdout and "growth: proxy-dense" in done.stdout
     assert (Path(BIN_DIR) / "gloo-harden").exists()
+
+
+def _imported_roots(path: Path) -> set[str]:
+    """Top-level module names ``path`` imports anywhere (function-level imports included)."""
+    import ast
+
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_bench_needs_nothing_beyond_gloo_harden_and_its_dependencies() -> None:
+    """``bench.py`` runs next to a plain ``pip install .``: every module it (and the benchmark
+    modules it imports) reads is the standard library, a benchmark module, gloo-harden or one
+    of gloo-harden's runtime dependencies. PyYAML, a test-only dependency, failed this."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {req.split(";")[0].split("[")[0].split(">")[0].split("<")[0].split("=")[0]
+               .strip().split(".")[0].replace("-", "_") for req in project["dependencies"]}
+    local = {p.stem for p in (REPO / "benchmarks").glob("*.py")}
+    allowed = set(sys.stdlib_module_names) | local | runtime | {"gloo_harden"}
+    seen, todo, found = set(), ["bench"], {}
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        roots = _imported_roots(REPO / "benchmarks" / f"{name}.py")
+        found[name] = roots - allowed
+        todo.extend(roots & local)
+    assert "equivalence" in seen and runtime >= {"ruamel", "click"}
+    assert not any(found.values()), f"imports outside the runtime dependencies: {found}"
+
+
+def test_equivalence_reads_without_pyyaml(tmp_path: Path) -> None:
+    """The edit check itself runs with ``yaml`` unimportable, and reads YAML 1.1 as Kubernetes
+    does (``on`` is a boolean, ``0755`` an octal number, ``"on"`` a string)."""
+    source = tmp_path / "in.yaml"
+    source.write_text("".join(gen_gloo.stream(60)), encoding="utf-8")
+    ours = tmp_path / "ours.yaml"
+    ours.write_bytes(run_tool(str(source)).stdout)
+    typed = tmp_path / "typed.yaml"
+    typed.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n"
+                     "data: {a: on, b: 0755, c: \"on\"}\n", encoding="utf-8")
+    script = (
+        "import sys; sys.modules['yaml'] = None\n"
+        f"sys.path.insert(0, {str(REPO / 'benchmarks')!r})\n"
+        "import bench, equivalence\n"
+        f"print(equivalence.compare(*map(__import__('pathlib').Path, {[str(source), str(ours), str(ours)]!r})))\n"
+        f"print(list(equivalence.load(__import__('pathlib').Path({str(typed)!r})).values())[0]['data'])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["(13, [])", "{'a': True, 'b': 493, 'c': 'on'}"]
