@@ -277,8 +277,8 @@ def test_an_unexpected_exception_is_exit_3_with_the_traceback_in_a_file(
     (crash,) = tmp_path.glob("gloo-harden-crash-*.txt")
     assert captured.err == (f"gloo-harden: internal error: KeyError: 'spec' (traceback in "
                             f"{crash}); "
-                            "please report it at https://github.com/gloo-harden/gloo-harden/issues "
-                            "with the input that caused it\n")
+                            "please report it to gloo-harden's maintainers with the input that "
+                            "caused it\n")
     assert "Traceback" in crash.read_text() and "broken" in crash.read_text()
 
 

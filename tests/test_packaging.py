@@ -92,3 +92,33 @@ def test_the_docs_install_what_exists() -> None:
     said = [str(p.relative_to(REPO)) for p in docs
             if re.search(r"pip[x]? install (-\S+ )*gloo-harden(?![-@/\w.])", p.read_text())]
     assert said == []
+
+
+#: A pip VCS requirement (``git+https://…``) or a URL of a gloo-harden repository
+#: (``https://host/owner/gloo-harden``); ``<you>``-style placeholders and example.com (reserved
+#: for documentation, RFC 2606) excepted.
+_OWN_ADDRESS = re.compile(
+    r"git\+\w+://(?![^\s\"']*<)[^\s\"'<>]+"
+    r"|(?:\bhttps?://|\bgit@)(?![^\s\"']*<)(?![\w.-]*example\.(?:com|org|net)\b)"
+    r"[^\s\"'<>]*gloo-harden\b")
+
+
+def test_no_doc_or_code_names_a_repository_that_does_not_exist() -> None:
+    """This repository declares no public address and no release tag, so no install line,
+    example or message may send a user to one (``git+https://github.com/…/gloo-harden@v0.1.0``
+    was one): a clone, a built wheel or an unmistakable ``<placeholder>`` only."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
+                             check=True).stdout.decode().split("\0")
+    files = [REPO / name for name in tracked if name and name != "tests/test_packaging.py"]
+    named = [f"{p.relative_to(REPO)}: {m.group(0)}" for p in files if p.is_file()
+             for m in _OWN_ADDRESS.finditer(p.read_bytes().decode(errors="replace"))]
+    assert named == []
+
+
+def test_the_ci_gate_installs_the_wheel_a_build_makes() -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "ci-gate" / "gloo-harden-gate.yml").read_text())
+    source = workflow["jobs"]["gloo-harden"]["env"]["GLOO_HARDEN_SOURCE"]
+    # the file name `python -m build` writes (test_sdist_and_wheel_build_pass_twine_check_and_run)
+    assert source == f"tools/gloo_harden-{__version__}-py3-none-any.whl"
+    readme = (REPO / "README.md").read_text()
+    assert f"pipx install gloo-harden/dist/gloo_harden-{__version__}-py3-none-any.whl" in readme

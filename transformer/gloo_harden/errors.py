@@ -41,6 +41,6 @@ class InvariantError(TransformerError):
 
     def __init__(self, message: str) -> None:
         super().__init__(
-            f"internal error: {message}; please report it at "
-            "https://github.com/gloo-harden/gloo-harden/issues with the input that caused it"
+            f"internal error: {message}; please report it to gloo-harden's maintainers "
+            "with the input that caused it"
         )
