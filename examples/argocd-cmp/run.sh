@@ -43,6 +43,14 @@ grep -E 'readOnlyRootFilesystem|add: \[\]|automountServiceAccountToken|disableKu
 gloo-harden --check --quiet "$work/manifests.yaml"
 echo "generate: only hardened objects on stdout"
 
+# Every CRD of the chart's crds/ folder is in the desired state (Argo CD's Helm source has them).
+for crd in "$work/app"/crds/*.yaml; do
+  [ -e "$crd" ] || continue
+  name=$(sed -n 's/^  name: //p' "$crd" | head -n 1)
+  grep -qx "  name: $name" "$work/manifests.yaml" || { echo "run.sh: CRD $name is missing" >&2; exit 1; }
+  echo "generate: CRD $name included"
+done
+
 # Application env arrives prefixed with ARGOCD_ENV_: a proxy on port 80 of the host, --strict.
 if run_phase generate ARGOCD_ENV_GLOO_HARDEN_ARGS=--strict \
      ARGOCD_ENV_HELM_ARGS="--set gatewayProxy.hostNetwork=true --set gatewayProxy.httpPort=80" \

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import unavailable
 from helmtools import (BIN_DIR, CHART, REPO, assert_hardened, assert_hook_untouched, helm,
                        objects)
 
@@ -18,6 +19,10 @@ pytestmark = pytest.mark.e2e
 
 PLUGIN = REPO / "examples" / "argocd-cmp" / "plugin.yaml"
 PORT_80_ARGS = "--set gatewayProxy.hostNetwork=true --set gatewayProxy.httpPort=80"
+#: Real Gloo charts (templates and crds/ as released): ``$GLOO_HARDEN_CHARTS``, else
+#: ``../shared/charts`` beside the repository; read only, never copied into the project.
+CHARTS = Path(os.environ.get("GLOO_HARDEN_CHARTS") or REPO.parent / "shared" / "charts")
+GLOO_CHARTS = sorted(CHARTS.glob("gloo-*/crds")) if CHARTS.is_dir() else []
 
 
 def phase(name: str) -> list[str]:
@@ -53,11 +58,12 @@ def test_generate_prints_only_hardened_objects(app: Path) -> None:
     done = run_phase("generate", app)
     assert done.returncode == 0, done.stderr
     docs = objects(done.stdout)  # every document is a Kubernetes object, nothing else
-    assert len(docs) == 5
+    assert len(docs) == 5 + 3  # the templates, and the 3 CRDs of crds/
     assert_hardened(docs)
     assert_hook_untouched(docs)
     assert done.stderr == "" and "gloo-harden:" not in done.stdout  # --quiet: no warning
-    assert all(d["metadata"]["namespace"] == "gloo-system" for d in docs)
+    assert all(d["metadata"]["namespace"] == "gloo-system" for d in docs
+               if d["kind"] != "CustomResourceDefinition")  # cluster-scoped
 
 
 def test_application_env_reaches_helm_and_gloo_harden(app: Path) -> None:
@@ -98,3 +104,38 @@ def test_init_builds_dependencies_of_an_umbrella_chart(app: Path, tmp_path: Path
     done = run_phase("generate", umbrella)
     assert done.returncode == 0, done.stderr
     assert_hardened(objects(done.stdout))
+
+
+def assert_crds_of(chart: Path, docs: list[dict[str, object]]) -> None:
+    """Every CRD in ``chart/crds`` is in the desired state, first (as Helm orders them) and as
+    the chart has it: without them, Argo CD prunes the CRDs and every custom resource."""
+    wanted = [doc for path in sorted((chart / "crds").glob("*.yaml"))
+              for doc in yaml.safe_load_all(path.read_text()) if doc]
+    assert wanted, f"{chart}/crds holds no CRD"
+    crds = [d for d in docs if d["kind"] == "CustomResourceDefinition"]
+    assert sorted(map(repr, crds)) == sorted(map(repr, wanted))
+    assert docs[:len(crds)] == crds
+
+
+def test_generate_includes_the_charts_crds(app: Path) -> None:
+    done = run_phase("generate", app)
+    assert done.returncode == 0, done.stderr
+    assert_crds_of(app, objects(done.stdout))
+
+
+@pytest.mark.parametrize("crds", GLOO_CHARTS or [None], ids=lambda p: p.parent.name if p else "none")
+def test_generate_keeps_every_crd_of_a_real_gloo_chart(crds: Path | None, tmp_path: Path) -> None:
+    """Gloo's own chart, as released: its CRDs live in ``crds/`` (``gloo-1.17.0`` has 17)."""
+    if crds is None:
+        unavailable(f"no Gloo charts at {CHARTS}: set GLOO_HARDEN_CHARTS (default ../shared/charts)")
+    app = Path(shutil.copytree(crds.parent, tmp_path / "app"))
+    done = run_phase("generate", app)
+    assert done.returncode == 0, done.stderr
+    docs = objects(done.stdout)
+    assert_crds_of(app, docs)
+    names = {d["metadata"]["name"] for d in docs if d["kind"] == "CustomResourceDefinition"}
+    assert {"virtualservices.gateway.solo.io", "upstreams.gloo.solo.io",
+            "settings.gloo.solo.io"} <= names
+    (proxy,) = [d for d in docs if d["kind"] == "Deployment"
+                and d["metadata"]["name"] == "gateway-proxy"]
+    assert proxy["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
