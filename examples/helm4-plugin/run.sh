@@ -18,11 +18,14 @@ if [ -z "$helm" ]; then
 fi
 [ -n "$helm" ] || { echo "run.sh: no Helm 4 found; set HELM4=/path/to/helm-v4" >&2; exit 1; }
 
-# A private Helm home, so your own plugins are left alone. Helm 4.2 installs local plugins
-# under $HELM_DATA_HOME/plugins but looks in $HELM_PLUGINS: keep the two the same.
-export HELM_DATA_HOME=$home/data HELM_PLUGINS=$home/data/plugins \
-       HELM_CONFIG_HOME=$home/config HELM_CACHE_HOME=$home/cache
-"$helm" plugin install "$repo/helm-plugin/gloo-harden"
+# A private Helm home, so your own plugins are left alone.
+export HELM_DATA_HOME=$home/data HELM_CONFIG_HOME=$home/config HELM_CACHE_HOME=$home/cache
+# The plugin goes into a plugins folder of Helm 4's own, never the one Helm 3 shares (Helm 3
+# cannot read it and would then load none of its plugins). Helm 4.2 installs a local plugin
+# under $HELM_DATA_HOME/plugins, and looks in every folder of $HELM_PLUGINS.
+gh4=$home/gloo-harden-helm4
+HELM_DATA_HOME=$gh4 HELM_PLUGINS=$gh4/plugins "$helm" plugin install "$repo/helm-plugin/gloo-harden"
+export HELM_PLUGINS="$("$helm" env HELM_PLUGINS):$gh4/plugins"
 "$helm" plugin list
 
 # 1. Render through the plugin. Helm 4 also sends hooks; gloo-harden hands them back untouched.

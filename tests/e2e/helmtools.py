@@ -84,11 +84,20 @@ class Helm4:
 
 
 def helm4_with_plugin(home: Path, plugin: Path = PLUGIN) -> Helm4:
-    """Install ``plugin`` into a fresh Helm home under ``home``, the way the README says."""
-    helm4 = Helm4(helm(4), helm_env(home))
-    # The README's command, from the repository root: helm plugin install ./helm-plugin/gloo-harden
-    installed = helm4.run("plugin", "install", f"./{plugin.relative_to(REPO)}", cwd=REPO)
+    """Install ``plugin`` under the Helm home ``home`` the way helm-plugin/gloo-harden/README.md
+    says: into a plugins folder of Helm 4's own (``home/gloo-harden-helm4/plugins``), never the
+    one Helm 3 shares (``home/data/plugins``); the Helm 4 returned looks in both."""
+    shared = helm_env(home)
+    own = home / "gloo-harden-helm4"
+    # The README's command, from the repository root:
+    # HELM_DATA_HOME=$gh4 HELM_PLUGINS=$gh4/plugins helm plugin install ./helm-plugin/gloo-harden
+    installer = Helm4(helm(4), {**shared, "HELM_DATA_HOME": str(own),
+                                "HELM_PLUGINS": str(own / "plugins")})
+    installed = installer.run("plugin", "install", f"./{plugin.relative_to(REPO)}", cwd=REPO)
     assert installed.returncode == 0, installed.stderr
+    assert not (home / "data" / "plugins" / plugin.name).exists(), "in the shared folder"
+    helm4 = Helm4(helm(4), {**shared, "HELM_PLUGINS": os.pathsep.join(
+        [shared["HELM_PLUGINS"], str(own / "plugins")])})
     listed = helm4.run("plugin", "list")
     assert "gloo-harden" in listed.stdout and "postrenderer/v1" in listed.stdout, listed.stdout
     return helm4

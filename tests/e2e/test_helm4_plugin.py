@@ -1,5 +1,6 @@
 """Helm 4: the ``postrenderer/v1`` plugin in helm-plugin/gloo-harden, installed with
-``helm plugin install`` into a private Helm home and run by the real Helm 4 binary."""
+``helm plugin install`` into a private Helm home and run by the real Helm 4 binary; Helm 3 and
+its plugins keep working beside it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import yaml
 
 from conftest import CORPUS, corpus_params, needs_corpus
 from helmtools import (BIN_DIR, CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4,
-                       assert_hardened, assert_hook_untouched, helm4_with_plugin, objects, one,
-                       recording_shim, release_store)
+                       assert_hardened, assert_hook_untouched, helm, helm4_with_plugin, helm_env,
+                       objects, one, recording_shim, release_store, run_helm)
 
 pytestmark = pytest.mark.e2e
 
@@ -181,3 +182,54 @@ def test_plugin_sees_gateways_in_hooks(helm4: Helm4, tmp_path: Path) -> None:
     assert "gloo-resource-rollout" in (tmp_path / "in.yaml").read_text()
     said = (tmp_path / "err.txt").read_text()
     assert "gloo-harden:" in said and "decided without" not in said
+
+
+def helm3_plugin(source: Path, name: str) -> Path:
+    """A Helm 3 (legacy format) CLI plugin, as helm-diff or helm-secrets are: ``helm NAME``
+    prints a marker."""
+    folder = source / name
+    folder.mkdir(parents=True)
+    (folder / "plugin.yaml").write_text(
+        f"name: {name}\nversion: 1.0.0\nusage: a Helm 3 plugin\ndescription: says it ran\n"
+        f'command: "echo {name} ran"\n')
+    return folder
+
+
+def test_helm3_and_its_plugins_keep_working_beside_ours(tmp_path: Path) -> None:
+    """Real Helm 3 and Helm 4 sharing one plugins folder (``HELM_PLUGINS``, by default the same
+    for both) that holds a Helm 3 plugin: ours, installed as the README says, leaves Helm 3 and
+    that plugin working, and Helm 4 runs both."""
+    home = tmp_path / "home"
+    shared = helm_env(home)  # HELM_PLUGINS=home/data/plugins, the folder both versions read
+    diff = helm3_plugin(tmp_path / "src", "diffish")
+    installed = run_helm(helm(3), "plugin", "install", str(diff), env=shared)
+    assert installed.returncode == 0, installed.stderr
+    helm4 = helm4_with_plugin(home)
+    assert helm4.env["HELM_PLUGINS"].split(os.pathsep)[0] == shared["HELM_PLUGINS"]
+
+    ran = run_helm(helm(3), "diffish", env=shared)  # Helm 3, as the user runs it
+    assert (ran.returncode, ran.stdout.strip()) == (0, "diffish ran"), ran.stderr
+    assert "failed to load plugins" not in ran.stderr
+    listed = run_helm(helm(3), "plugin", "list", env=shared)
+    assert listed.returncode == 0 and "diffish" in listed.stdout, listed.stderr
+    assert "gloo-harden" not in listed.stdout and listed.stderr == ""
+
+    ran = helm4.run("diffish")  # Helm 4 still sees the shared folder's Helm 3 plugins
+    assert (ran.returncode, ran.stdout.strip()) == (0, "diffish ran"), ran.stderr
+    code, out, err = template(helm4, "--post-renderer-args", "--quiet")
+    assert code == 0, err
+    assert_hardened(objects(out))
+
+
+def test_our_plugin_in_the_shared_folder_would_break_helm3(tmp_path: Path) -> None:
+    """Why the README keeps the plugin out of the shared folder: there, Helm 3 cannot parse
+    it and loads no plugin at all. If a Helm 3 release learns to skip it, this fails, and the
+    README's extra folder can go."""
+    shared = helm_env(tmp_path / "home")
+    diff = helm3_plugin(tmp_path / "src", "diffish")
+    assert run_helm(helm(3), "plugin", "install", str(diff), env=shared).returncode == 0
+    installed = run_helm(helm(4), "plugin", "install", str(PLUGIN), env=shared)
+    assert installed.returncode == 0, installed.stderr
+    ran = run_helm(helm(3), "diffish", env=shared)
+    assert ran.returncode != 0
+    assert "failed to load plugins" in ran.stderr and 'unknown command "diffish"' in ran.stderr
