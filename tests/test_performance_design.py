@@ -12,6 +12,10 @@
 - An embedded text (Gateways in the chart's ConfigMap) is parsed once per run, and a Gateway
   or route document is read once per run (until it is patched), not once per proxy or
   Settings the guards look at (both were quadratic in the stream size).
+- What guards derive from the whole stream (embedded Gateways, Services by selector, proxies
+  by ServiceAccount, routes, Namespaces) is built in the index once per render
+  (``StreamIndex.view``) and read from there: counted, the work per document stays the same
+  when a proxy-dense stream is ten times as long.
 - ``gloo-harden --version`` imports neither click nor the YAML and patch libraries, and says
   exactly what click's ``version_option`` says.
 """
@@ -208,6 +212,57 @@ def test_guards_read_each_gateway_once_for_all_proxies(monkeypatch: pytest.Monke
     assert len(outcome.changed) == 21
     assert len(calls) == 3 * (2 + 2 + 3)  # per unit: 2 Gateways (read by both guards), 3 routes
     assert set(calls.values()) == {1}
+
+
+def test_stream_wide_data_is_built_once_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What guards derive from the whole stream (Gateways, embedded objects, Services by
+    selector, proxies by ServiceAccount, routes, Namespaces) is built in the index a fixed
+    number of times per render: ten times the proxies and Gateways, not one build more."""
+    from gloo_harden.gloo.index import StreamIndex
+
+    builds: collections.Counter[str] = collections.Counter()
+    view = StreamIndex.view
+
+    def counting(self: StreamIndex, key: str, kinds: Any, build: Any) -> Any:
+        def counted(index: StreamIndex) -> Any:
+            builds[key] += 1
+            return build(index)
+        return view(self, key, kinds, counted)
+
+    monkeypatch.setattr(StreamIndex, "view", counting)
+    counts = []
+    for docs in (2 * gen_gloo.DENSE_UNIT, 20 * gen_gloo.DENSE_UNIT):
+        builds.clear()
+        outcome = _harden("".join(gen_gloo.proxy_stream(docs)))
+        assert len([r for r in outcome.results if r.hardening == "drop-net-bind-service"]) \
+            == docs // gen_gloo.DENSE_UNIT * len(gen_gloo.DENSE_PROXIES)
+        counts.append(dict(builds))
+    assert counts[0] == counts[1]
+    assert {"embedded", "services-by-selector", "proxies-by-account",
+            "no-privileged-ports/gateway-ports", "no-kube-destinations/routes"} <= set(counts[0])
+
+
+def test_guards_read_the_stream_in_time_linear_in_its_size(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted, not timed: the metadata reads of a run per document stay the same when the
+    proxy-dense stream is ten times as long (a guard that scans the stream for every target
+    makes them grow with the number of targets)."""
+    from gloo_harden.resources.model import Resource
+
+    reads = [0]
+    metadata = Resource.metadata
+
+    def counting(self: Resource) -> Any:
+        reads[0] += 1
+        return metadata.fget(self)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Resource, "metadata", property(counting))
+    per_document = []
+    for docs in (2 * gen_gloo.DENSE_UNIT, 20 * gen_gloo.DENSE_UNIT):
+        reads[0] = 0
+        _harden("".join(gen_gloo.proxy_stream(docs)))
+        per_document.append(reads[0] / docs)
+    assert per_document[1] <= 1.1 * per_document[0], per_document
 
 
 def test_derived_data_is_forgotten_when_its_resource_is_patched() -> None:

@@ -10,7 +10,6 @@ there, and only there, the guards that read those Gateways decide without them, 
 
 from __future__ import annotations
 
-from gloo_harden.gloo import embedded
 from gloo_harden.gloo.clients import HELM3_POST_RENDERER
 from gloo_harden.gloo.index import StreamIndex, gloo_versions
 
@@ -23,8 +22,7 @@ def unseen_gateways(index: StreamIndex) -> list[str]:
     if index.client != HELM3_POST_RENDERER:
         return []
     if index.of_kind("Gateway", "MatchableHttpGateway", "MatchableTcpGateway",
-                     group="gateway.solo.io") or embedded.find(
-                         index.of_kind("ConfigMap", "Job"))[0]:
+                     group="gateway.solo.io") or index.embedded()[0]:
         return []  # they are here after all (a hand-made stream, or the chart of another era)
     versions = gloo_versions(index)
     if versions and not set(versions) & set(ROLLOUT_HOOK_MINORS):

@@ -1,17 +1,23 @@
 """The stream seen as Gloo sees it: resources by kind, and every proxy workload.
 
-Built once per run from the parsed resources; scopes and guards only read it.
+Built once per run from the parsed resources; scopes and guards only read it. What guards
+derive from the whole stream (the objects embedded in the chart's ConfigMap and Job, Services
+by selector, Namespaces by name, proxies by ServiceAccount, routes…) is built here once per
+render (``StreamIndex.view``) and rebuilt only after a resource it was built from changes:
+guards run once per target, and a scan of the stream in each would cost time quadratic in its
+size (proxies × Gateways, Services, routes).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
 
+from gloo_harden.gloo import embedded
 from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource, child_path
-from gloo_harden.resources.podspec import containers, pod_labels, pod_spec
+from gloo_harden.resources.podspec import POD_SPEC_PATHS, containers, mapping, pod_labels, pod_spec
 
 T = TypeVar("T")
 #: where a Gloo version can be read: chart labels and the images the chart renders
@@ -31,6 +37,10 @@ PROXY_ROLES = (
 ALL_NAMESPACES = "all"
 #: Containers that run beside Envoy in a proxy pod (Istio, SDS, gloo-ee extauth…).
 KNOWN_SIDECARS = ("sds", "istio-proxy", "envoy-sidecar", "extauth", "rate-limit")
+#: Kinds the chart hides Gloo objects in (``embedded``)
+EMBEDDING_KINDS = ("ConfigMap", "Job")
+#: Kinds a proxy workload can be (``_as_proxy``)
+WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
 
 
 class Proxy(NamedTuple):
@@ -76,10 +86,12 @@ class StreamIndex:
         #: the product and version the stream was rendered from (``release_detection.detect``)
         self.generation = generation
         self._derived: dict[int, dict[str, Any]] = {}
+        self._views: dict[str, tuple[frozenset[str], Any]] = {}
         self._by_kind: dict[str, list[Resource]] = {}
         for resource in self.resources:
             self._by_kind.setdefault(resource.kind, []).append(resource)
         self.proxies = [p for r in self.resources if (p := _as_proxy(r)) is not None]
+        self._proxy_of = {id(p.resource): p for p in self.proxies}
 
     def of_kind(self, *kinds: str, group: str | None = None) -> list[Resource]:
         """Resources of the given kinds (optionally of one API group), in stream order."""
@@ -92,6 +104,65 @@ class StreamIndex:
         """An object a hardening added to the stream (``additions``): later ones see it."""
         self.resources.append(resource)
         self._by_kind.setdefault(resource.kind, []).append(resource)
+        self._forget(resource.kind)
+
+    def view(self, key: str, kinds: Iterable[str], build: Callable[[StreamIndex], T]) -> T:
+        """``build(self)``: data derived from every resource of ``kinds``, built once per
+        render and rebuilt only after one of them is patched, given new nodes or added;
+        callers must not change it. ``key`` names the view (a guard's: ``"<guard id>/…"``).
+        """
+        found = self._views.get(key)
+        if found is None:
+            found = self._views[key] = (frozenset(kinds), build(self))
+        value: T = found[1]
+        return value
+
+    def _forget(self, kind: str) -> None:
+        for key in [key for key, (kinds, _) in self._views.items() if kind in kinds]:
+            del self._views[key]
+
+    def proxy_of(self, resource: Resource) -> Proxy | None:
+        """The proxy ``resource`` is, if it is one."""
+        return self._proxy_of.get(id(resource))
+
+    def embedded(self) -> tuple[list[embedded.Embedded], list[str]]:
+        """The Gloo objects the chart hides in its ConfigMap and rollout Job, and the texts
+        that could not be parsed (``embedded.find``), once per render."""
+        return self.view("embedded", EMBEDDING_KINDS,
+                         lambda index: embedded.find(index.of_kind(*EMBEDDING_KINDS)))
+
+    def services_selecting(self, proxy: Proxy) -> list[Resource]:
+        """The Services in the proxy's namespace (or in none) whose selector (not empty) the
+        proxy's pod labels all match, in stream order."""
+        if proxy.namespace is None:  # any namespace's Services may select it
+            candidates = self.of_kind("Service")
+        else:
+            by_label = self.view("services-by-selector", ("Service",), _services_by_selector)
+            candidates = [s for namespace in (proxy.namespace, None)
+                          for key, value in proxy.labels.items()
+                          for s in by_label.get((namespace, key, value), ())]
+        return sorted({id(s): s for s in candidates if _selects(s, proxy)}.values(),
+                      key=_in_stream_order)
+
+    def namespaces(self, name: str | None) -> list[Resource]:
+        """The Namespace objects named ``name`` (every one for None), in stream order."""
+        if name is None:
+            return self.of_kind("Namespace")
+        return self.view("namespaces-by-name", ("Namespace",), _namespaces_by_name).get(name, [])
+
+    def proxies_running_as(self, account: Resource) -> list[Proxy]:
+        """The proxies whose pods run as the ServiceAccount ``account`` (same namespace, or
+        either has none), in stream order."""
+        if account.name is None:
+            return []
+        by_account = self.view("proxies-by-account", WORKLOAD_KINDS, _proxies_by_account)
+        if account.namespace is None:  # it is every namespace's
+            found = [p for (_, name), proxies in by_account.items() if name == account.name
+                     for p in proxies]
+        else:
+            found = by_account.get((account.namespace, account.name), []) \
+                + by_account.get((None, account.name), [])
+        return sorted(found, key=lambda p: _in_stream_order(p.resource))
 
     def derived(self, resource: Resource, key: str, build: Callable[[Resource], T]) -> T:
         """``build(resource)``, kept until ``resource`` is patched; callers must not change it.
@@ -108,10 +179,61 @@ class StreamIndex:
         """``resource`` was given new nodes (``aliases.own_copy``): read its proxy again."""
         self.proxies = [(_as_proxy(p.resource) or p) if p.resource is resource else p
                         for p in self.proxies]
+        self._proxy_of = {id(p.resource): p for p in self.proxies}
+        self._forget(resource.kind)
 
     def touched(self, resource: Resource) -> None:
         """``resource`` was just patched: forget what was derived from it."""
         self._derived.pop(id(resource), None)
+        self._forget(resource.kind)
+
+
+def _in_stream_order(resource: Resource) -> tuple[int, str]:
+    return resource.position, resource.path
+
+
+def _services_by_selector(index: StreamIndex
+                          ) -> dict[tuple[str | None, str, str], list[Resource]]:
+    """Services with a selector, by namespace and the label of their selector the fewest
+    Services share (``gateway-proxy-id: …`` rather than ``gloo: gateway-proxy``): a Service
+    selects a proxy's pods only if the proxy has that label, so a proxy looks only at the
+    Services filed under its own labels."""
+    selectors = []
+    shared: dict[tuple[str | None, str, str], int] = {}
+    for service in index.of_kind("Service"):
+        selector = mapping(service.tree.get("spec")).get("selector")
+        if isinstance(selector, dict) and selector:
+            pairs = [(service.namespace, str(k), str(v)) for k, v in selector.items()]
+            selectors.append((service, pairs))
+            for pair in pairs:
+                shared[pair] = shared.get(pair, 0) + 1
+    found: dict[tuple[str | None, str, str], list[Resource]] = {}
+    for service, pairs in selectors:
+        found.setdefault(min(pairs, key=shared.__getitem__), []).append(service)
+    return found
+
+
+def _selects(service: Resource, proxy: Proxy) -> bool:
+    if service.namespace not in (proxy.namespace, None) and proxy.namespace is not None:
+        return False
+    selector = mapping(service.tree.get("spec")).get("selector")
+    return isinstance(selector, dict) and bool(selector) and all(
+        proxy.labels.get(str(k)) == str(v) for k, v in selector.items())
+
+
+def _namespaces_by_name(index: StreamIndex) -> dict[str | None, list[Resource]]:
+    found: dict[str | None, list[Resource]] = {}
+    for namespace in index.of_kind("Namespace"):
+        found.setdefault(namespace.name, []).append(namespace)
+    return found
+
+
+def _proxies_by_account(index: StreamIndex) -> dict[tuple[str | None, str], list[Proxy]]:
+    """Proxies by namespace and ServiceAccount, in stream order."""
+    found: dict[tuple[str | None, str], list[Proxy]] = {}
+    for proxy in index.proxies:
+        found.setdefault((proxy.namespace, proxy.service_account), []).append(proxy)
+    return found
 
 
 def proxy_accounts(resources: list[Resource]) -> set[str]:

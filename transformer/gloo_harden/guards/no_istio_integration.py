@@ -43,10 +43,7 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     if target.scope == "proxy-pod" and target.proxy is not None:
         return pod_evidence(target.proxy, index) + _settings_evidence(index)
     if target.scope == "proxy-service-account":
-        users = [p for p in index.proxies if p.service_account == target.resource.name
-                 and None in (p.namespace, target.resource.namespace)
-                 or p.service_account == target.resource.name
-                 and p.namespace == target.resource.namespace]
+        users = index.proxies_running_as(target.resource)
         evidence = [f"{e} in {p}" for p in users for e in pod_evidence(p, index)]
         return evidence + (_settings_evidence(index) if users or not index.proxies else [])
     return []
@@ -81,9 +78,8 @@ def _injection(proxy: Proxy, index: StreamIndex) -> list[str]:
 
 
 def _injected_namespaces(proxy: Proxy, index: StreamIndex) -> list[Resource]:
-    return [ns for ns in index.of_kind("Namespace")
-            if ns.api_version == "v1" and proxy.namespace in (ns.name, None)
-            and _injects(ns.labels)]
+    return [ns for ns in index.namespaces(proxy.namespace)
+            if ns.api_version == "v1" and _injects(ns.labels)]
 
 
 def _injects(labels: dict[str, str]) -> bool:
@@ -98,6 +94,10 @@ def _describe(namespace: Resource) -> str:
 
 
 def _settings_evidence(index: StreamIndex) -> list[str]:
+    return list(index.view(f"{ID}/settings", ("Settings",), _istio_settings))
+
+
+def _istio_settings(index: StreamIndex) -> list[str]:
     found = []
     for settings in index.of_kind("Settings", group="gloo.solo.io"):
         options = mapping(mapping(settings.tree.get("spec")).get("gloo")).get("istioOptions")

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gloo_harden.gloo import embedded, helm_hooks
-from gloo_harden.gloo.index import StreamIndex, gloo_versions
+from gloo_harden.gloo import helm_hooks
+from gloo_harden.gloo.index import EMBEDDING_KINDS, StreamIndex, gloo_versions
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.scopes import Target
@@ -61,7 +61,7 @@ def broken(target: Target, index: StreamIndex) -> list[str]:
     route to one, and in Gloo 1.17 Gateway-API mode every HTTPRoute to a Service."""
     if target.scope != "gloo-settings":
         return []
-    found = _routes(index)
+    found = list(_routes(index))
     if _gateway_api_1_17(index):
         found += _service_backend_refs(index)
     return ["routes to the Kubernetes destinations it removes: " + "; ".join(found)] if found else []
@@ -76,10 +76,15 @@ def unseen(target: Target, index: StreamIndex) -> list[str]:
 
 
 def _routes(index: StreamIndex) -> list[str]:
+    """Every kube destination routed to, in stream order: built once per render."""
+    return index.view(f"{ID}/routes", ROUTING_KINDS + EMBEDDING_KINDS, _all_routes)
+
+
+def _all_routes(index: StreamIndex) -> list[str]:
     found = [path for r in index.of_kind(*ROUTING_KINDS)
              if r.group in ("gateway.solo.io", "gloo.solo.io")
-             for path in index.derived(r, ID, _destinations)]  # once per resource, not target
-    hidden, _ = embedded.find(index.of_kind("ConfigMap", "Job"))
+             for path in index.derived(r, ID, _destinations)]  # once per resource
+    hidden, _ = index.embedded()
     for e in hidden:
         if e.data.get("kind") in ROUTING_KINDS:
             where = f" ({e.resource.located})" if e.resource is not None else ""

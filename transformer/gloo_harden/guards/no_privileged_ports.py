@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden.gloo import embedded, helm_hooks
-from gloo_harden.gloo.index import Proxy, StreamIndex
+from gloo_harden.gloo import helm_hooks
+from gloo_harden.gloo.index import EMBEDDING_KINDS, Proxy, StreamIndex
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.scopes import Target
@@ -89,16 +89,8 @@ def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str
     named = {str(p.get("name")): _port(p.get("containerPort"))
              for p in items(container.get("ports")) if isinstance(p, dict)}
     found = []
-    for service in index.of_kind("Service"):
-        spec = mapping(service.tree.get("spec"))
-        selector = spec.get("selector")
-        if not isinstance(selector, dict) or not selector:
-            continue
-        if service.namespace not in (proxy.namespace, None) and proxy.namespace is not None:
-            continue
-        if any(proxy.labels.get(str(k)) != str(v) for k, v in selector.items()):
-            continue
-        for port in items(spec.get("ports")):
+    for service in index.services_selecting(proxy):
+        for port in items(mapping(service.tree.get("spec")).get("ports")):
             if not isinstance(port, dict):
                 continue
             target = port.get("targetPort", port.get("port"))
@@ -109,27 +101,35 @@ def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str
 
 
 def _gateway_ports(proxy: Proxy, index: StreamIndex) -> list[str]:
-    found = []
+    return list(index.view(f"{ID}/gateway-ports", GATEWAY_KINDS + EMBEDDING_KINDS,
+                           _privileged_binds).get(proxy.name, ()))
+
+
+def _privileged_binds(index: StreamIndex) -> dict[str, list[str]]:
+    """proxy name → each Gateway that binds it below 1024, in stream order."""
+    found: dict[str, list[str]] = {}
     for origin, gateway in _gateways(index):
         spec = mapping(gateway.get("spec"))
-        names = items(spec.get("proxyNames")) or ["gateway-proxy"]
         number = _port(spec.get("bindPort"))
-        if number is not None and number < PRIVILEGED and proxy.name in names:
-            name = mapping(gateway.get("metadata")).get("name")
-            found.append(f"Gateway {name} bindPort {number} ({origin})")
+        if number is None or number >= PRIVILEGED:
+            continue
+        name = mapping(gateway.get("metadata")).get("name")
+        names = items(spec.get("proxyNames")) or ["gateway-proxy"]
+        for proxy in dict.fromkeys(n for n in names if isinstance(n, str)):
+            found.setdefault(proxy, []).append(f"Gateway {name} bindPort {number} ({origin})")
     return found
 
 
 def _gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
-    documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", index.derived(r, ID, _plain))
+    documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", _plain(r))
                  for r in index.of_kind(*GATEWAY_KINDS) if r.group == "gateway.solo.io"]
-    hidden, _ = embedded.find(index.of_kind("ConfigMap", "Job"))
+    hidden, _ = index.embedded()
     documents += [(e.origin, e.data) for e in hidden if e.data.get("kind") in GATEWAY_KINDS]
     return documents
 
 
 def _plain(resource: Resource) -> Any:
-    """A Gateway as plain data, converted once per resource (see ``StreamIndex.derived``)."""
+    """A Gateway as plain data, converted once per render (see ``StreamIndex.view``)."""
     from gloo_harden.yamltext.yamlio import to_plain
 
     return to_plain(resource.tree)

@@ -10,7 +10,10 @@ decides for itself and is no evidence. The proxy pod specs still get
 
 from __future__ import annotations
 
+from typing import Any
+
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_spec
 from gloo_harden.scopes import Target
 
@@ -27,18 +30,28 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     if target.scope != "proxy-service-account":
         return []
     account = target.resource
-    proxies = {id(p.resource) for p in index.proxies}
+    if account.name is None:
+        return []
     found = []
+    by_account = index.view(ID, POD_SPEC_PATHS, _workloads_by_account)
+    for workload, spec in by_account.get(account.name, ()):
+        same_namespace = None in (workload.namespace, account.namespace) \
+            or workload.namespace == account.namespace
+        if same_namespace and "automountServiceAccountToken" not in spec:
+            found.append(f"{workload.kind} {workload.namespace or '-'}/{workload.name}, not a "
+                         "Gloo proxy, runs as it")
+    return found
+
+
+def _workloads_by_account(index: StreamIndex) -> dict[str, list[tuple[Resource, Any]]]:
+    """Workloads that are not Gloo proxies, with their pod specs, by the ServiceAccount they
+    run as (``"None"`` for none), in stream order."""
+    found: dict[str, list[tuple[Resource, Any]]] = {}
     for workload in index.of_kind(*POD_SPEC_PATHS):
         located = pod_spec(workload.tree, workload.kind)
-        if id(workload) in proxies or located is None:
+        if index.proxy_of(workload) is not None or located is None:
             continue
         spec = located[0]
         name = spec.get("serviceAccountName") or spec.get("serviceAccount")
-        same_namespace = None in (workload.namespace, account.namespace) \
-            or workload.namespace == account.namespace
-        if str(name) == account.name and same_namespace \
-                and "automountServiceAccountToken" not in spec:
-            found.append(f"{workload.kind} {workload.namespace or '-'}/{workload.name}, not a "
-                         "Gloo proxy, runs as it")
+        found.setdefault(str(name), []).append((workload, spec))
     return found

@@ -46,7 +46,6 @@ def check(target: Target, index: StreamIndex) -> list[str]:
 def _is_envoy(target: Target, index: StreamIndex) -> bool:
     if target.resource.kind == "GatewayParameters":
         return target.path.endswith("envoyContainer")
-    for proxy in index.proxies:
-        if proxy.resource is target.resource and proxy.envoy is not None:
-            return target.path == proxy.container_path(proxy.envoy)
-    return False
+    proxy = index.proxy_of(target.resource)
+    return proxy is not None and proxy.envoy is not None \
+        and target.path == proxy.container_path(proxy.envoy)
