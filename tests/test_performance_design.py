@@ -299,6 +299,36 @@ def test_changed_documents_are_written_without_the_round_trip_parser(
     assert len(deployment) == 3, deployment
 
 
+#: Modules a plain run (Helm, kpt and kustomize call ``gloo-harden`` so) does not need: click
+#: and what it brings (``inspect``, ``uuid``…), temporary files, the results formats, diffs,
+#: the other adapters, and the Gateway API review on a stream without Gateway API kinds.
+NOT_IN_A_PLAIN_RUN = (
+    "click", "inspect", "dis", "ast", "tokenize", "uuid", "platform", "shutil", "tempfile",
+    "random", "bz2", "lzma", "json", "difflib", "textwrap", "argparse", "subprocess",
+    "jsonpatch", "jsonpointer", "yaml",
+    "gloo_harden.cli", "gloo_harden.outputs.sarif", "gloo_harden.outputs.diffs",
+    "gloo_harden.adapters.kustomize", "gloo_harden.run.gateway_review",
+)
+
+
+@pytest.mark.parametrize(("example", "review"), [
+    ("pipe/gloo-rendered.yaml", False), ("kgateway/kgateway-rendered.yaml", True)])
+def test_a_plain_run_imports_only_what_it_needs(example: str, review: bool) -> None:
+    """The import list of a plain run on an Edge stream (the Gateway API review only comes in
+    with Gateway API kinds)."""
+    probe = _run(
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted(sys.modules), file=sys.stderr))\n"
+        f"sys.argv = ['gloo-harden', {str(REPO / 'examples' / example)!r}]\n"
+        "from gloo_harden.__main__ import main\n"
+        "main()\n")
+    assert probe.returncode in (0, 1), probe.stderr
+    imported = set(eval(probe.stderr.splitlines()[-1]))  # noqa: S307 - our own probe's list
+    unneeded = {m for m in imported if m.split(".")[0] in NOT_IN_A_PLAIN_RUN
+                or m in NOT_IN_A_PLAIN_RUN}
+    assert unneeded == ({"gloo_harden.run.gateway_review"} if review else set())
+
+
 @pytest.mark.parametrize("stdin", [False, True])
 def test_a_run_with_only_file_names_imports_no_click(stdin: bool) -> None:
     """Helm, kpt and kustomize call ``gloo-harden`` with no arguments or only files; a KRM

@@ -15,7 +15,7 @@ from gloo_harden.patching.hardening import Hardening
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS
 from gloo_harden.resources.results import Result, Severity
-from gloo_harden.run import gateway_review, invariants
+from gloo_harden.run import invariants
 from gloo_harden.run.apply import RunState, apply_all
 from gloo_harden.scopes import ScopeOptions
 from gloo_harden.yamltext import fidelity, limits, stream, yamlio
@@ -148,8 +148,11 @@ def harden_renders(documents: list[Document], options: Options,
     for position, document in enumerate(documents):
         renders.setdefault(name(document) if options.separate_renders else "", []).append(position)
     if not options.separate_renders:
-        names = {name(d) for d in documents}
+        given = documents[:]  # the documents as they came (hardenings may add some)
         changed, results = harden_documents(documents, options)
+        if all(r.file is not None for r in results):
+            return changed, results  # nothing to name (a KRM item's name is read from its text)
+        names = {name(d) for d in given}
         return changed, _named(results, names.pop() if len(names) == 1 else "")
     changed, results = [], []
     # each file's documents together, in stream order: a render's added objects follow it
@@ -230,8 +233,11 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
                                  RunState(index, options.scope, options.strict,
                                           options.fail_on_unmatched, add))
     changed.update(range(first, len(documents)))
-    applied += gateway_review.review(index, frozenset(h.id for h in options.hardenings),
-                                     any(a.ref.kind == "GatewayClass" for a in added))
+    if found.gateway_api:  # imported only for a stream with Gateway API kinds
+        from gloo_harden.run import gateway_review
+
+        applied += gateway_review.review(index, frozenset(h.id for h in options.hardenings),
+                                         any(a.ref.kind == "GatewayClass" for a in added))
     return sorted(changed), results + applied
 
 
