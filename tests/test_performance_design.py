@@ -148,11 +148,6 @@ def test_the_installed_script_takes_the_fast_entry_point() -> None:
     assert done.returncode == 0 and done.stdout.startswith("gloo-harden, version ")
 
 
-PROXY_ONLY_SCOPES = {"proxy-container", "proxy-pod", "proxy-service-account", "gloo-settings",
-                     # not workloads (GatewayParameters), and the kgateway controller, which
-                     # _needed reads by its KGW_ env
-                     "gateway-parameters-capabilities", "kgateway-class"}
-
 WORKLOAD = """---
 apiVersion: apps/v1
 kind: Deployment
@@ -177,10 +172,12 @@ spec:
 """
 
 
-def test_built_in_hardenings_target_proxies_only() -> None:
-    """pipeline._maybe_proxy skips non-proxy workloads: revisit it if this ever changes."""
-    scopes = {scope for item in hardenings.builtin() for scope in item.scopes}
-    assert scopes <= PROXY_ONLY_SCOPES, scopes - PROXY_ONLY_SCOPES
+def test_built_in_hardenings_read_proxies_only() -> None:
+    """The built-ins' scopes read no workload but proxies (and the kgateway controller, by its
+    KGW_ env), so other workloads stay unparsed; a built-in whose scope reads every workload
+    would change that, as its ``READS`` says (``tests/run/test_reading.py``)."""
+    read = pipeline.reading(hardenings.builtin())
+    assert not read.every_workload and read.markers == ("KGW_",)
 
 
 @pytest.mark.parametrize(("labels", "pod_labels", "proxy"), [

@@ -17,17 +17,43 @@ from gloo_harden.resources.podspec import POD_SPEC_PATHS
 from gloo_harden.resources.results import Result, Severity
 from gloo_harden.run import invariants
 from gloo_harden.run.apply import RunState, apply_all
-from gloo_harden.scopes import ScopeOptions
+from gloo_harden.scopes import SCOPES, ScopeOptions
 from gloo_harden.yamltext import fidelity, limits, stream, yamlio
 from gloo_harden.yamltext.limits import Limits
 from gloo_harden.yamltext.stream import Document
 
-#: Kinds some scope or guard reads. Every other document is copied through as bytes, unparsed.
+#: Kinds the guards, the index, release detection and the Gateway API review read, whatever
+#: runs; the enabled hardenings' scopes add theirs (``Reading``). Every other document is
+#: copied through as bytes, unparsed.
 INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
     "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
     "Gateway", "MatchableHttpGateway", "MatchableTcpGateway", "GatewayClass", "HTTPRoute",
     "VirtualService", "RouteTable", "UpstreamGroup", "List",
 }
+
+
+class Reading(NamedTuple):
+    """Which documents a run parses, derived from the enabled hardenings' scopes (``READS``).
+
+    ``kinds`` None: every document (a user patch's ``target`` may select any kind).
+    Workloads: Gloo proxies always; every workload when a scope reads every workload; else
+    those whose text holds one of ``markers``.
+    """
+
+    kinds: frozenset[str] | None = INDEXED_KINDS
+    every_workload: bool = False
+    markers: tuple[str, ...] = ()
+
+
+def reading(hardenings: Iterable[Hardening]) -> Reading:
+    """What ``hardenings`` read: the union of their scopes' ``READS``."""
+    chosen = list(hardenings)
+    if any(h.target is not None for h in chosen):
+        return Reading(None, True)
+    reads = [SCOPES[scope].READS for h in chosen for scope in h.scopes]
+    return Reading(INDEXED_KINDS.union(*(r.kinds for r in reads)),
+                   any(r.every_workload for r in reads),
+                   tuple(sorted({m for r in reads for m in r.markers})))
 
 
 class Options(NamedTuple):
@@ -200,7 +226,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     ``text_of`` writes them).
     """
     with limits.using(options.limits or limits.active()):
-        resources, results = parse(documents, options.validate_all, _extra_kinds(options))
+        resources, results = parse(documents, options.validate_all,
+                                   reading(options.hardenings + options.patches))
     results += [Result(Severity.WARNING, f"line {line}, column 1: a byte order mark (U+FEFF) "
                        "inside the stream, as where files were joined; read as YAML 1.2 allows "
                        "it before a document (libyaml, which kubectl and Helm use, skips it) "
@@ -287,18 +314,14 @@ def generation_results(found: release_detection.Generation,
     return out
 
 
-def _extra_kinds(options: Options) -> frozenset[str] | None:
-    """Kinds user patches need parsed: a target may select any (None: all); Gloo scopes also
-    cover hook Jobs, which the built-ins never read."""
-    if any(p.target is not None for p in options.patches):
-        return None
-    return frozenset(POD_SPEC_PATHS) if options.patches else frozenset()
-
-
 def parse(documents: list[Document], validate_all: bool = False,
-          extra_kinds: frozenset[str] | None = frozenset()) -> tuple[list[Resource],
-                                                                     list[Result]]:
-    """Parse the documents a scope or guard needs; describe the rest as pass-through."""
+          read: Reading | None = None) -> tuple[list[Resource], list[Result]]:
+    """Parse the documents ``read`` needs (default: what the built-ins read); describe the
+    rest as pass-through."""
+    if read is None:
+        from gloo_harden.run import hardenings
+
+        read = reading(hardenings.builtin())
     resources: list[Resource] = []
     results: list[Result] = []
     workloads: list[int] = []  # positions of workloads left unread: not proxies
@@ -306,8 +329,7 @@ def parse(documents: list[Document], validate_all: bool = False,
         if doc.tree is None:
             if doc.is_blank:
                 continue
-            if not _needed(doc) and not (extra_kinds is None
-                                         or doc.sniff_kind() in extra_kinds):
+            if not _needed(doc, read):
                 if validate_all:  # --validate-all: parse to find errors, still copy the bytes
                     _resources(Document(doc.index, doc.source, doc.separator, doc.text,
                                         yamlio.load(doc.text, doc.where, doc.origin)),
@@ -336,26 +358,28 @@ def _with_account_users(documents: list[Document], workloads: list[int],
     return sorted(resources, key=lambda r: r.position)  # stable: List items stay in order
 
 
-def _needed(doc: Document) -> bool:
+def _needed(doc: Document, read: Reading) -> bool:
     kind = doc.sniff_kind()
-    if kind is None:
+    if kind is None or read.kinds is None:
         return True  # flow style, JSON, or not an object at all: parse to find out
     if kind == "ConfigMap":
-        return embedded.CUSTOM_RESOURCE_CONFIGMAP in doc.text
-    if kind == "Job":
-        return "<<" in doc.text  # a rollout script that may apply embedded Gateways
-    if kind in POD_SPEC_PATHS:  # a Gloo proxy, or the kgateway controller (env KGW_*)
-        return _maybe_proxy(doc.text) or "KGW_" in doc.text
-    return kind in INDEXED_KINDS
+        return embedded.CUSTOM_RESOURCE_CONFIGMAP in doc.text or kind in read.kinds
+    if kind == "Job":  # a rollout script that may apply embedded Gateways
+        return "<<" in doc.text or read.every_workload
+    if kind in POD_SPEC_PATHS:
+        return read.every_workload or _maybe_proxy(doc.text) \
+            or any(marker in doc.text for marker in read.markers)
+    return kind in read.kinds
 
 
 def _maybe_proxy(text: str) -> bool:
     """Could this workload be a Gloo proxy? Only a ``gloo: <role>`` label makes it one.
 
     Without a role's name anywhere in its text, and without an escape that could spell one,
-    it is not, and the built-in hardenings read no other workload (gloo, discovery, certgen…
-    are a quarter to a half of the bytes a real render would otherwise parse). Profiles and
-    user patches may target any workload: ``_extra_kinds`` then has every workload parsed.
+    it is not, and a scope that reads proxies only reads no other workload (gloo, discovery,
+    certgen… are a quarter to a half of the bytes a real render would otherwise parse). A
+    scope that reads every workload (``Reads.every_workload``: ``gloo-pod``, ``gloo-container``)
+    has them all parsed.
     """
     return "\\" in text or any(role in text for role in PROXY_ROLES)
 

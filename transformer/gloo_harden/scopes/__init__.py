@@ -1,8 +1,10 @@
 """Scopes: *where* a hardening applies. Each module knows one part of Gloo.
 
-A scope module is a ``Scope``: it defines ``ID``, ``empty(index)`` (the result to report when
-the stream holds nothing in scope, or None to say nothing) and ``targets(index, options)``,
-yielding the mappings a patch body applies to. The registry below is the one explicit, ordered
+A scope module is a ``Scope``: it defines ``ID``, ``READS`` (what it reads from the stream:
+kinds, and every workload or only proxies; the run parses only what the enabled hardenings'
+scopes read), ``empty(index)`` (the result to report when the stream holds nothing in scope,
+or None to say nothing) and ``targets(index, options)``, yielding the mappings a patch body
+applies to. The registry below is the one explicit, ordered
 list of scopes, typed by the protocol, so ``mypy --strict`` checks every module against it
 (``tests/test_contracts.py`` checks them at run time too).
 
@@ -15,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 if TYPE_CHECKING:
     from gloo_harden.gloo.index import StreamIndex
     from gloo_harden.resources.results import Severity
 
-__all__ = ["SCOPES", "Scope", "ScopeOptions", "Target"]
+__all__ = ["SCOPES", "Reads", "Scope", "ScopeOptions", "Target"]
 
 
 class Scope(Protocol):
@@ -30,6 +32,10 @@ class Scope(Protocol):
     @property
     def ID(self) -> str:  # noqa: N802 - a module constant
         """The name patch files give in ``scopes:``."""
+
+    @property
+    def READS(self) -> Reads:  # noqa: N802 - a module constant
+        """What the scope reads: the run parses these documents for it."""
 
     def empty(self, index: StreamIndex) -> tuple[Severity, str] | None:
         """The result to report when the stream holds nothing in scope, or None."""

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.podspec import mapping
 from gloo_harden.resources.results import Severity
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "gateway-parameters-capabilities"
+READS = Reads(frozenset({"GatewayParameters"}))
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str] | None:

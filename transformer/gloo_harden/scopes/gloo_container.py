@@ -15,9 +15,10 @@ from gloo_harden.resources.model import child_path
 from gloo_harden.resources.results import Severity
 from gloo_harden.scopes import gateway_parameters_envoy
 from gloo_harden.scopes.gloo_pod import workloads
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "gloo-container"
+READS = Reads(frozenset({"GatewayParameters"}), every_workload=True)
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str]:

@@ -15,9 +15,10 @@ from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_labels, pod_spec
 from gloo_harden.resources.results import Severity
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "gloo-pod"
+READS = Reads(every_workload=True)
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str]:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.results import Severity
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "gloo-settings"
+READS = Reads(frozenset({"Settings"}))
 #: API groups only Gloo Edge (and Gloo Gateway 1.17+, which runs on it) serves
 EDGE_GROUPS = ("gloo.solo.io", "gateway.solo.io", "gateway.gloo.solo.io",
                "enterprise.gloo.solo.io", "graphql.gloo.solo.io", "ratelimit.solo.io")

@@ -22,9 +22,10 @@ from gloo_harden.gloo.release_detection import Product
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, pod_spec
 from gloo_harden.resources.results import Severity
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "kgateway-class"
+READS = Reads(frozenset({"GatewayClass"}), markers=("KGW_",))  # the controller: a KGW_ env
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str] | None:

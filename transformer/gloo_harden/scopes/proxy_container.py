@@ -16,9 +16,10 @@ from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import containers, mapping
 from gloo_harden.resources.podspec import items as listed
 from gloo_harden.resources.results import Severity
-from gloo_harden.scopes.target import ScopeOptions, Target
+from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "proxy-container"
+READS = Reads(frozenset({"GatewayParameters"}))
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str]:

@@ -19,6 +19,20 @@ class ScopeOptions(NamedTuple):
     istio_injected: tuple[str, ...] = ()  # namespaces Istio injects (``index.ALL_NAMESPACES``)
 
 
+class Reads(NamedTuple):
+    """What a scope reads from the stream, so the run parses it (``run.pipeline.Reading``).
+
+    Documents no enabled scope, guard or the index reads are copied through unparsed. Gloo
+    proxies (a workload whose text names a ``gloo: <role>`` label) are always read.
+    """
+
+    kinds: frozenset[str] = frozenset()  # kinds of the objects it reads, workloads aside
+    every_workload: bool = False  # every workload kind (POD_SPEC_PATHS), not only proxies
+    #: text that makes a workload that is no proxy worth reading (e.g. the kgateway
+    #: controller's ``KGW_`` env)
+    markers: tuple[str, ...] = ()
+
+
 class Target(NamedTuple):
     """One place a patch body applies to."""
 
