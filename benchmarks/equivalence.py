@@ -57,7 +57,7 @@ def _diff(old: Any, new: Any, path: str) -> Iterator[tuple[str, str]]:
         for key in old.keys() | new.keys():
             yield from _diff(old.get(key, _ABSENT), new.get(key, _ABSENT), f"{path}.{key}")
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for i, (a, b) in enumerate(zip(old, new)):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
             yield from _diff(a, b, f"{path}[{i}]")
     elif old != new or isinstance(old, bool) is not isinstance(new, bool):
         # 1.048576e+08 and 104857600 are the same number (kustomize rewrites floats); True and 1 are not

@@ -31,10 +31,18 @@ import random
 import sys
 from collections.abc import Iterator
 
-from gloo_objects import (PROXIES, config_map, crd, custom_resource_config, envoy_config, rbac,
-                          schema, service_account, small_crd)
-from gloo_workloads import (deployment, gateway, job, service, settings, upstream,
-                            virtual_service, webhook)
+from gloo_objects import (
+    PROXIES,
+    config_map,
+    crd,
+    custom_resource_config,
+    envoy_config,
+    rbac,
+    schema,
+    service_account,
+    small_crd,
+)
+from gloo_workloads import deployment, gateway, job, service, settings, upstream, virtual_service, webhook
 
 UNIT = 60
 SEED = 20261126

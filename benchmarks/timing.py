@@ -70,7 +70,7 @@ class Case:
     def ratio(self, index: int, cpu: bool = False) -> float | None:
         """Median over rounds of this command's time / the baseline's time in the same round."""
         pairs = [(a.cpu / b.cpu) if cpu else (a.wall / b.wall)
-                 for a, b in zip(self.runs[index], self.runs[self.baseline])]
+                 for a, b in zip(self.runs[index], self.runs[self.baseline], strict=False)]
         return statistics.median(pairs) if pairs else None
 
 

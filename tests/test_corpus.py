@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import CORPUS, corpus_files, corpus_params, needs_corpus
+from conftest import CORPUS, corpus_params, needs_corpus
 from gloo_harden.resources.results import Severity
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Outcome, Source, harden
@@ -104,7 +104,7 @@ def test_untouched_documents_are_byte_identical(path: Path) -> None:
     documents = stream.split(stream.decode(path.read_bytes(), path.name), path.name)
     written = stream.split(outcome.text, path.name)
     assert set(range(len(documents), len(written))) <= set(outcome.changed)  # added at the end
-    for position, (old, new) in enumerate(zip(documents, written)):
+    for position, (old, new) in enumerate(zip(documents, written, strict=False)):
         if position not in outcome.changed:
             assert new.text == old.text, old.where
 

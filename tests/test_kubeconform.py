@@ -11,7 +11,6 @@ introduce nothing new.
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest

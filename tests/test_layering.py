@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO
 from test_import_cycles import PACKAGE, import_graph
 

@@ -51,8 +51,10 @@ def test_sdist_and_wheel_build_pass_twine_check_and_run(tmp_path: Path) -> None:
                              cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.count("PASSED") == 2, checked.stdout
-    names = tarfile.open(sdist).getnames()
-    for wanted in ("README.md", "CHANGELOG.md", "pyproject.toml", "patches/drop-net-bind-service.yaml"):
+    with tarfile.open(sdist) as archive:
+        names = archive.getnames()
+    for wanted in ("README.md", "CHANGELOG.md", "pyproject.toml",
+                   "patches/drop-net-bind-service.yaml"):
         assert f"gloo_harden-{__version__}/{wanted}" in names, wanted
     installed = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",

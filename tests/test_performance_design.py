@@ -74,7 +74,7 @@ def test_untouched_documents_are_copied_byte_for_byte() -> None:
     before = stream.split("\n---\n")
     after = outcome.text.split("\n---\n")
     assert len(before) == len(after) == 60
-    assert sum(a != b for a, b in zip(before, after)) == len(outcome.changed) == 7
+    assert sum(a != b for a, b in zip(before, after, strict=True)) == len(outcome.changed) == 7
 
 
 def test_changed_documents_are_parsed_a_bounded_number_of_times(
@@ -414,7 +414,7 @@ def test_the_output_is_written_document_by_document_never_joined(
     assert exit_info.value.code == 0
     documents = pipeline.read([pipeline.Source("in", source.read_bytes())])
     pieces = stream.pieces(documents, {})
-    assert all(piece[2] is doc.text for piece, doc in zip(pieces, documents))  # no copies
+    assert all(piece[2] is doc.text for piece, doc in zip(pieces, documents, strict=True))  # no copies
     assert len(stream.split(target.read_text(), "out")) == len(documents) == 60
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CORPUS, corpus_files, needs_corpus, run_tool
+from conftest import corpus_files, needs_corpus, run_tool
 
 SETTINGS = """\
 apiVersion: gloo.solo.io/v1

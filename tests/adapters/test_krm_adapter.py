@@ -10,7 +10,6 @@ import yaml
 from conftest import run_tool
 from gloo_harden.adapters import krm, krmio
 from gloo_harden.resources.results import ResourceRef, Result, Severity
-from gloo_harden.run import hardenings
 from gloo_harden.run.options import Request
 
 ANNOTATIONS = """\

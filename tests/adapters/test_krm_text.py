@@ -22,8 +22,9 @@ from gloo_harden.yamltext.stream import Document
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "tests" / "adapters"))
-import gen_gloo  # noqa: E402
 import test_krm_adapter as fixtures  # noqa: E402
+
+import gen_gloo  # noqa: E402
 
 NEVER_PARSED = ("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
                 "ValidatingWebhookConfiguration", "Upstream")

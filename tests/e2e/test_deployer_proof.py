@@ -17,9 +17,23 @@ from typing import Any
 import pytest
 import yaml
 
-from deployer import (BY_LABEL, GATEWAYS, VERSIONS, Proxy, Version, application_stream, cluster,
-                      harden, join, platform_stream, proxy, render, results, team_parameters,
-                      violations)
+from deployer import (
+    BY_LABEL,
+    GATEWAYS,
+    VERSIONS,
+    Proxy,
+    Version,
+    application_stream,
+    cluster,
+    harden,
+    join,
+    platform_stream,
+    proxy,
+    render,
+    results,
+    team_parameters,
+    violations,
+)
 from helmtools import REPO
 
 pytestmark = pytest.mark.e2e

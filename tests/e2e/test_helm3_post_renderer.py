@@ -10,8 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from helmtools import (BIN_DIR, CHART, PORT_80, assert_hardened, assert_hook_untouched, helm,
-                       helm_env, objects, one, recording_shim, release_store, run_helm)
+from helmtools import (
+    BIN_DIR,
+    CHART,
+    PORT_80,
+    assert_hardened,
+    assert_hook_untouched,
+    helm,
+    helm_env,
+    objects,
+    one,
+    recording_shim,
+    release_store,
+    run_helm,
+)
 
 pytestmark = pytest.mark.e2e
 

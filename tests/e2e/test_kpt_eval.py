@@ -12,9 +12,22 @@ from pathlib import Path
 import pytest
 
 from gloo_harden.run.options import CONFIG_KEYS
-
-from krmtools import (HARDENING_LINES, HOST_NETWORK, PACKAGE, assert_hardened, changed_lines,
-                      client, commit, diff, files, find, objects, package, results_file, run)
+from krmtools import (
+    HARDENING_LINES,
+    HOST_NETWORK,
+    PACKAGE,
+    assert_hardened,
+    changed_lines,
+    client,
+    commit,
+    diff,
+    files,
+    find,
+    objects,
+    package,
+    results_file,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 

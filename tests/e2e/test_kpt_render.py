@@ -6,8 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from krmtools import (HARDENING_LINES, HOST_NETWORK, PACKAGE, assert_hardened, changed_lines,
-                      client, commit, diff, files, objects, package, results_file, run)
+from krmtools import (
+    HARDENING_LINES,
+    HOST_NETWORK,
+    PACKAGE,
+    assert_hardened,
+    changed_lines,
+    client,
+    commit,
+    diff,
+    files,
+    objects,
+    package,
+    results_file,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 

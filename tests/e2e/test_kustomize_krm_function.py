@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from krmtools import (HOST_NETWORK, PLUGIN_ROOT, client, expected, kustomization, objects, run)
+from krmtools import HOST_NETWORK, PLUGIN_ROOT, client, expected, kustomization, objects, run
 
 pytestmark = pytest.mark.e2e
 

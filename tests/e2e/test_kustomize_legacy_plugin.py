@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from krmtools import (HOST_NETWORK, PACKAGE, PLUGIN_ROOT, client, expected, kustomization,
-                      objects, run)
+from krmtools import HOST_NETWORK, PACKAGE, PLUGIN_ROOT, client, expected, kustomization, objects, run
 
 pytestmark = pytest.mark.e2e
 

@@ -33,7 +33,7 @@ def check(data: bytes, options: pipeline.Options = OPTIONS) -> pipeline.Outcome 
     written = pipeline.read([pipeline.Source("out", outcome.text.encode())])
     added = sum(1 for p in outcome.changed if p >= len(documents))  # a hardening's objects
     assert len(written) == len(documents) + added, "documents lost or added"
-    for position, (before, after) in enumerate(zip(documents, written)):
+    for position, (before, after) in enumerate(zip(documents, written, strict=False)):
         if position not in outcome.changed:  # byte for byte: line ends, BOMs, glued separators
             assert _exact(after) in (_exact(before), _exact(before) + "\n"), \
                 f"doc {position} touched"

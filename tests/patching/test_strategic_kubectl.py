@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, corpus_files, needs_corpus
+from conftest import corpus_files, needs_corpus
 from patching.kubectl_smp import ours, ours_or_error, theirs, without_delete_directives
 
 POD_SPEC = {
@@ -291,7 +291,7 @@ def _check_batch(objects: list[dict[str, Any]], patch: dict[str, Any]) -> None:
         for obj in objects:
             assert isinstance(ours_or_error(copy.deepcopy(obj), patch), str), want
         return
-    for obj, expected in zip(objects, want):
+    for obj, expected in zip(objects, want, strict=False):
         assert ours(copy.deepcopy(obj), patch) == without_delete_directives(expected), \
             (obj["kind"], obj["metadata"].get("name"), patch)
 

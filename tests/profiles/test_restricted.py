@@ -26,7 +26,7 @@ KEPT_BY = {"runAsNonRoot": "restricted-run-as-non-root",
            "hostPorts": "restricted-host-namespaces"}
 
 
-@functools.lru_cache(maxsize=None)  # several tests judge the same run; it is not mutated
+@functools.cache  # several tests judge the same run; it is not mutated
 def _harden(path: Path, profile: bool = True) -> pipeline.Outcome:
     patches = hardenings.profile("restricted") if profile else ()
     options = pipeline.Options(hardenings.builtin(), patches=patches)

@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from conftest import CORPUS, needs_corpus, run_tool
-
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.gloo.release_detection import Generation, Product, Version
 from gloo_harden.resources.results import Result, Severity
@@ -52,7 +51,7 @@ def test_omit_default_security_context_by_release(version: tuple[int, int, int] 
     results = [r for r in _review([_parameters({"omitDefaultSecurityContext": True})], version)
                if r.severity is Severity.WARNING]
     assert len(results) == len(expected)
-    for result, text in zip(results, expected):
+    for result, text in zip(results, expected, strict=True):
         assert text in result.message and result.field == "spec.kube.omitDefaultSecurityContext"
 
 

@@ -139,7 +139,7 @@ def _item_lines(text: str, start: int) -> list[str]:
             break
     if not starts or starts[0] != start:
         return []  # something before the first item: whose is it?
-    return [text[a:b] for a, b in zip(starts, starts[1:] + [end])]
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [end], strict=True)]
 
 
 def _header(head: str) -> Any:

@@ -26,7 +26,7 @@ from gloo_harden.yamltext import limits
 
 if TYPE_CHECKING:
     from gloo_harden.run.pipeline import Options, Outcome, Source
-    from gloo_harden.yamltext.stream import Document, Piece
+    from gloo_harden.yamltext.stream import Piece
 
 _SLICE = 1 << 20
 

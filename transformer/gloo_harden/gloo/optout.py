@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from gloo_harden.resources.model import SKIP_ANNOTATION, Resource
+from gloo_harden.resources.model import SKIP_ANNOTATION, OptOut, Resource
 from gloo_harden.resources.results import Result, Severity
 
 
@@ -24,20 +24,20 @@ def problems(resources: Iterable[Resource], valid_ids: Callable[[], set[str]],
     for resource in resources:
         for opt_out in resource.opt_outs():
             known = valid_ids() if known is None else known
-
-            def result(severity: Severity, message: str) -> Result:
-                return Result(severity, message, resource=resource.ref, field=opt_out.field,
-                              file=resource.document.source, document=resource.document.index,
-                              line=resource.document.first_line)
-
             if opt_out.hardening not in known:
-                found.append(result(
-                    unknown,
+                found.append(_result(
+                    resource, opt_out, unknown,
                     f'{SKIP_ANNOTATION}: "{opt_out.hardening}" names no hardening, so nothing '
                     "is kept back for it; expected one of " + ", ".join(sorted(known))))
             elif not opt_out.reason:
-                found.append(result(
-                    Severity.WARNING,
+                found.append(_result(
+                    resource, opt_out, Severity.WARNING,
                     f'{SKIP_ANNOTATION}: "{opt_out.hardening}" is skipped without a reason; '
                     f'expected "{opt_out.hardening}=<reason>"'))
     return found
+
+
+def _result(resource: Resource, opt_out: OptOut, severity: Severity, message: str) -> Result:
+    return Result(severity, message, resource=resource.ref, field=opt_out.field,
+                  file=resource.document.source, document=resource.document.index,
+                  line=resource.document.first_line)

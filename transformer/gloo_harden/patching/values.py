@@ -50,7 +50,7 @@ def only_deletions(value: Any) -> bool:
 def as_seq(like: Any, items: list[Any]) -> Any:
     """``items`` in the sequence ``like`` (kept, so its comments and style survive) or a new one."""
     if isinstance(like, CommentedSeq):
-        if list(like) != items or any(a is not b for a, b in zip(like, items)):
+        if list(like) != items or any(a is not b for a, b in zip(like, items, strict=True)):
             like[:] = items
         return like
     seq = CommentedSeq()

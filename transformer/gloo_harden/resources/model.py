@@ -88,10 +88,10 @@ class Resource(NamedTuple):
         Helm users can put it, e.g. the Gloo chart's ``podTemplate.extraAnnotations``)."""
         found = []
         pod = POD_SPEC_PATHS.get(self.kind, ())[:-1]
-        for field, annotations in (("metadata.annotations", self.annotations),
-                                   (".".join(pod + ("metadata", "annotations")),
-                                    pod_annotations(self.tree, self.kind) if pod else {})):
-            for entry in annotations.get(SKIP_ANNOTATION, "").split(","):
+        for field, values in (("metadata.annotations", self.annotations),
+                              (".".join(pod + ("metadata", "annotations")),
+                               pod_annotations(self.tree, self.kind) if pod else {})):
+            for entry in values.get(SKIP_ANNOTATION, "").split(","):
                 hardening, _, reason = entry.partition("=")
                 if hardening.strip():
                     found.append(OptOut(hardening.strip(), reason.strip(), self.field(field)))

@@ -42,7 +42,7 @@ def check_pieces(documents: list[Document], texts: dict[int, str],
     if len(pieces) != len(documents):
         raise InvariantError(f"the output has {len(pieces)} documents where the input has "
                              f"{len(documents)}")
-    for position, (doc, (_, separator, body)) in enumerate(zip(documents, pieces)):
+    for position, (doc, (_, separator, body)) in enumerate(zip(documents, pieces, strict=True)):
         after = pieces[position + 1][0] if position + 1 < len(pieces) else ""
         window = separator + body + after
         if doc.raw is not None:  # written in its own line endings: read back as the pipeline reads

@@ -202,10 +202,8 @@ class _Offsets:
 
     def __init__(self, exact: str) -> None:
         self.removed: list[int] = []  # normalised offsets where a character was removed
-        skip = 0
-        for match in re.finditer(r"\r\n|" + _LINE_START_BOM.pattern, exact):
+        for skip, match in enumerate(re.finditer(r"\r\n|" + _LINE_START_BOM.pattern, exact)):
             self.removed.append(match.start() - skip)
-            skip += 1
 
     def __call__(self, offset: int) -> int:
         return offset + bisect.bisect_left(self.removed, offset)

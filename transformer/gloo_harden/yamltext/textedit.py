@@ -123,7 +123,7 @@ class _Editor:
         if not _is_block(node, "seq") or len(node.value) != len(old):
             raise Unsupported
         if len(new) == len(old):
-            for item, before, after in zip(node.value, old, new):
+            for item, before, after in zip(node.value, old, new, strict=True):
                 if before != after:
                     self.item(item, before, after)
         elif len(new) > len(old) and new[:len(old)] == old:
@@ -208,7 +208,7 @@ class _Editor:
 def _removed(items: list[Any], old: list[Any], new: list[Any]) -> list[Any]:
     """The nodes of the items removed from ``old`` to leave ``new``, in order."""
     removed, kept = [], 0
-    for node, value in zip(items, old):
+    for node, value in zip(items, old, strict=False):
         if kept < len(new) and new[kept] == value:
             kept += 1
         else:

@@ -52,7 +52,7 @@ def quote_if_ambiguous(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rt(wide_sequences: bool) -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.preserve_quotes = True
