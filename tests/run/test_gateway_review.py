@@ -11,7 +11,7 @@ from conftest import CORPUS, needs_corpus, run_tool
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.gloo.release_detection import Generation, Product, Version
 from gloo_harden.resources.results import Result, Severity
-from gloo_harden.run import gateway_review
+from gloo_harden.run import gateway_review, hardenings
 from gloo_harden.run.pipeline import parse
 from gloo_harden.yamltext import stream
 
@@ -26,7 +26,12 @@ def _review(docs: list[dict[str, Any]], version: tuple[int, int, int] | None = (
     documents = stream.split(text, "t.yaml")
     resources, _ = parse(documents)
     found = Generation(product, Version(*version) if version else None, "test", False, True)
-    return gateway_review.review(StreamIndex(resources, generation=found), enabled, added_class)
+    return gateway_review.review(StreamIndex(resources, generation=found), _owners(enabled),
+                                 added_class)
+
+
+def _owners(enabled: frozenset[str]) -> dict[str, str]:
+    return gateway_review.owners(h for h in hardenings.builtin() if h.id in enabled)
 
 
 def _parameters(kube: dict[str, Any], group: str = "gateway.kgateway.dev") -> dict[str, Any]:
@@ -141,7 +146,7 @@ def test_results_follow_the_enabled_hardenings() -> None:
 def test_nothing_is_said_about_a_stream_without_the_gateway_api() -> None:
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
     resources, _ = parse(stream.split(text, "t.yaml"))
-    assert gateway_review.review(StreamIndex(resources), ALL) == []
+    assert gateway_review.review(StreamIndex(resources), _owners(ALL)) == []
 
 
 
@@ -174,3 +179,8 @@ def test_a_class_kgateway_in_the_stream_without_parameters_is_said(
         assert "[warning]" in said[0] and "adds NET_BIND_SERVICE" in said[0]
         assert "capabilities.add: []" in said[0] and b"kind: GatewayClass" in done.stdout
     assert done.stdout.count(b"kind: GatewayClass") == 1  # nothing added beside it
+
+
+def test_every_built_in_review_topic_is_one_the_review_says() -> None:
+    said = {topic for h in hardenings.builtin() for topic in h.review}
+    assert said <= gateway_review.TOPICS and said == gateway_review.TOPICS

@@ -17,6 +17,7 @@ import click
 from gloo_harden import __version__
 from gloo_harden.errors import EXIT_UNUSABLE, ConfigError
 from gloo_harden.outputs import exits
+from gloo_harden.run.builtins import BUILTIN
 from gloo_harden.run.options import FIELDS, RESULTS_FORMATS, Kind, Request
 from gloo_harden.yamltext import limits
 
@@ -87,18 +88,25 @@ def table_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+_LISTED = "".join(f"  {hid}\n" for hid in BUILTIN)
+HELP = f"""Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
+
+Runs the built-in hardenings in this order, each only where it cannot break the gateway
+(gloo-harden list says what each does, gloo-harden explain ID when it is kept back):
+
+\b
+{_LISTED}
+Results go to stderr.
+"""
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"],
-                                 "terminal_width": help_width()}, epilog=EPILOG)
+                                 "terminal_width": help_width()}, epilog=EPILOG, help=HELP)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @table_options
 @click.version_option(__version__, "--version", prog_name="gloo-harden")
 def harden_command(files: tuple[str, ...], **chosen: Any) -> None:
-    """Harden rendered Gloo manifests read from FILES (or stdin) and write them to stdout.
-
-    Drops NET_BIND_SERVICE from proxies, disables their service-account token mount, keeps
-    their root filesystem read-only and sets disableKubernetesDestinations in Settings, each
-    only where it cannot break the gateway. Results go to stderr.
-    """
+    # the help is HELP: it names the built-ins from their one list
     from gloo_harden.adapters import pipe
 
     pipe.harden(Request(files, **chosen))

@@ -17,6 +17,10 @@ strategic:                      # or json6902: [ {op, path, value}, ... ]
 
 A built-in may instead list ``objects:``, templates of objects it adds once per target of its
 scope (``additions``), where the stream cannot carry the hardening by editing what is there.
+A built-in may also say ``review: [topic, …]``: the topics of ``run.gateway_review``'s
+statements (what a Gateway API controller's merge can undo) that are said in its name, and
+``needsRelease: true``: its work depends on the release, so a stream that shows none is a
+warning while it runs (an info line otherwise).
 
 User patches (``--patches DIR``) may name a kustomize-style ``target:`` instead of ``scope:``
 (see ``targets``); the patch then applies to each whole resource the target selects.
@@ -37,7 +41,8 @@ from gloo_harden.yamltext import yamlio
 API_VERSION = "gloo-harden.dev/v1alpha1"
 KIND = "Hardening"
 _KEYS = {"apiVersion", "kind", "metadata", "summary", "description", "scope", "guards",
-         "strategic", "json6902", "objects", "target", "createMissing"}
+         "strategic", "json6902", "objects", "target", "createMissing", "review",
+         "needsRelease"}
 #: Where a hardening comes from: built in, an opt-in profile, or a user's patch folder.
 BUILTIN, PROFILE, USER = "builtin", "profile", "user"
 
@@ -57,6 +62,8 @@ class Hardening(NamedTuple):
     create_missing: bool = False
     origin: str = BUILTIN
     objects: Any = None  # built-ins only: templates of objects to add per target
+    review: tuple[str, ...] = ()  # built-ins only: gateway_review topics said in its name
+    needs_release: bool = False  # built-ins only: its work depends on the release
 
     @property
     def is_builtin(self) -> bool:
@@ -104,6 +111,7 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
             isinstance(o, dict) and o.get("apiVersion") and o.get("kind") for o in objects)):
         raise PatchError(f"{where}: objects: expected a list of objects with apiVersion and "
                          "kind (built-in hardenings only)")
+    review, needs_release = _built_in_facts(data, where, origin)
     if strategic is not None and not isinstance(strategic, dict):
         raise PatchError(f"{where}: strategic must be a mapping")
     if operations is not None:
@@ -121,7 +129,21 @@ def parse(data: Any, where: str, scope_ids: set[str], guard_ids: set[str],
         create_missing=create,
         origin=origin,
         objects=objects,
+        review=review,
+        needs_release=needs_release,
     )
+
+
+def _built_in_facts(data: Any, where: str, origin: str) -> tuple[tuple[str, ...], bool]:
+    """``review`` (topic names, checked by ``run.hardenings``) and ``needsRelease``."""
+    review, needs = data.get("review", []), data.get("needsRelease", False)
+    if origin != BUILTIN and ("review" in data or "needsRelease" in data):
+        raise PatchError(f"{where}: review and needsRelease are for built-in hardenings only")
+    if not isinstance(review, list) or not all(isinstance(t, str) for t in review):
+        raise PatchError(f"{where}: review: expected a list of topic names")
+    if not isinstance(needs, bool):
+        raise PatchError(f"{where}: needsRelease: expected true or false")
+    return tuple(review), needs
 
 
 def _where(data: Any, where: str, scope_ids: set[str],

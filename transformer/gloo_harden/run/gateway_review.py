@@ -4,8 +4,10 @@ The proxies of Gloo Gateway 1.17+ and kgateway 2.x are made at run time by mergi
 GatewayClass's GatewayParameters, then a Gateway's own, over the controller's defaults
 (``../shared/notes/gateway-api.md`` §2b). A hardened GatewayParameters is therefore not yet a
 hardened proxy; this module says, per object, what in the stream undoes it or cannot be seen,
-and which release each statement assumes. It changes nothing: every result names the
-hardening it is about, so ``--disable ID`` silences it with the hardening.
+and which release each statement assumes. It changes nothing. Each statement has a topic
+(``TOPICS``); a built-in patch file's ``review:`` lists the topics said in its name, so every
+result names the hardening it is about and ``--disable ID`` silences it with the hardening
+(a topic no enabled hardening owns is not said).
 
 - ``omitDefaultSecurityContext: true``: kgateway 2.1.x discards the whole class-level
   GatewayParameters, 2.2.0 its Envoy securityContext (fixed in v2.3.0, #13811), and from 2.1
@@ -24,8 +26,8 @@ hardening it is about, so ``--disable ID`` silences it with the hardening.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.gloo.release_detection import Generation, Product
@@ -35,9 +37,14 @@ from gloo_harden.resources.podspec import items as listed
 from gloo_harden.resources.results import Result, Severity
 from gloo_harden.yamltext.yamlio import to_plain
 
-NBS, READ_ONLY, AUTOMOUNT = ("drop-net-bind-service", "read-only-root-filesystem",
-                             "disable-sa-token-automount")
-ADD_CLASS = "add-kgateway-class-parameters"
+if TYPE_CHECKING:
+    from gloo_harden.patching.hardening import Hardening
+
+#: The topics of the review: capabilities the proxy gets, its root filesystem, its API token,
+#: and adopting an added GatewayClass into an installed release.
+NBS, READ_ONLY, AUTOMOUNT, ADD_CLASS = ("capabilities", "read-only-root", "token",
+                                        "class-adoption")
+TOPICS = frozenset({NBS, READ_ONLY, AUTOMOUNT, ADD_CLASS})
 PARAMETER_GROUPS = {"gateway.gloo.solo.io": Product.GLOO, "gateway.kgateway.dev": Product.KGATEWAY}
 GLOO_ANNOTATION = "gateway.gloo.solo.io/gateway-parameters-name"
 CLASS_REFS_ENV = "KGW_GATEWAY_CLASS_PARAMETERS_REFS"
@@ -45,9 +52,15 @@ OVERLAYS = ("deploymentOverlay", "serviceAccountOverlay", "serviceOverlay",
             "podDisruptionBudget", "horizontalPodAutoscaler", "verticalPodAutoscaler")
 
 
-def review(index: StreamIndex, enabled: frozenset[str], added_class: bool = False
+def owners(hardenings: Iterable[Hardening]) -> dict[str, str]:
+    """Topic -> the id of the hardening that says it (its patch file's ``review:``)."""
+    return {topic: h.id for h in hardenings for topic in h.review}
+
+
+def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = False
            ) -> list[Result]:
-    """Every statement about the Gateway API objects of ``index`` for the ``enabled`` ids."""
+    """Every statement about the Gateway API objects of ``index`` whose topic a hardening
+    owns (``owners``), named by that hardening."""
     found = index.generation
     if not found.gateway_api:
         return []
@@ -70,7 +83,7 @@ def review(index: StreamIndex, enabled: frozenset[str], added_class: bool = Fals
                           + (" and mounts the projected xds-token the proxy authenticates xDS "
                              "with (kept)" if found.product is Product.KGATEWAY else "")
                           + "; nothing to change", hardening=AUTOMOUNT))
-    return [r for r in out if r.hardening in enabled]
+    return [r._replace(hardening=owned[r.hardening]) for r in out if r.hardening in owned]
 
 
 def _omit(resource: Resource, found: Generation) -> list[Result]:

@@ -1,8 +1,9 @@
 """The hardenings: built-ins (``patches/``, in the order listed here), opt-in profiles
 (``patches/profiles/<name>/``) and users' patch folders (``--patches DIR``).
 
-Adding a built-in is a patch file plus its golden tests, and one line below. A run applies the
-built-ins, then the profiles' patches, then the users', each folder in file-name order.
+Adding a built-in is a patch file plus its golden tests, and one line in ``builtins.BUILTIN``
+(CONTRIBUTING.md has the checklist). A run applies the built-ins, then the profiles' patches,
+then the users', each folder in file-name order.
 """
 
 from __future__ import annotations
@@ -16,19 +17,13 @@ from gloo_harden.errors import ConfigError, PatchError
 from gloo_harden.guards import GUARDS
 from gloo_harden.patching import hardening
 from gloo_harden.patching.hardening import Hardening
+from gloo_harden.run.builtins import BUILTIN
 from gloo_harden.scopes import SCOPES
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-BUILTIN = (
-    "drop-net-bind-service",
-    "disable-sa-token-automount",
-    "read-only-root-filesystem",
-    "disable-kubernetes-destinations",
-    "clear-default-capabilities",
-    "add-kgateway-class-parameters",
-)
+__all__ = ["BUILTIN", "builtin", "profile", "profiles", "user_patches", "find", "known_ids"]
 
 
 def patches_dir() -> Path:
@@ -50,6 +45,7 @@ def _builtin_dir() -> str:
 @functools.lru_cache(maxsize=1)
 def builtin() -> tuple[Hardening, ...]:
     folder = _builtin_dir()
+    # a built-in's review: topics are gateway_review.TOPICS (tests/run/test_gateway_review.py)
     return tuple(hardening.load(os.path.join(folder, f"{hid}.yaml"), set(SCOPES), set(GUARDS))
                  for hid in BUILTIN)
 

@@ -237,7 +237,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         results.append(_empty(options.strict or options.fail_on_empty))
     found = release_detection.detect(documents, options.assume_version)
     results += generation_results(found, options.assume_version,
-                                  any(h.id == VERSION_DEPENDENT for h in options.hardenings))
+                                  any(h.needs_release for h in options.hardenings))
     index = StreamIndex(resources, frozenset(options.scope.istio_injected), found,
                         options.client)
     added: list[additions.Addition] = []
@@ -263,7 +263,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     if found.gateway_api:  # imported only for a stream with Gateway API kinds
         from gloo_harden.run import gateway_review
 
-        applied += gateway_review.review(index, frozenset(h.id for h in options.hardenings),
+        applied += gateway_review.review(index, gateway_review.owners(options.hardenings),
                                          any(a.ref.kind == "GatewayClass" for a in added))
     return sorted(changed), results + applied
 
@@ -283,15 +283,12 @@ def _empty(refuse: bool) -> Result:
     return Result(Severity.WARNING, "the input holds no Kubernetes objects")
 
 
-#: The hardening whose work depends on the release: unknown, it is a warning (else info).
-VERSION_DEPENDENT = "add-kgateway-class-parameters"
-
-
 def generation_results(found: release_detection.Generation,
                        assumed: tuple[release_detection.Product, release_detection.Version] | None,
                        depends: bool = False) -> list[Result]:
     """Say which release the version-dependent decisions (Gateway API generation) assume;
-    ``depends``: a hardening that needs the release runs (not knowing it is then a warning)."""
+    ``depends``: a hardening that needs the release runs (its patch file says
+    ``needsRelease: true``; not knowing the release is then a warning)."""
     out = []
     if assumed is not None and not found.assumed and found.version is not None \
             and (found.product, found.version) != assumed:
