@@ -53,13 +53,13 @@ def _protocol_members(*protocols: type) -> set[str]:
 @pytest.mark.parametrize("scope_id", sorted(SCOPES))
 def test_every_scope_is_a_scope(scope_id: str) -> None:
     assert _missing(SCOPES[scope_id], Scope) == []
-    assert SCOPES[scope_id].ID == scope_id
+    assert scope_id == SCOPES[scope_id].ID
 
 
 @pytest.mark.parametrize("guard_id", sorted(GUARDS))
 def test_every_guard_is_a_guard(guard_id: str) -> None:
     assert _missing(GUARDS[guard_id], Guard) == []
-    assert GUARDS[guard_id].ID == guard_id
+    assert guard_id == GUARDS[guard_id].ID
 
 
 @pytest.mark.parametrize("guard_id", sorted(COMPLETE))

@@ -11,8 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from gloo_harden.errors import (EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, InvariantError,
-                                 TransformerError)
+from gloo_harden.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, InvariantError, TransformerError
 
 
 def run(work: Callable[[], object]) -> NoReturn:
