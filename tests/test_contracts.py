@@ -19,7 +19,7 @@ import pytest
 
 from conftest import REPO
 from gloo_harden.guards import COMPLETE, GUARDS, CompleteGuard, Guard
-from gloo_harden.scopes import SCOPES, Scope
+from gloo_harden.scopes import SCOPES, Reads, Scope
 
 
 def _missing(module: object, protocol: type) -> list[str]:
@@ -33,7 +33,7 @@ def _missing(module: object, protocol: type) -> list[str]:
         elif isinstance(member, property):
             expected = inspect.signature(member.fget).return_annotation  # type: ignore[arg-type]
             value = getattr(module, name)
-            shape = {"str": str, "tuple[str, ...]": tuple}[expected]
+            shape = {"str": str, "tuple[str, ...]": tuple, "Reads": Reads}[expected]
             if not isinstance(value, shape) or (shape is tuple and not all(
                     isinstance(v, str) for v in value)):
                 problems.append(f"{name}: {value!r} is not a {expected}")
