@@ -83,7 +83,8 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
                           + (" and mounts the projected xds-token the proxy authenticates xDS "
                              "with (kept)" if found.product is Product.KGATEWAY else "")
                           + "; nothing to change", hardening=AUTOMOUNT))
-    return [r._replace(hardening=owned[r.hardening]) for r in out if r.hardening in owned]
+    return [r._replace(hardening=owned[topic]) for r in out
+            if (topic := r.hardening) is not None and topic in owned]
 
 
 def _omit(resource: Resource, found: Generation) -> list[Result]:
