@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from conftest import unavailable
-from helmtools import (BIN_DIR, CHART, REPO, assert_hardened, assert_hook_untouched, helm,
-                       objects)
+from helmtools import BIN_DIR, CHART, REPO, assert_hardened, assert_hook_untouched, helm, objects
 
 pytestmark = pytest.mark.e2e
 

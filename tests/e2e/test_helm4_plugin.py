@@ -14,9 +14,24 @@ import pytest
 import yaml
 
 from conftest import CORPUS, corpus_params, needs_corpus
-from helmtools import (BIN_DIR, CHART, FILENAME_ANNOTATION, PLUGIN, PORT_80, Helm4,
-                       assert_hardened, assert_hook_untouched, helm, helm4_with_plugin, helm_env,
-                       objects, one, recording_shim, release_store, run_helm)
+from helmtools import (
+    BIN_DIR,
+    CHART,
+    FILENAME_ANNOTATION,
+    PLUGIN,
+    PORT_80,
+    Helm4,
+    assert_hardened,
+    assert_hook_untouched,
+    helm,
+    helm4_with_plugin,
+    helm_env,
+    objects,
+    one,
+    recording_shim,
+    release_store,
+    run_helm,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +78,7 @@ def test_plugin_hardens_keeps_filenames_and_passes_hooks(helm4: Helm4, tmp_path:
     # and the hook Job is sent too.
     assert "# Source:" not in sent
     assert len(objects(sent)) == len(objects(answered)) == 5
-    for before, after in zip(objects(sent), objects(answered)):
+    for before, after in zip(objects(sent), objects(answered), strict=True):
         assert after["metadata"]["annotations"][FILENAME_ANNOTATION] == \
             before["metadata"]["annotations"][FILENAME_ANNOTATION]
     hooks = [d for d in documents(sent) if "helm.sh/hook:" in d]
