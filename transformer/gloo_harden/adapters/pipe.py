@@ -85,7 +85,7 @@ def harden(request: Request) -> NoReturn:
         if request.show_diff:
             from gloo_harden.outputs import diffs
 
-            _write_stdout(diffs.per_file(_texts(sources), outcome.pieces))
+            _write_stdout(diffs.per_file(_texts(sources), outcome.pieces, outcome.added))
         elif not request.output and not request.check:
             _write_stdout(outcome.pieces)
     sys.exit(code)

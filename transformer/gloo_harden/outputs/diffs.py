@@ -5,11 +5,15 @@ both header lines, so ``patch -p0 < changes.diff`` (run where gloo-harden ran) a
 files themselves; stdin is named ``stdin``. A file with nothing to change gets no diff. A last
 line without a line break is marked ``\\ No newline at end of file``, as GNU diff and patch
 expect (``difflib`` alone would glue it to the next line).
+
+Objects a hardening adds (kgateway 2.0/2.1) belong to the file whose documents they follow
+(with ``--separate-renders`` their own render's, else the last file's): that file's diff
+creates them, exactly as ``-o`` writes them there, and every other file's diff is its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from gloo_harden.yamltext import stream
 from gloo_harden.yamltext.stream import Piece
@@ -17,16 +21,21 @@ from gloo_harden.yamltext.stream import Piece
 _NO_NEWLINE = "\\ No newline at end of file\n"
 
 
-def per_file(names_and_texts: Iterable[tuple[str, str]], written: list[Piece]) -> str:
+def per_file(names_and_texts: Iterable[tuple[str, str]], written: list[Piece],
+             added: Collection[int] = frozenset()) -> str:
     """The diff of each input (its name and its text exactly as read, line ends and byte order
     marks included, in reading order) against its part of ``written`` (the hardened stream,
-    one piece per document, inputs one after another)."""
+    one piece per document, inputs one after another): its own documents and the added ones
+    (positions ``added`` in ``written``) that follow them."""
     out: list[str] = []
     position = 0
     for name, original in names_and_texts:
         documents = stream.split(stream.normalised(original), name, original)
-        own = written[position:position + len(documents)]
-        position += len(documents)
+        end = position + len(documents)
+        while end in added:  # objects added to this file's render, after its documents
+            end += 1
+        own = written[position:end]
+        position = end
         if own:  # the separator and line break the joiner adds between inputs are not the file's
             first = documents[0]
             own[0] = ("", first.raw[0] if first.raw else first.separator, own[0][2])

@@ -81,6 +81,9 @@ class Outcome(NamedTuple):
     pieces: list[stream.Piece]  # the stream, document by document (write them in order)
     results: list[Result]
     changed: list[int] = []  # positions of changed documents (never mutated)
+    #: positions of added documents (``Document.added``): each belongs to the file of the
+    #: input document before it, the last of its render (``outputs.diffs`` reads this)
+    added: frozenset[int] = frozenset()
 
     @property
     def text(self) -> str:
@@ -139,7 +142,8 @@ def harden(sources: Iterable[Source], options: Options) -> Outcome:
                 document.tree, document.pristine, document.replay = None, None, []
         written = stream.pieces(documents, texts)
         invariants.check_pieces(documents, texts, written)
-    return Outcome(written, results, changed)
+    added = frozenset(p for p, document in enumerate(documents) if document.added)
+    return Outcome(written, results, changed, added)
 
 
 def _patched_by(documents: list[Document], results: list[Result],
