@@ -147,5 +147,13 @@ def test_krm_function_renders_are_files_by_path_annotation(separate: bool | None
     assert [r["file"]["path"] for r in kept] == expected_files
     if separate:  # every result names its file, also those about a whole render
         assert all("file" in r for r in answer["results"]), answer["results"]
-        for line in done.stderr.decode().splitlines()[:-1]:
-            assert line.startswith(("dev/gloo.yaml: ", "prod/gloo.yaml: ")), line
+        lines = done.stderr.decode().splitlines()
+        for line in lines[:-1]:  # each result line, then each file's summary (as pipe mode)
+            assert line.startswith(("dev/gloo.yaml: ", "prod/gloo.yaml: ", "gloo-harden: dev/",
+                                    "gloo-harden: prod/")), line
+        assert lines[-3:] == [
+            "gloo-harden: dev/gloo.yaml: 0 changes in 0 documents, 1 kept by a guard",
+            "gloo-harden: prod/gloo.yaml: 1 change in 1 document",
+            "gloo-harden: 1 change in 1 document, 1 kept by a guard (KRM function)"]
+    else:  # one render: one summary
+        assert done.stderr.decode().count("gloo-harden: ") == 1

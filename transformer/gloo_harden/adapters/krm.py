@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from gloo_harden.adapters import krmio, krmtext
 from gloo_harden.adapters.krmio import ITEMS, write
@@ -40,6 +41,8 @@ INDEX_KEYS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index
 #: The annotation kustomize puts on every item it sends. kustomize ignores ``results`` and
 #: shows stderr; kpt prints every result and then stderr, so there each would show twice.
 KUSTOMIZE_ID = "kustomize.config.k8s.io/id"
+_FILE_LINE = re.compile(r"^[ \t]+[\"']?((?:internal\.)?config\.kubernetes\.io/(?:path|index))"
+                        r"[\"']?:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _PATH_LINE = re.compile(r"^[ \t]+[\"']?((?:internal\.)?config\.kubernetes\.io/path)[\"']?:"
                         r"[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 
@@ -67,9 +70,12 @@ def is_resource_list(data: bytes) -> bool:
 
 def main(data: bytes, request: Request) -> int:
     """Answer the ResourceList in ``data`` on stdout; logs on stderr; return the exit code."""
-    text, results, code, changed = process(data, request)
+    text, results, code, changed, separate = answer(data, request)
     if KUSTOMIZE_ID.encode() in data:  # kustomize ignores results: say them on stderr too
         for line in report.text(results, quiet=True):
+            print(line, file=sys.stderr)
+    if separate and len({r.file for r in results if r.file}) > 1:  # as pipe mode says them
+        for line in report.summaries_by_file(results):
             print(line, file=sys.stderr)
     print(report.summary(results, changed) + " (KRM function)", file=sys.stderr)
     sys.stdout.write(text)
@@ -77,8 +83,25 @@ def main(data: bytes, request: Request) -> int:
     return code
 
 
+class Answer(NamedTuple):
+    """What ``answer`` returns: ``process``'s four and whether renders were separate."""
+
+    text: str
+    results: list[Result]
+    code: int
+    changed: int
+    separate: bool = False
+
+
 def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]:
-    """The output ResourceList text, every result, the exit code and the changed items.
+    """The output ResourceList text, every result, the exit code and the changed items."""
+    text, results, code, changed, _ = answer(data, request)
+    return text, results, code, changed
+
+
+def answer(data: bytes, request: Request) -> Answer:
+    """The output ResourceList text, every result, the exit code, the changed items, and
+    whether the functionConfig (or the flags) asked for separate renders.
 
     ``request`` (the flags) gives the defaults, the functionConfig overrides them. With
     ``check`` (a Kptfile validator: kpt ignores what validators write) the items come back as
@@ -95,18 +118,19 @@ def process(data: bytes, request: Request) -> tuple[str, list[Result], int, int]
         problems = exc.problems if isinstance(exc, ConfigProblems) else [None]
         results = [_config_result(problem, config, str(exc)) for problem in problems]
         code = EXIT_REFUSED if isinstance(exc, ConfigProblems) else exc.exit_code
-        answer = (_joined(parts, {}, results) if parts is not None
-                  else _json_answer(text, tree, results) if as_json is not None
-                  else write(tree, results))
-        return answer, results, code, 0
+        written = (_joined(parts, {}, results) if parts is not None
+                   else _json_answer(text, tree, results) if as_json is not None
+                   else write(tree, results))
+        return Answer(written, results, code, 0)
+    separate = options.separate_renders
     if as_json is not None:
-        return _by_json(text, as_json, options, request.check)
+        return Answer(*_by_json(text, as_json, options, request.check), separate)
     if parts is not None:
         try:
-            return _by_text(parts, options, request.check)
+            return Answer(*_by_text(parts, options, request.check), separate)
         except TransformerError:
             pass  # the whole-list path below answers exactly as it always has
-    return _by_tree(text, options, request.check, tree)
+    return Answer(*_by_tree(text, options, request.check, tree), separate)
 
 
 def _by_text(parts: krmtext.Split, options: Options,
@@ -115,9 +139,11 @@ def _by_text(parts: krmtext.Split, options: Options,
     guard reads is parsed, only changed items are re-written, the rest is copied verbatim."""
     documents = [Document(i, ITEMS, "", text) for i, text in enumerate(parts.texts)]
     with yamlio.verifying():
-        changed, results = pipeline.harden_renders(documents, options, _text_path)
+        changed, results = _in_item_order(documents, options, _text_path)
+        placed = _placement(documents, len(parts.texts), _text_file)
         texts = {} if check else {
-            p: krmtext.indent(pipeline.text_of(documents[p])) for p in changed}
+            p: krmtext.indent(_annotated(pipeline.text_of(documents[p]), placed.get(p),
+                                         documents[p].where)) for p in changed}
     results = _located(results, documents)
     code = report.exit_code(results, len(changed), check)
     if check and changed:
@@ -245,11 +271,88 @@ def _load(text: str) -> Any:
 def _harden(items: list[Any], options: Options) -> tuple[int, list[Result]]:
     documents = [Document(i, ITEMS, "", "", tree=item) for i, item in enumerate(items)]
     files = [_file(item) for item in items]
-    changed, results = pipeline.harden_renders(
+    changed, results = _in_item_order(
         documents, options, lambda d: (files[d.index] or ("", 0))[0] if d.source == ITEMS else "")
-    items += [yamlio.load(pipeline.text_of(d), d.where) for d in documents[len(items):]]  # added
+    placed = _placement(documents, len(items), lambda d: _file(d.tree) or ("", 0))
+    items += [yamlio.load(_annotated(pipeline.text_of(d), placed.get(len(items) + i), d.where),
+                          d.where) for i, d in enumerate(documents[len(items):])]  # added
     return len(changed), [r if r.file != ITEMS or r.document is None
                           else _with_file(r, files[r.document]) for r in results]
+
+
+def _in_item_order(documents: list[Document], options: Options,
+                   render_of: Callable[[Document], str]) -> tuple[list[int], list[Result]]:
+    """``pipeline.harden_renders`` with the items kept in their places and added objects after
+    them all: separate renders in stream order come back each followed by its additions,
+    which would move every later item's position (and its answer onto another item)."""
+    items = list(documents)
+    changed, results = pipeline.harden_renders(documents, options, render_of)
+    now = list(documents)
+    documents[:] = items + [d for d in now if d.added]
+    position = {id(d): i for i, d in enumerate(documents)}
+    return sorted(position[id(now[p])] for p in changed), results
+
+
+def _placement(documents: list[Document], inputs: int,
+               file_of: Callable[[Document], tuple[str, int]]) -> dict[int, dict[str, str]]:
+    """The path and index annotations of each added object (positions from ``inputs`` on),
+    keyed by position: the file of the item it was added for, after that file's last item.
+
+    Without them kpt writes an added object to a file named after it
+    (``gatewayclass_kgateway.yaml``), and two renders' additions of the same cluster-scoped
+    object collide there ("already exists"): each render's additions belong to its own file,
+    as in pipe mode (``outputs.diffs``). The keys are those the item itself carries."""
+    last: dict[str, int] = {}
+    for document in documents[:inputs]:
+        path, index = file_of(document)
+        if path:
+            last[path] = max(last.get(path, -1), index)
+    placed: dict[int, dict[str, str]] = {}
+    for position in range(inputs, len(documents)):
+        beside = documents[position].beside
+        path = file_of(beside)[0] if beside is not None else ""
+        if beside is None or not path:
+            continue
+        last[path] += 1
+        keys = _placement_keys(beside)
+        placed[position] = {key: path if key in PATH_KEYS else str(last[path]) for key in keys}
+    return placed
+
+
+def _placement_keys(document: Document) -> list[str]:
+    """Which of the path and index annotations ``document`` (an item) carries."""
+    if document.tree is not None:
+        annotations = _mapping_at(document.tree, "metadata", "annotations")
+        return [key for key in PATH_KEYS + INDEX_KEYS if key in annotations]
+    found = {match[0] for match in _FILE_LINE.findall(document.text)}
+    return [key for key in PATH_KEYS + INDEX_KEYS if key in found]
+
+
+def _mapping_at(tree: Any, *keys: str) -> dict[str, Any]:
+    """``tree[keys[0]][keys[1]]…`` when each is a mapping, else an empty one."""
+    for key in keys:
+        tree = tree.get(key) if isinstance(tree, dict) else None
+    return tree if isinstance(tree, dict) else {}
+
+
+def _annotated(text: str, annotations: dict[str, str] | None, where: str) -> str:
+    """An added object's ``text`` with ``annotations`` (its file and index) set."""
+    if not annotations:
+        return text
+    tree = yamlio.load(text, where)
+    meta = tree.setdefault("metadata", {})
+    if not isinstance(meta.get("annotations"), dict):
+        meta["annotations"] = {}
+    meta["annotations"].update(annotations)
+    return yamlio.dump(tree)
+
+
+def _text_file(document: Document) -> tuple[str, int]:
+    """The file and index an item's text says it came from, found without parsing it."""
+    path = _text_path(document)
+    found = dict(_FILE_LINE.findall(document.text))
+    index = next((found[k].strip("'\"") for k in INDEX_KEYS if k in found), "0")
+    return path, int(index) if index.isdigit() else 0
 
 
 def _text_path(document: Document) -> str:

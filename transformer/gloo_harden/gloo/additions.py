@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from gloo_harden.resources.results import ResourceRef
 from gloo_harden.yamltext import yamlio
+from gloo_harden.yamltext.stream import Document
 
 #: ``Document.source`` of added documents (results name it as their file)
 SOURCE = "gloo-harden"
@@ -27,6 +28,9 @@ class Addition(NamedTuple):
 
     text: str
     ref: ResourceRef
+    #: the document of the object it is added for (a KRM function puts the addition in that
+    #: item's file: ``adapters.krm``)
+    beside: Document | None = None
 
 
 def objects(hardening_id: str, templates: list[Any], namespace: str | None,

@@ -46,7 +46,9 @@ def summaries_by_file(results: list[Result]) -> list[str]:
         by_file.setdefault(r.file or "", []).append(r)
     lines = []
     for file, found in by_file.items():
-        documents = len({r.document for r in found if _is_change(r)})
+        # an added object is in no document of the file: it counts as one of its own
+        documents = len({r.document if r.document is not None else r.resource
+                         for r in found if _is_change(r)})
         line = summary(found, documents)
         lines.append(line.replace("gloo-harden: ", f"gloo-harden: {file}: ", 1) if file else line)
     return lines

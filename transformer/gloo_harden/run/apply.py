@@ -101,8 +101,9 @@ def _add_for(item: Hardening, target: Target, run: RunState) -> list[Result]:
     refused = _refusal(item, target, run)
     if refused:
         return refused
-    new = additions.objects(item.id, item.objects, target.resource.namespace,
-                            target.resource.labels)
+    new = [a._replace(beside=target.resource.document)
+           for a in additions.objects(item.id, item.objects, target.resource.namespace,
+                                      target.resource.labels)]
     for addition in new:
         run.add(addition)
     return [Result(Severity.INFO, f"added {a.ref.kind} {additions.show(a.ref)} for "

@@ -251,7 +251,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         last = documents[-1] if documents else None
         doc = Document(len(added), last.source if last else additions.SOURCE, "---\n",
                        addition.text)
-        doc.added = True
+        doc.added, doc.beside = True, addition.beside
         doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
         if last is not None and last.raw is not None and "\r\n" in last.raw[1]:
             doc.raw = ("---\r\n", doc.text.replace("\n", "\r\n"))  # the stream's line ends

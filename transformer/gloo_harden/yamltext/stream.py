@@ -33,7 +33,7 @@ class Document:
     """One document of the stream: its exact text, where it came from, and what we parsed."""
 
     __slots__ = ("index", "source", "separator", "text", "tree", "round_trip", "pristine",
-                 "replay", "raw", "line", "column", "added")
+                 "replay", "raw", "line", "column", "added", "beside")
 
     def __init__(self, index: int, source: str, separator: str, text: str, tree: Any = None,
                  round_trip: bool = True, pristine: Any = None,
@@ -62,6 +62,8 @@ class Document:
         #: True for an object a hardening added (``additions``): it is in no input file, so
         #: it has no document number or line there; ``source`` is the file it is added to
         self.added = False
+        #: for an added object: the document of the object it was added for
+        self.beside: Document | None = None
 
     def __repr__(self) -> str:
         return f"Document({self.where}, separator={self.separator!r}, text={self.text[:40]!r}…)"
