@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from gloo_harden.errors import InputError
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, items, mapping, pod_spec
+from gloo_harden.resources.results import show_text
 from gloo_harden.yamltext import limits, yamlio
 
 CUSTOM_RESOURCE_CONFIGMAP = "gloo-custom-resource-config"
@@ -67,7 +68,8 @@ def _texts(resource: Resource) -> list[tuple[str, str]]:
             for part in items(container.get("command")) + items(container.get("args")):
                 for match in _HEREDOC.finditer(str(part)):
                     body = _dedent(match.group(2))
-                    scripts.append((f"{where} container {container.get('name')} script", body))
+                    name = show_text(container.get("name"))
+                    scripts.append((f"{where} container {name} script", body))
         return scripts
     return []
 

@@ -18,6 +18,7 @@ from gloo_harden.gloo import embedded
 from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, containers, mapping, pod_labels, pod_spec
+from gloo_harden.resources.results import show_text
 
 T = TypeVar("T")
 #: where a Gloo version can be read: chart labels and the images the chart renders
@@ -61,7 +62,7 @@ class Proxy(NamedTuple):
     @property
     def service_account(self) -> str:
         name = self.spec.get("serviceAccountName") or self.spec.get("serviceAccount")
-        return str(name) if name else "default"
+        return show_text(name) if name else "default"
 
     def container_path(self, index: int) -> str:
         return child_path(child_path(self.spec_path, "containers"), index)

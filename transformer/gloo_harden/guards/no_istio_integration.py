@@ -18,6 +18,7 @@ from __future__ import annotations
 from gloo_harden.gloo.index import ALL_NAMESPACES, Proxy, StreamIndex
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, items, mapping, pod_annotations
+from gloo_harden.resources.results import show_text
 from gloo_harden.scopes import Target
 
 ID = "no-istio-integration"
@@ -51,7 +52,7 @@ def check(target: Target, index: StreamIndex) -> list[str]:
 
 def pod_evidence(proxy: Proxy, index: StreamIndex) -> list[str]:
     """Why Istio runs beside this proxy: what its pod spec holds, then how it is injected."""
-    found = [f'container "{c.get("name")}"' for c in containers(proxy.spec)
+    found = [f'container "{show_text(c.get("name"))}"' for c in containers(proxy.spec)
              if c.get("name") in ISTIO_CONTAINERS]
     volumes = items(proxy.spec.get("volumes"))
     found += ['volume "istio-token"' for v in volumes

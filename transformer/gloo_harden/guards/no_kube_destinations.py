@@ -26,6 +26,7 @@ from gloo_harden.gloo import helm_hooks
 from gloo_harden.gloo.index import EMBEDDING_KINDS, StreamIndex, gloo_versions
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import items, mapping
+from gloo_harden.resources.results import show_text
 from gloo_harden.scopes import Target
 from gloo_harden.yamltext.yamlio import to_plain
 
@@ -104,7 +105,7 @@ def _kube_destinations(node: Any, path: str, parent: str) -> Iterator[str]:
             yield child_path(path, "kube")
         upstream = node.get("upstream")
         if isinstance(upstream, dict) and str(upstream.get("name", "")).startswith("kube-svc:"):
-            yield f"{child_path(path, 'upstream')} ({upstream.get('name')})"
+            yield f"{child_path(path, 'upstream')} ({show_text(upstream.get('name'))})"
         for key, value in node.items():
             yield from _kube_destinations(value, child_path(path, str(key)), str(key))
     elif isinstance(node, list):
@@ -141,5 +142,5 @@ def _service_backend_refs(index: StreamIndex) -> list[str]:
                 ref = mapping(ref)
                 if ref.get("group", "") in ("", "core") and ref.get("kind", "Service") == "Service":
                     found.append(f"{route.origin} spec.rules[{i}].backendRefs[{j}] "
-                                 f"(Service {ref.get('name')}) ({route.located})")
+                                 f"(Service {show_text(ref.get('name'))}) ({route.located})")
     return found

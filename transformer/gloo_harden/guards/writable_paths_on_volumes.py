@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.podspec import items
+from gloo_harden.resources.results import show_text
 from gloo_harden.scopes import Target
 
 ID = "writable-paths-on-volumes"
@@ -29,7 +30,7 @@ EVIDENCE = (
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
-    name = str(target.node.get("name", ""))
+    name = show_text(target.node.get("name", ""))
     if _is_envoy(target, index) or name in READ_ONLY_SAFE:
         return []
     if name in WRITES:

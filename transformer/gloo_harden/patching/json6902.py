@@ -10,6 +10,7 @@ from typing import Any
 
 from gloo_harden.errors import PatchError
 from gloo_harden.patching.values import fresh as _fresh
+from gloo_harden.resources.results import show_value
 
 OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
 
@@ -24,7 +25,7 @@ def validate(operations: Any, where: str) -> list[dict[str, Any]]:
             raise PatchError(f"{here}: expected a mapping with op and path")
         op = operation.get("op")
         if op not in OPERATIONS:
-            raise PatchError(f"{here}.op: unknown operation \"{op}\"; expected one of "
+            raise PatchError(f"{here}.op: unknown operation {show_value(op)}; expected one of "
                              + ", ".join(sorted(OPERATIONS)))
         if not isinstance(operation.get("path"), str):
             raise PatchError(f"{here}.path: expected a JSON pointer such as /spec/replicas")

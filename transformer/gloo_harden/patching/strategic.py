@@ -44,6 +44,7 @@ from gloo_harden.errors import PatchError
 from gloo_harden.patching import smp_lists, values
 from gloo_harden.patching.schema import field_info
 from gloo_harden.resources.model import child_path
+from gloo_harden.resources.results import show_text, show_value
 
 PATCH = "$patch"
 RETAIN_KEYS = "$retainKeys"
@@ -158,7 +159,7 @@ class _Merger:
                 raise PatchError(f"{path}.$patch: merging lists cannot be specified in the "
                                  "patch; expected delete or replace")
             else:
-                raise PatchError(f"{path}.$patch: unknown directive \"{directive}\"; "
+                raise PatchError(f"{path}.$patch: unknown directive {show_value(directive)}; "
                                  "expected one of delete, replace")
         if replace:
             return [], values.as_seq(original, [values.fresh(v) for v in plain])
@@ -170,7 +171,7 @@ class _Merger:
             raise PatchError(f"{path}: every element needs its merge key \"{merge_key}\"")
         wanted = element[merge_key]
         position = smp_lists.index(merged, element, merge_key)
-        here = f"{path}[{merge_key}={wanted}]"
+        here = f"{path}[{merge_key}={show_text(wanted)}]"
         if position >= 0:
             merged[position] = self.map(merged[position], element, type_name, here)
         elif self.create_missing:
@@ -228,7 +229,8 @@ def _map_directive(patch: Any, path: str) -> Any:
         return values.fresh({k: v for k, v in patch.items() if k != PATCH})
     if directive == "delete":
         return CommentedMap()
-    raise PatchError(f"{child_path(path, PATCH)}: unknown directive \"{directive}\" in a map; "
+    raise PatchError(f"{child_path(path, PATCH)}: unknown directive {show_value(directive)} "
+                     "in a map; "
                      "expected delete or replace")
 
 

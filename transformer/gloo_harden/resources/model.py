@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_annotations
-from gloo_harden.resources.results import ResourceRef
+from gloo_harden.resources.results import ResourceRef, show_text
 from gloo_harden.yamltext.stream import Document
 from gloo_harden.yamltext.yamlio import child_path as child_path  # re-exported
 
@@ -23,11 +23,11 @@ class Resource(NamedTuple):
 
     @property
     def api_version(self) -> str:
-        return str(self.tree.get("apiVersion", ""))
+        return show_text(self.tree.get("apiVersion", ""))
 
     @property
     def kind(self) -> str:
-        return str(self.tree.get("kind", ""))
+        return show_text(self.tree.get("kind", ""))
 
     @property
     def group(self) -> str:
@@ -41,12 +41,12 @@ class Resource(NamedTuple):
     @property
     def name(self) -> str | None:
         name = self.metadata.get("name")
-        return None if name is None else str(name)
+        return None if name is None else show_text(name)
 
     @property
     def namespace(self) -> str | None:
         namespace = self.metadata.get("namespace")
-        return None if namespace is None else str(namespace)
+        return None if namespace is None else show_text(namespace)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -109,4 +109,4 @@ class OptOut(NamedTuple):
 def _strings(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    return {show_text(k): "" if v is None else show_text(v) for k, v in value.items()}

@@ -99,6 +99,13 @@ def show_value(value: Any) -> str:
     return "absent" if value is None else _flow(value)
 
 
+def show_text(value: Any) -> str:
+    """A value from the input inside a message's own words (a name, a label, a directive): a
+    string as it is, anything else as ``show_value`` writes it (``null``, ``8080``, ``[a]``),
+    never a Python repr (``None``, ``['a']``)."""
+    return value if isinstance(value, str) else show_value(value)
+
+
 #: A string YAML writes plain, in flow context, and reads back as the same string (a few
 #: more need quotes in YAML 1.1: ``yamlio.is_ambiguous``).
 _PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*")

@@ -147,7 +147,7 @@ def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, li
     refused = _refusal(item, target, run, changes)
     if refused:
         return False, refused
-    patched, copied = _patch_alone(item, target, run)
+    patched, copied = _patch_alone(item, target, run, changes)
     if patched is None:
         return False, copied
     target, notes = patched, notes + copied
@@ -166,8 +166,8 @@ def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, li
         for field in [child_path(target.path, path) if path else target.path]]
 
 
-def _patch_alone(item: Hardening, target: Target,
-                 run: RunState) -> tuple[Target | None, list[Result]]:
+def _patch_alone(item: Hardening, target: Target, run: RunState,
+                 changes: list[tuple[str, Any, Any]]) -> tuple[Target | None, list[Result]]:
     """Patch ``target``, first giving it its own copy of the YAML nodes it shares (anchors,
     aliases, merge keys), so that the change lands on it alone; returns the target as patched
     and a result per copy, or None and a refusal when the object is an alias of another."""
@@ -182,7 +182,9 @@ def _patch_alone(item: Hardening, target: Target,
     except aliases.SharedResource as exc:
         return None, [_result(run.refusal,
                               f"kept for {target.what}: the object is the same YAML node as "
-                              f"{exc} (an alias), so it cannot change alone", item, target)]
+                              f"{exc} (an alias), so it cannot change alone ("
+                              + ", ".join(_unchanged(path, old, new) for path, old, new in changes)
+                              + ")", item, target)]
     target = target._replace(node=own)
     run.stream.refresh(target.resource)
     outside = aliases.outside(document.tree, target.path)

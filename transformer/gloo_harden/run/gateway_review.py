@@ -34,7 +34,7 @@ from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, mapping, pod_spec
 from gloo_harden.resources.podspec import items as listed
-from gloo_harden.resources.results import Result, Severity
+from gloo_harden.resources.results import Result, Severity, show_text, show_value
 from gloo_harden.yamltext.yamlio import to_plain
 
 if TYPE_CHECKING:
@@ -83,8 +83,22 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
                           + (" and mounts the projected xds-token the proxy authenticates xDS "
                              "with (kept)" if found.product is Product.KGATEWAY else "")
                           + "; nothing to change", hardening=AUTOMOUNT))
-    return [r._replace(hardening=owned[topic]) for r in out
-            if (topic := r.hardening) is not None and topic in owned]
+    return _once([r._replace(hardening=owned[topic]) for r in out
+                  if (topic := r.hardening) is not None and topic in owned])
+
+
+def _once(results: list[Result]) -> list[Result]:
+    """``results`` with each statement made once: one that concerns two hardenings (Envoy's
+    capabilities and its root filesystem, two topics) is said under the first hardening that
+    owns one of them and runs, the id ``--disable`` silences it with."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for r in results:
+        key = (r.severity, r.resource, r.field, r.message, r.file, r.document)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _omit(resource: Resource, found: Generation) -> list[Result]:
@@ -121,14 +135,15 @@ def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str]]
         caps = mapping(node.get("capabilities"))
         if listed(caps.get("add")):
             yield (Severity.WARNING, NBS, f"{path}.capabilities.add",
-                   f"{applied} adds capabilities {listed(caps.get('add'))} to the proxy")
+                   f"{applied} adds capabilities {show_value(listed(caps.get('add')))} to the "
+                   "proxy")
         if node.get("readOnlyRootFilesystem") is False:
             yield (Severity.WARNING, READ_ONLY, f"{path}.readOnlyRootFilesystem",
                    f"{applied} makes the root filesystem writable")
         context = node.get("securityContext")
         if isinstance(context, dict) and context.get("$patch") in ("delete", "replace"):
             yield (Severity.WARNING, READ_ONLY, f"{path}.securityContext",
-                   f"{applied} {context['$patch']}s the hardened securityContext")
+                   f"{applied} {show_text(context['$patch'])}s the hardened securityContext")
         if node.get("automountServiceAccountToken") is True:
             yield (Severity.WARNING, AUTOMOUNT, f"{path}.automountServiceAccountToken",
                    f"{applied} mounts the API token")
@@ -175,16 +190,17 @@ def _references(index: StreamIndex, parameters: list[Resource]) -> list[Result]:
             named, field = ref.get("name"), "spec.infrastructure.parametersRef"
         if named and (gateway.namespace, str(named)) not in have:
             out += [_result(Severity.WARNING, hid, gateway, field,
-                            f'names GatewayParameters "{named}", which is not in the stream: it is '
-                            "merged over the hardened class parameters unseen (capabilities "
-                            "appended, readOnlyRootFilesystem: false wins); run gloo-harden where "
-                            "it is applied") for hid in (NBS, READ_ONLY)]
+                            f'names GatewayParameters "{show_text(named)}", which is not in '
+                            "the stream: it is merged over the hardened class parameters unseen "
+                            "(capabilities appended, readOnlyRootFilesystem: false wins); run "
+                            "gloo-harden where it is applied") for hid in (NBS, READ_ONLY)]
     for gateway_class in index.of_kind("GatewayClass"):
         ref = mapping(mapping(gateway_class.tree.get("spec")).get("parametersRef"))
         if ref.get("kind") == "GatewayParameters" and \
-                (ref.get("namespace"), ref.get("name")) not in have:
+                (ref.get("namespace"), show_text(ref.get("name"))) not in have:
             out.append(_result(Severity.WARNING, NBS, gateway_class, "spec.parametersRef",
-                               f'names GatewayParameters {ref.get("namespace")}/{ref.get("name")}'
+                               f'names GatewayParameters {show_text(ref.get("namespace") or "-")}/'
+                               f'{show_text(ref.get("name"))}'
                                ", which is not in the stream: it cannot be checked"))
     return out
 
@@ -229,7 +245,8 @@ def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> l
                                f"kgateway {found.version} applies this class itself and takes "
                                f"parametersRef only from {CLASS_REFS_ENV}: set Helm "
                                f"gatewayClassParametersRefs.{gateway_class.name} to "
-                               f"{ref.get('namespace')}/{ref.get('name')}"))
+                               f"{show_text(ref.get('namespace') or '-')}/"
+                               f"{show_text(ref.get('name'))}"))
     if deployments and not refs:
         out.append(Result(Severity.INFO, f"kgateway {found.version}: the controller's default "
                           "proxy has no NET_BIND_SERVICE and a read-only root filesystem, so no "

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.model import child_path
-from gloo_harden.resources.results import Severity
+from gloo_harden.resources.results import Severity, show_text
 from gloo_harden.scopes import gateway_parameters_envoy
 from gloo_harden.scopes.gloo_pod import workloads
 from gloo_harden.scopes.target import Reads, ScopeOptions, Target
@@ -37,6 +37,6 @@ def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
             for i, container in enumerate(items if isinstance(items, list) else []):
                 if isinstance(container, dict):
                     yield Target(ID, resource, container, child_path(child_path(path, field), i),
-                                 "Container", f'container "{container.get("name")}"')
+                                 "Container", f'container "{show_text(container.get("name"))}"')
     for target in gateway_parameters_envoy.targets(index, options):
         yield Target(ID, target.resource, target.node, target.path, "Container", target.what)

@@ -15,7 +15,7 @@ from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import containers, mapping
 from gloo_harden.resources.podspec import items as listed
-from gloo_harden.resources.results import Severity
+from gloo_harden.resources.results import Severity, show_text
 from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "proxy-container"
@@ -43,7 +43,7 @@ def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
             if envoy or options.sidecars:
                 label = "container" if envoy else "sidecar"
                 yield Target(ID, proxy.resource, container, proxy.container_path(i), "Container",
-                             f'{label} "{container.get("name")}"', proxy)
+                             f'{label} "{show_text(container.get("name"))}"', proxy)
     for group in GATEWAY_PARAMETERS_GROUPS:
         for resource in index.of_kind("GatewayParameters", group=group):
             kube = mapping(resource.tree.get("spec")).get("kube")
