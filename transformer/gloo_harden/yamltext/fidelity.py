@@ -16,6 +16,7 @@ is tried, and last the full dump, which is always correct, only noisier.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from gloo_harden.errors import InputError, InvariantError
@@ -146,12 +147,27 @@ def replay(original: str, noop: str, patched: str, indentation_blind: bool = Fal
     key = str.strip if indentation_blind else str.rstrip
     n_keys, o_keys, p_keys = ([key(line) for line in lines] for lines in (n_lines, o_lines, p_lines))
     n_to_o: dict[int, int] = {}
-    for tag, i1, i2, j1, _ in SequenceMatcher(None, n_keys, o_keys, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, n_keys, o_keys, autojunk=False).get_opcodes():
+        # equal lines, and lines the dump only spells differently (an explicit tag such as
+        # ``!!int "8080"``, a list's indentation, a comment's spacing): as many lines in the
+        # same place are the same lines, so a change beside them is placed without touching them
         if tag == "equal":
             n_to_o.update({i1 + k: j1 + k for k in range(i2 - i1)})
+        elif tag == "replace" and i2 - i1 == j2 - j1:
+            n_to_o.update({i1 + k: j1 + k for k in range(i2 - i1)
+                           if _same_line(n_lines[i1 + k], o_lines[j1 + k])})
     edits: list[tuple[int, int, list[str]]] = []
+    written = set(p_keys)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, n_keys, p_keys, autojunk=False).get_opcodes():
         if tag == "equal":
+            continue
+        # a comment line at a hunk's edge holds no data: ruamel drops it with the node it
+        # hangs on (a list item removed), the original keeps it where it is
+        while i1 < i2 and _lost_comment(n_lines[i2 - 1], written):
+            i2 -= 1
+        while i1 < i2 and _lost_comment(n_lines[i1], written):
+            i1 += 1
+        if i1 == i2 and j1 == j2:
             continue
         span = _place(n_to_o, i1, i2, len(n_lines))
         if span is None:
@@ -161,6 +177,27 @@ def replay(original: str, noop: str, patched: str, indentation_blind: bool = Fal
     for start, end, lines in reversed(edits):
         o_lines[start:end] = lines
     return "".join(o_lines)
+
+
+def _same_line(dumped: str, original: str) -> bool:
+    """Whether a line of the dump and one of the original are the same line spelled apart:
+    the same key (``replicas: 1``, ``replicas: !!int "1"``), or else the same words."""
+    return _line_key(dumped) == _line_key(original)
+
+
+_KEY = re.compile(r"^(-\s+)*[^\s:#'\"][^:#]*?:(?=\s|$)")
+
+
+def _line_key(line: str) -> str:
+    words = " ".join(line.split())
+    found = _KEY.match(words)
+    return found.group(0).replace("- ", "-") if found else words
+
+
+def _lost_comment(line: str, written: set[str]) -> bool:
+    """Whether ``line`` of the dump is a comment line the patched dump no longer has."""
+    stripped = line.strip()
+    return stripped.startswith("#") and line.rstrip() not in written and stripped not in written
 
 
 def _shift(n_lines: list[str], o_lines: list[str], n_to_o: dict[int, int], anchor: int,
