@@ -51,7 +51,7 @@ def _options(profile: bool = False, separate: bool = False) -> Options:
                    patches=hardenings.profile("restricted") if profile else ())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _alone(path: Path, profile: bool) -> Outcome:
     return harden(_sources([path]), _options(profile))
 

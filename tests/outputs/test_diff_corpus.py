@@ -71,13 +71,13 @@ def test_patched_files_are_what_o_writes_for_each_file(tmp_path: Path, separate:
         _patch(folder, diff)
         patched = [(folder / p.name).read_bytes() for p in mix]
         # the files, joined as gloo-harden joins its inputs, are -o's output byte for byte
-        assert stream.join(read(Source(p.name, data) for p, data in zip(mix, patched)), {}) \
+        assert stream.join(read(Source(p.name, data) for p, data in zip(mix, patched, strict=True)), {}) \
             == outcome.text, [p.name for p in mix]
         if separate:  # each render alone: the file is what -o writes for it alone
-            for path, data in zip(mix, patched):
+            for path, data in zip(mix, patched, strict=True):
                 assert data.decode() == _run((path,), False).text, (path.name, [p.name for p in mix])
         else:  # additions go to the last file; every other file changes only its own lines
-            for path, data in zip(mix[:-1], patched):
+            for path, data in zip(mix[:-1], patched[:-1], strict=True):
                 assert len(stream.split(data.decode(), path.name)) == \
                     len(stream.split(path.read_text(), path.name)), path.name
 
