@@ -24,7 +24,10 @@ from gloo_harden.yamltext import yamlio
 
 #: Stands for the items while the header is parsed and written; never in real input.
 PLACEHOLDER = "gloo-harden-items-placeholder-7f3c"
-_DECIDING_LINE = re.compile(r"^(?! {2}| *(?:\n|$))", re.MULTILINE)
+_DECIDING = r"(?! {2}| *(?:\n|$))"  # a line neither indented two spaces nor blank
+_DECIDING_AT = re.compile(_DECIDING, re.MULTILINE)
+#: Searched from each newline (a literal the regex engine skips to), not tried at every offset.
+_DECIDING_NEXT = re.compile(r"\n" + _DECIDING, re.MULTILINE)
 _TOP_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)")
 _ITEM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t]|$)")
 #: What may stand before an anchor or alias indicator on its line, where a node can start.
@@ -128,8 +131,8 @@ def _item_lines(text: str, start: int) -> list[str]:
     ``- `` starts it, a top-level key ends them all."""
     starts: list[int] = []
     end = len(text)
-    for line in _DECIDING_LINE.finditer(text, start):
-        at = line.start()
+    first = [start] if _DECIDING_AT.match(text, start) else []
+    for at in first + [line.start() + 1 for line in _DECIDING_NEXT.finditer(text, start)]:
         if text.startswith("- ", at):
             starts.append(at)
         elif text.startswith(("#", "-", " ", "\t"), at):
