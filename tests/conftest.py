@@ -24,6 +24,19 @@ BIN_DIR = Path(sys.executable).parent
 REQUIRED = os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1"
 
 
+#: The built-ins the whole-run expectations (CLI, outputs, KRM, benchmark smoke) were written
+#: for. Those tests pin them (``pinned()``: ``--enable`` each), so a new built-in changes no
+#: expectation there; its own behaviour is in its golden cases (CONTRIBUTING.md).
+PINNED = ("drop-net-bind-service", "disable-sa-token-automount", "read-only-root-filesystem",
+          "disable-kubernetes-destinations", "clear-default-capabilities",
+          "add-kgateway-class-parameters")
+
+
+def pinned(*ids: str) -> tuple[str, ...]:
+    """``--enable ID`` for each of ``ids`` (default: every id of ``PINNED``)."""
+    return tuple(arg for hid in ids or PINNED for arg in ("--enable", hid))
+
+
 def unavailable(reason: str) -> NoReturn:
     """Skip the test for ``reason``, or fail it in CI (``GLOO_HARDEN_REQUIRE_CLIENTS=1``)."""
     if REQUIRED:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_tool
+from conftest import REPO, pinned, run_tool
+from gloo_harden.run import hardenings
 
 EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
 
 
 def test_pipe_hardens_and_reports_on_stderr() -> None:
-    result = run_tool(input=EXAMPLE.read_bytes())
+    result = run_tool(*pinned(), input=EXAMPLE.read_bytes())
     assert result.returncode == 0
     out, err = result.stdout.decode(), result.stderr.decode()
     assert "add: []" in out and "readOnlyRootFilesystem: true" in out
@@ -48,9 +49,7 @@ def test_unknown_hardening_lists_the_valid_ones() -> None:
     assert result.returncode == 2 and result.stdout == b""
     assert result.stderr.decode() == (
         'gloo-harden: hardening "drop-everything": unknown id; expected one of '
-        "add-kgateway-class-parameters, clear-default-capabilities, "
-        "disable-kubernetes-destinations, disable-sa-token-automount, drop-net-bind-service, "
-        "read-only-root-filesystem\n")
+        + ", ".join(sorted(hardenings.BUILTIN)) + "\n")
 
 
 def test_enable_and_disable_choose_hardenings() -> None:
@@ -70,7 +69,7 @@ def test_check_prints_nothing_and_exits_1_when_work_is_left(tmp_path: Path) -> N
 
 
 def test_diff_shows_only_the_hardening() -> None:
-    result = run_tool("--diff", str(EXAMPLE))
+    result = run_tool("--diff", *pinned(), str(EXAMPLE))
     assert result.returncode == 0
     changed = [line for line in result.stdout.decode().splitlines()
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
@@ -94,7 +93,7 @@ def test_strict_refusal_exits_1_with_an_error_result() -> None:
 
 def test_results_json(tmp_path: Path) -> None:
     target = tmp_path / "results.json"
-    run_tool(str(EXAMPLE), "--results", str(target), "--quiet")
+    run_tool(str(EXAMPLE), *pinned(), "--results", str(target), "--quiet")
     results = json.loads(target.read_text())
     first = results[0]
     assert first == {

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, REPO, run_tool, tool_env
+from conftest import BIN_DIR, REPO, pinned, run_tool, tool_env
 
 EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
 #: the example with a Service that sends port 80 to the proxy: the guard keeps NET_BIND_SERVICE
@@ -59,14 +59,14 @@ def test_output_file_receives_the_stream_under_check_and_diff_too(tmp_path: Path
 
 
 def test_dash_is_stdout_for_output_and_results(tmp_path: Path) -> None:
-    expected = run_tool(str(EXAMPLE)).stdout
-    done = run_tool(str(EXAMPLE), "-o", "-", cwd=tmp_path)
+    expected = run_tool(str(EXAMPLE), *pinned()).stdout
+    done = run_tool(str(EXAMPLE), *pinned(), "-o", "-", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == expected
     target = tmp_path / "out.yaml"
-    done = run_tool(str(EXAMPLE), "-o", str(target), "--results", "-", cwd=tmp_path)
+    done = run_tool(str(EXAMPLE), *pinned(), "-o", str(target), "--results", "-", cwd=tmp_path)
     assert done.returncode == 0 and target.read_bytes() == expected
     assert json.loads(done.stdout)[0]["hardening"] == "drop-net-bind-service"
-    checked = run_tool("--check", str(EXAMPLE), "--results", "-", cwd=tmp_path)
+    checked = run_tool("--check", *pinned(), str(EXAMPLE), "--results", "-", cwd=tmp_path)
     assert checked.returncode == 1 and len(json.loads(checked.stdout)) == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.yaml"]  # no file named "-"
 
@@ -202,4 +202,4 @@ def test_quiet_prints_no_summary() -> None:
     kept = run_tool("--quiet", input=PORT_80)
     assert [line.split()[:2] for line in kept.stderr.decode().splitlines()] == [
         ["stdin:", "[warning]"]]  # every line names its file
-    assert "gloo-harden: 5 changes" in run_tool(str(EXAMPLE)).stderr.decode()
+    assert "gloo-harden: 5 changes" in run_tool(*pinned(), str(EXAMPLE)).stderr.decode()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import corpus_files, needs_corpus, run_tool
+from conftest import corpus_files, needs_corpus, pinned, run_tool
 
 SETTINGS = """\
 apiVersion: gloo.solo.io/v1
@@ -103,9 +103,9 @@ CORPUS_FILE_BY_FILE = 46  # kgateway 2.0.5 and 2.1.2: 2 objects added each
 def test_corpus_one_stream_against_file_by_file() -> None:
     files = [str(p) for p in corpus_files()]
     assert len(files) == 19
-    one = run_tool(*files)
-    separate = run_tool("--separate-renders", *files)
-    by_file = [run_tool(name) for name in files]
+    one = run_tool(*pinned(), *files)
+    separate = run_tool(*pinned(), "--separate-renders", *files)
+    by_file = [run_tool(*pinned(), name) for name in files]
     assert _changes(one.stderr) == CORPUS_ONE_STREAM
     assert sum(_changes(done.stderr) for done in by_file) == CORPUS_FILE_BY_FILE
     assert _changes(separate.stderr) == CORPUS_FILE_BY_FILE

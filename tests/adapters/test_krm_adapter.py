@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import run_tool
+from conftest import PINNED, run_tool
 from gloo_harden.adapters import krm, krmio
 from gloo_harden.resources.results import ResourceRef, Result, Severity
 from gloo_harden.run.options import Request
@@ -68,7 +68,11 @@ def resource_list(config: str = "", port: int = 8080, annotations: bool = True,
             + PROXY.format(annotations=notes, port=port) + CRD + config)
 
 
-def process(text: str, request: Request = Request()) -> tuple[Any, list[Result], int, str]:
+#: the built-ins these expectations were written for (``conftest.PINNED``)
+PINNED_REQUEST = Request(enable=PINNED)
+
+
+def process(text: str, request: Request = PINNED_REQUEST) -> tuple[Any, list[Result], int, str]:
     out, results, code, _ = krm.process(text.encode(), request)
     return yaml.safe_load(out), results, code, out
 
@@ -137,7 +141,8 @@ def test_function_input_default_and_typed_config() -> None:
             "    name: function-input\n  data: {}\n"
     assert process(resource_list(empty))[0]["results"]
     typed = ("functionConfig:\n  apiVersion: gloo-harden.dev/v1alpha1\n  kind: GlooHardening\n"
-             "  metadata: {name: h}\n  spec: {disable: [drop-net-bind-service]}\n")
+             "  metadata: {name: h}\n  spec: {disable: [drop-net-bind-service], enable: ["
+             + ", ".join(hid for hid in PINNED if hid != "drop-net-bind-service") + "]}\n")
     after, _, code, _ = process(resource_list(typed))
     assert code == 0
     assert not [r for r in after["results"] if "field" in r]  # nothing else to do
@@ -244,7 +249,8 @@ def test_check_returns_items_unchanged_and_fails_when_work_is_left() -> None:
 
 def test_check_passes_when_nothing_is_left() -> None:
     hardened = resource_list().replace("add: [NET_BIND_SERVICE]", "add: []")
-    _, results, code, changed = krm.process(hardened.encode(), Request(check=True))
+    _, results, code, changed = krm.process(hardened.encode(),
+                                            PINNED_REQUEST._replace(check=True))
     assert code == 0 and changed == 0
     assert not [r for r in results if r.severity is Severity.ERROR]
 

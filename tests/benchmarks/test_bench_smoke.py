@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, CORPUS, REPO, run_tool, tool_env
+from conftest import BIN_DIR, CORPUS, REPO, pinned, run_tool, tool_env
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import equivalence  # noqa: E402
@@ -52,7 +52,7 @@ def test_gloo_harden_hardens_every_proxy_of_the_proxy_dense_stream(tmp_path: Pat
 def test_gloo_harden_makes_the_13_edits_of_a_release_unit(tmp_path: Path) -> None:
     source = tmp_path / "d120.yaml"
     source.write_text("".join(gen_gloo.stream(120)), encoding="utf-8")
-    done = run_tool(str(source))
+    done = run_tool(*pinned(), str(source))
     assert done.returncode == 0, done.stderr
     hardened = tmp_path / "out.yaml"
     hardened.write_bytes(done.stdout)
@@ -71,7 +71,7 @@ def test_equivalence_sees_a_missing_edit(tmp_path: Path) -> None:
     source = tmp_path / "in.yaml"
     source.write_text("".join(gen_gloo.stream(60)), encoding="utf-8")
     ours = tmp_path / "ours.yaml"
-    ours.write_bytes(run_tool(str(source)).stdout)
+    ours.write_bytes(run_tool(*pinned(), str(source)).stdout)
     weaker = tmp_path / "weaker.yaml"
     weaker.write_text(ours.read_text().replace("disableKubernetesDestinations: true",
                                                "disableKubernetesDestinations: false"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import corpus_files, run_tool
+from conftest import corpus_files, pinned, run_tool
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Source, harden
 
@@ -72,7 +72,7 @@ def test_crlf_input_with_nothing_to_do_is_unchanged_and_check_and_diff_agree() -
 
 
 def test_the_diff_of_crlf_input_shows_only_the_hardening() -> None:
-    diff = run_tool("--diff", "-", input=crlf(CONFIGMAP + "---\n" + PROXY))
+    diff = run_tool("--diff", *pinned(), "-", input=crlf(CONFIGMAP + "---\n" + PROXY))
     changed = [line for line in diff.stdout.decode().split("\n")
                if line.startswith(("+", "-")) and not line.startswith(("--- ", "+++ "))]
     assert {line[1:].strip() for line in changed} == HARDENED_LINES | {"add:", "- NET_BIND_SERVICE"}
