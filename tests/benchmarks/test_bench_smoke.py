@@ -139,7 +139,7 @@ def test_equivalence_reads_without_pyyaml(tmp_path: Path) -> None:
     source = tmp_path / "in.yaml"
     source.write_text("".join(gen_gloo.stream(60)), encoding="utf-8")
     ours = tmp_path / "ours.yaml"
-    ours.write_bytes(run_tool(str(source)).stdout)
+    ours.write_bytes(run_tool(*pinned(), str(source)).stdout)
     typed = tmp_path / "typed.yaml"
     typed.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n"
                      "data: {a: on, b: 0755, c: \"on\"}\n", encoding="utf-8")
