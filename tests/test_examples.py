@@ -24,13 +24,16 @@ RUN_IN_DETAIL = {
     "kustomize-krm-function": "e2e/test_kustomize_examples.py",
     "kpt-image": "e2e/test_image.py",  # given the image the session built
     "kustomize-container": "e2e/test_image.py",
+    "emit-kustomize": "outputs/test_emit_examples.py",  # with the real kustomize
+    "emit-flux": "outputs/test_emit_examples.py",
+    "emit-values": "outputs/test_emit_examples.py",  # with Helm 3 and the real Gloo chart
 }
 
 
 #: example → the Helm major versions its run.sh drives. They are found as the Helm end-to-end
 #: tests find them (helmtools.helm): missing, the example skips, or fails in CI.
 NEEDS_HELM = {"argocd-cmp": (3,), "ci-gate": (3,), "helm3-post-renderer": (3,),
-              "helm4-plugin": (4,)}
+              "helm4-plugin": (4,), "emit-values": (3,)}
 
 
 def test_every_example_has_a_readme_and_a_run_script() -> None:

@@ -14,7 +14,7 @@ import sys
 from typing import NoReturn
 
 #: ``cli.SUBCOMMANDS`` by name, without importing click (a test keeps the two equal)
-SUBCOMMANDS = ("list", "explain")
+SUBCOMMANDS = ("list", "explain", "emit")
 
 
 def main() -> NoReturn:

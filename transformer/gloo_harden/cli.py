@@ -7,6 +7,7 @@ modules that touch argv, stdin, stdout and exit codes.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from gloo_harden import __version__
 from gloo_harden.errors import EXIT_UNUSABLE, ConfigError
 from gloo_harden.outputs import exits
 from gloo_harden.run.builtins import BUILTIN
-from gloo_harden.run.options import FIELDS, RESULTS_FORMATS, Kind, Request
+from gloo_harden.run.options import EMIT_FIELDS, FIELDS, RESULTS_FORMATS, Field, Kind, Request
 from gloo_harden.yamltext import limits
 
 EPILOG = """\b
@@ -65,18 +66,20 @@ def help_width() -> int:
     return max(min(columns if columns > 0 else 80, 80) - 2, 50)
 
 
-def table_options(command: Callable[..., None]) -> Callable[..., None]:
-    """``command`` with one click option per ``options.FIELDS`` row, in the table's order."""
+def table_options(command: Callable[..., None],
+                  fields: tuple[Field, ...] = FIELDS) -> Callable[..., None]:
+    """``command`` with one click option per ``fields`` row (``options.FIELDS``), in order."""
     kinds: dict[Kind, dict[str, Any]] = {
         Kind.SWITCH: {"is_flag": True},
         Kind.IDS: {"multiple": True}, Kind.FOLDERS: {"multiple": True},
         Kind.PROFILES: {"multiple": True}, Kind.NAMESPACES: {"multiple": True},
         Kind.INPUT_FILE: {"type": click.Path(dir_okay=False)},
         Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True, allow_dash=True)},
+        Kind.OUTPUT_PATH: {"type": click.Path(allow_dash=True)},
         Kind.SIZE: {"type": click.STRING, "callback": _size, "show_default": True},
         Kind.FORMAT: {"type": click.Choice(RESULTS_FORMATS), "show_default": True},
     }
-    for field in reversed(FIELDS):
+    for field in reversed(fields):
         settings = kinds.get(field.kind, {})
         if field.kind is Kind.COUNT:
             settings = {"type": click.IntRange(*field.bounds), "show_default": True}
@@ -162,7 +165,52 @@ def explain_command(hardening_id: str) -> None:
         click.echo("\n".join(f"  - {line}" for line in GUARDS[guard].EVIDENCE))
 
 
-SUBCOMMANDS = {"list": list_command, "explain": explain_command}
+EMIT_EPILOG = """\b
+Examples:
+  helm template gloo gloo/gloo -n gloo-system > render.yaml
+  gloo-harden emit kustomize render.yaml -o hardening/   # a kustomize Component
+  gloo-harden emit flux render.yaml -o postrenderers.yaml # HelmRelease postRenderers
+  gloo-harden emit values render.yaml -o values-hardening.yaml
+  gloo-harden emit kustomize render.yaml -o hardening/ --check   # CI: still current?
+
+What the form cannot express is one warning line each (hardening id and
+resource). Every artefact is stamped with the gloo-harden version, the release
+assumed and a hash of the input; --check exits 1 when it is out of date.
+
+\b
+Exit codes: 0 done (warnings allowed), 1 refused (an error result) or --check
+found the artefact out of date, 2 unusable input or arguments, 3 internal error.
+"""
+
+
+def _emit_kinds() -> list[str]:
+    from gloo_harden.outputs.emit import FORMS
+
+    return list(FORMS)
+
+
+@click.command("emit", context_settings={"help_option_names": ["-h", "--help"],
+                                         "terminal_width": help_width()}, epilog=EMIT_EPILOG)
+@click.argument("kind", metavar="KIND", required=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@functools.partial(table_options, fields=EMIT_FIELDS)
+def emit_command(kind: str, files: tuple[str, ...], **chosen: Any) -> None:
+    """Write what gloo-harden decides for FILES as KIND instead of the hardened stream.
+
+    KIND: kustomize (a kustomize Component in -o DIR), flux (the postRenderers list of a
+    Flux HelmRelease), values (a Helm values overlay for the Gloo or kgateway chart). The
+    same reading, guards, options and results as a normal run.
+    """
+    from gloo_harden.adapters import emit as run
+
+    kinds = _emit_kinds()
+    if kind not in kinds:  # checked here, not by click: its message has several lines
+        given = f'"{kind}" is not a form' if kind else "no KIND given"
+        raise ConfigError(f"emit: {given}; expected one of {', '.join(kinds)}")
+    run.emit(kind, Request(files, **chosen))
+
+
+SUBCOMMANDS = {"list": list_command, "explain": explain_command, "emit": emit_command}
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

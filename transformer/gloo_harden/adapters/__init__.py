@@ -7,6 +7,8 @@
 - ``pipe``: pipe mode, the harden command's work (files or stdin in; stdout, ``-o FILE``,
   ``--diff`` or ``--results FILE`` out); it hands a ResourceList or a plugin config to the
   two above (``dispatch``).
+- ``emit``: ``gloo-harden emit KIND FILE…`` — the same run, then the form's artefact to
+  ``-o PATH`` or stdout, or ``--check`` against the artefact already there.
 
 All read their configuration (a ``GlooHardening`` object, a ``ConfigMap`` or flags) with
 ``options.resolve``, the one place flags and functionConfig become pipeline options.

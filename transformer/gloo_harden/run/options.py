@@ -101,6 +101,7 @@ class Kind(Enum):
     COUNT = "a whole number"  # flags only, within Field.bounds
     RELEASE = "a release"  # PRODUCT-VERSION (kgateway-2.1.2, gloo-1.19); spec and data: a string
     FORMAT = "a results format"  # flags only: one of RESULTS_FORMATS
+    OUTPUT_PATH = "a file or directory to write"  # flags only (emit -o PATH)
 
     @property
     def is_list(self) -> bool:
@@ -181,6 +182,17 @@ FIELDS: tuple[Field, ...] = (
           "evidence in one file keeps nothing back in another. Default: all files are one "
           "render (e.g. helm template --output-dir)."),
 )
+
+#: the options of ``gloo-harden emit``: every run option, with -o and --check saying what
+#: they mean there, and no --diff or plugin mode
+EMIT_FIELDS: tuple[Field, ...] = tuple(
+    Field("output", ("-o", "--output"), None, Kind.OUTPUT_PATH,
+          "Write the artefact to PATH: a folder for kustomize (created), a file otherwise "
+          "(stdout without -o).", "PATH") if f.name == "output" else
+    Field("check", ("--check",), None, Kind.SWITCH,
+          "Write nothing; exit 1 if the artefact at -o PATH is out of date (the render or "
+          "the decisions changed).") if f.name == "check" else f
+    for f in FIELDS if f.name not in ("show_diff", "plugin_config"))
 
 #: functionConfig keys, sorted, for messages and documentation
 CONFIG_KEYS = tuple(sorted(f.key for f in FIELDS if f.key))

@@ -1,0 +1,110 @@
+"""Proof of ``emit values`` with the real Gloo and kgateway charts (``../shared/charts``) and
+Helm 3: render a chart with its defaults plus a user's values (R0), emit the values overlay
+from R0, render again with the overlay after the user's values (R1). Then
+
+- ``gloo-harden --check`` on R1 finds exactly what ``emit values`` named as not doable by a
+  value (hardening id and resource), and nothing else;
+- gloo-harden over R1 writes the same objects, as data, as gloo-harden over R0: the overlay
+  changes nothing but the hardening, and turns on nothing a guard kept back. Built-in objects
+  are compared as the API server stores them: ``disableNetBind`` renders no ``add`` where
+  gloo-harden writes ``add: []``, and ``Capabilities.Add`` is ``omitempty``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO, run_tool, unavailable
+from e2e.helmtools import helm
+from emittools import hardened, same_objects
+
+CHARTS = Path(os.environ.get("GLOO_HARDEN_CHARTS") or REPO.parent / "shared" / "charts")
+GLOO = "gloo-system"
+
+CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
+    ("gloo-1.13.0", "defaults", {}),
+    ("gloo-1.13.0", "ingress-knative", {"gateway": {"enabled": False},
+                                        "ingress": {"enabled": True},
+                                        "settings": {"integrations": {"knative": {
+                                            "enabled": True, "version": "0.24.0"}}}}),
+    ("gloo-1.13.0", "hostnetwork-port-80", {"gatewayProxies": {"gatewayProxy": {
+        "kind": {"deployment": None, "daemonSet": {"hostPort": True}},
+        "podTemplate": {"httpPort": 80, "httpsPort": 443, "disableNetBind": False}}}}),
+    ("gloo-1.17.0", "kubegateway", {"kubeGateway": {"enabled": True}}),
+    ("gloo-1.17.0", "ingress-knative", {"gateway": {"enabled": False},
+                                        "ingress": {"enabled": True},
+                                        "settings": {"integrations": {"knative": {
+                                            "enabled": True, "version": "0.24.0"}}}}),
+    ("gloo-1.22.1", "defaults", {}),
+    ("gloo-1.22.1", "net-bind-on", {"gatewayProxies": {"gatewayProxy": {
+        "podTemplate": {"disableNetBind": False}}}}),
+    ("gloo-1.22.1", "securitycontext-override", {"gatewayProxies": {"gatewayProxy": {
+        "podTemplate": {"glooContainerSecurityContext": {"runAsUser": 20000}}}}}),
+    ("gloo-1.22.1", "istio-integration", {"global": {
+        "istioIntegration": {"enabled": True, "enableAutoMtls": True},
+        "istioSDS": {"enabled": True}}}),
+    ("gloo-1.22.1", "two-proxies", {"gatewayProxies": {
+        "gatewayProxy": {"podTemplate": {"disableNetBind": False}},
+        "publicGw": {"podTemplate": {"glooContainerSecurityContext": {"runAsUser": 20000}}}}}),
+    ("gloo-1.22.1", "profile-restricted", {}, ("--profile", "restricted")),
+    ("kgateway-2.1.2", "defaults", {}),
+    ("kgateway-2.2.0", "defaults", {}),
+]
+
+
+def _template(chart: str, tmp_path: Path, *values: Path) -> str:
+    if not (CHARTS / chart).is_dir():
+        unavailable(f"no chart {chart} in {CHARTS}: set GLOO_HARDEN_CHARTS to the folder "
+                    "(default ../shared/charts beside the repository)")
+    release, namespace = ("gloo", GLOO) if chart.startswith("gloo") else \
+        ("kgateway", "kgateway-system")
+    args = [helm(3), "template", release, str(CHARTS / chart), "-n", namespace]
+    for path in values:
+        args += ["-f", str(path)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _changes(results: Path) -> set[tuple[str, str, str]]:
+    """(hardening, kind, name) of every change a run's results say it made or would make."""
+    return {(r["hardening"], r["resource"]["kind"], r["resource"]["name"])
+            for r in json.loads(results.read_text())
+            if r["severity"] == "info" and r.get("field") and r.get("resource")
+            and r.get("hardening") and "tag" not in r
+            and (r["message"].startswith(("set ", "added ")) or "→" in r["message"]
+                 or ": set " in r["message"] or "removed" in r["message"])}
+
+
+@pytest.mark.parametrize(("chart", "case", "user_values", "options"),
+                         [(*c, ())[:4] for c in CASES], ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_values_overlay_does_what_values_can_and_names_the_rest(
+        chart: str, case: str, user_values: dict[str, Any], options: tuple[str, ...],
+        tmp_path: Path) -> None:
+    user = tmp_path / "user-values.yaml"
+    user.write_text(yaml.safe_dump(user_values))
+    r0 = tmp_path / "r0.yaml"
+    r0.write_text(_template(chart, tmp_path, user))
+    overlay = tmp_path / "values-hardening.yaml"
+    emitted = run_tool("emit", "values", str(r0), "-o", str(overlay), *options,
+                       "--results", str(tmp_path / "emit.json"))
+    assert emitted.returncode == 0, emitted.stderr.decode()
+    named = {(r["hardening"], r["resource"]["kind"], r["resource"]["name"])
+             for r in json.loads((tmp_path / "emit.json").read_text())
+             if r.get("tag") == "not-expressible"}
+    r1 = tmp_path / "r1.yaml"
+    r1.write_text(_template(chart, tmp_path, user, overlay))
+    check = run_tool("--check", str(r1), "--results", str(tmp_path / "check.json"), *options)
+    assert check.returncode in (0, 1), check.stderr.decode()
+    assert _changes(tmp_path / "check.json") == named, (
+        overlay.read_text(), emitted.stderr.decode(), check.stderr.decode())
+    only_r1, only_r0 = same_objects(hardened(r1, *options), hardened(r0, *options),
+                                    as_stored=True)
+    assert (only_r1, only_r0) == ([], []), overlay.read_text()
