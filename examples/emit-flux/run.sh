@@ -16,7 +16,7 @@ gloo-harden emit flux "$render" -o "$work/postrenderers.yaml"
 python3 - "$here/helmrelease.yaml" "$work/postrenderers.yaml" <<'PY'
 import sys
 from ruamel.yaml import YAML
-from gloo_harden.emit.stamp import stamped_hash
+from gloo_harden.outputs.emit.stamp import stamped_hash
 yaml = YAML(typ="safe")
 release, emitted = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 if stamped_hash(release) != stamped_hash(emitted):
