@@ -101,6 +101,10 @@ def _value_for(change: Change, edit: Edit, product: str, version: tuple[int, ...
                values: dict[str, Any], knative: dict[str, Any]) -> str | None:
     """Set the value that makes ``edit`` in ``values``; else say why none can (the line)."""
     kind, name = change.ref.kind, change.ref.name or ""
+    if product == "kgateway" and kind == "GatewayParameters" and version >= (2, 2):
+        return ("the kgateway chart renders no GatewayParameters: apply this one hardened "
+                "(gloo-harden emit kustomize) and name it in the chart's "
+                "gatewayClassParametersRefs")
     if product != "gloo":
         return (f"the {product or 'unknown'} chart has no value for it; keep the post-renderer "
                 "or patches")
