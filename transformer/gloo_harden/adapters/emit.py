@@ -24,7 +24,7 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from gloo_harden.adapters import pipe
-from gloo_harden.errors import ConfigError
+from gloo_harden.errors import EXIT_OK, EXIT_REFUSED, ConfigError
 from gloo_harden.outputs import report
 from gloo_harden.run.options import Request, resolve
 from gloo_harden.yamltext import limits
@@ -58,7 +58,7 @@ def emit(form_name: str, request: Request) -> NoReturn:
     results = list(decisions.results) + [u.result(form.NAME)._replace(file=file)
                                          for u in artefact.unexpressed]
     refused = any(r.severity.value == "error" for r in results)
-    code = report.EXIT_REFUSED if refused else report.EXIT_OK
+    code = EXIT_REFUSED if refused else EXIT_OK
     lines = report.text(results, request.quiet)
     if not request.quiet or code:
         lines.append(report.summary(results, decisions.changed_documents))
@@ -66,7 +66,7 @@ def emit(form_name: str, request: Request) -> NoReturn:
     if request.check and not refused:
         stale = _stale(form, artefact, str(output), decisions.provenance.input_hash)
         lines += stale
-        code = report.EXIT_REFUSED if stale else code
+        code = EXIT_REFUSED if stale else code
         if not stale and not request.quiet:
             lines.append(f"gloo-harden: {output}: up to date (input "
                          f"{decisions.provenance.input_hash})")
