@@ -6,11 +6,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from test_emit_values_proof import CHARTS
+
 from conftest import REPO, tool_env, unavailable
 from e2e.helmtools import helm
 from e2e.krmtools import client
-from test_emit_values_proof import CHARTS
-
 
 
 def _run(script: Path, **env: str) -> str:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from emittools import hardened, kustomize_build, same_objects
 
 from conftest import corpus_params, needs_corpus, run_tool
 from e2e.krmtools import client
-from emittools import hardened, kustomize_build, same_objects
 
 pytestmark = needs_corpus
 

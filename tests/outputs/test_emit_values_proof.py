@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 import yaml
+from emittools import hardened, same_objects
 
 from conftest import REPO, run_tool, unavailable
 from e2e.helmtools import helm
-from emittools import hardened, same_objects
 
 CHARTS = Path(os.environ.get("GLOO_HARDEN_CHARTS") or REPO.parent / "shared" / "charts")
 GLOO = "gloo-system"

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from gloo_harden.outputs.emit.artefact import Artefact
-    from gloo_harden.run.pipeline import Options, Source
     from gloo_harden.resources.results import Result
+    from gloo_harden.run.pipeline import Options, Source
 
 _MARK = "# gloo-harden "  # the first line of every emitted file (``stamp.Provenance.comment``)
 

@@ -12,8 +12,9 @@ patches, a Helm values overlay … (``../shared/notes/reach.md``). The layers:
   file), ``DEFAULT_FILE`` and ``emit(decisions) -> artefact.Artefact``: a pure function of the
   record. What the form cannot carry goes into ``Artefact.unexpressed`` (hardening id,
   resource, why), which the command prints as one warning line each — never dropped;
-- the command (``adapters.emit``, reached from ``cli``) writes the artefact, or with ``--check`` compares it to the
-  one at ``-o PATH`` (the stamp's input hash says whether the render changed under it).
+- the command (``adapters.emit``, reached from ``cli``) writes the artefact, or with
+  ``--check`` compares it to the one at ``-o PATH`` (the stamp's input hash says whether the
+  render changed under it).
 
 How to add a form
 -----------------

@@ -41,11 +41,11 @@ GatewayParameters ``gloo-gateway``  envoyContainer.securityContext``: the whole
 Never by a value: the ``restricted`` profile's changes (the chart's own restricted defaults,
 ``global.podSecurityStandards.container.enableRestrictedContainerDefaults`` from 1.17, put
 ``seccompProfile`` on each container where the profile puts it on the pod, and reach
-containers the profile's guards keep: gloo-harden over that render would differ), a pod-level ``automountServiceAccountToken`` (the templates render it on
-ServiceAccounts only), anything on ingress/knative proxies before 1.17 (hard-coded), objects
-gloo-harden adds (the kgateway 2.0/2.1 chart has no ``gatewayClassParametersRefs``; from 2.2
-the default proxy needs none, and central GatewayParameters go in that value), and changes
-made by profiles or user patches. A gateway proxy's key is its Deployment name in camelCase
+containers the profile's guards keep: gloo-harden over that render would differ), a pod-level
+``automountServiceAccountToken`` (the templates render it on ServiceAccounts only), anything
+on ingress/knative proxies before 1.17 (hard-coded), objects gloo-harden adds (the kgateway
+2.0/2.1 chart has no ``gatewayClassParametersRefs``; from 2.2 the default proxy needs none,
+and central GatewayParameters go in that value), and changes made by user patches. A gateway proxy's key is its Deployment name in camelCase
 (the chart names it ``{{ $name | kebabcase }}``; inference: ``public-gw`` ← ``publicGw``).
 """
 
