@@ -46,7 +46,8 @@ containers the profile's guards keep: gloo-harden over that render would differ)
 on ingress/knative proxies before 1.17 (hard-coded), objects gloo-harden adds (the kgateway
 2.0/2.1 chart has no ``gatewayClassParametersRefs``; from 2.2 the default proxy needs none,
 and central GatewayParameters go in that value), and changes made by user patches. A gateway
-proxy's key is its Deployment name in camelCase (the chart names it ``{{ $name | kebabcase }}``; inference: ``public-gw`` ← ``publicGw``).
+proxy's key is its Deployment name in camelCase (the chart names it
+``{{ $name | kebabcase }}``; inference: ``public-gw`` ← ``publicGw``).
 """
 
 from __future__ import annotations
