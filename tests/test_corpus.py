@@ -42,7 +42,7 @@ EXPECTED_CHANGES = {
     "gloo-1.4.15-rio-glooctl-dry-run.yaml": 3,
     "gloo-1.6.0-beta15-committed-helm-template.yaml": 3,
     "kgateway-2.0.0-beta1-default.yaml": 1,
-    # 2.0/2.1: GatewayParameters kgateway and GatewayClass kgateway added (notes §6); 2.3: the
+    # 2.0/2.1: GatewayParameters kgateway and GatewayClass kgateway added (notes §6); 2.2/2.3: the
     # controller's defaults already drop NET_BIND_SERVICE and keep a read-only root
     "kgateway-2.0.5-default.yaml": 2,
     "kgateway-2.1.2-default.yaml": 2,
@@ -150,7 +150,7 @@ def test_override_file_regains_read_only_root() -> None:
 
 
 @pytest.mark.parametrize("name", ["kgateway-2.0.0-beta1-default.yaml", "kgateway-2.0.5-default.yaml",
-                                  "kgateway-2.3.0-default.yaml"])
+                                  "kgateway-2.2.0-default.yaml", "kgateway-2.3.0-default.yaml"])
 def test_kgateway_is_not_asked_for_a_settings_it_cannot_have(name: str) -> None:
     outcome = _run(CORPUS / name)
     assert not _messages(outcome, Severity.WARNING, "disable-kubernetes-destinations")
@@ -201,9 +201,10 @@ def test_kgateway_2_0_and_2_1_get_class_level_parameters(name: str) -> None:
     assert f"decisions assume kgateway {version}" in "\n".join(map(str, outcome.results))
 
 
-def test_kgateway_2_3_adds_nothing_and_says_why() -> None:
-    outcome = _run(CORPUS / "kgateway-2.3.0-default.yaml")
+@pytest.mark.parametrize("version", ["2.2.0", "2.3.0"])
+def test_kgateway_2_2_and_later_add_nothing_and_say_why(version: str) -> None:
+    outcome = _run(CORPUS / f"kgateway-{version}-default.yaml")
     assert outcome.changed == []
     messages = "\n".join(map(str, outcome.results))
-    assert "kgateway 2.3.0: the controller's default proxy has no NET_BIND_SERVICE" in messages
+    assert f"kgateway {version}: the controller's default proxy has no NET_BIND_SERVICE" in messages
     assert "automountServiceAccountToken: false and mounts the projected xds-token" in messages

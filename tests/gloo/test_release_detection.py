@@ -143,6 +143,7 @@ def test_version_comparisons() -> None:
 @pytest.mark.parametrize(("name", "expected"), [
     ("kgateway-2.0.5-default.yaml", "kgateway 2.0.5"),
     ("kgateway-2.1.2-default.yaml", "kgateway 2.1.2"),
+    ("kgateway-2.2.0-default.yaml", "kgateway 2.2.0"),
     ("kgateway-2.3.0-default.yaml", "kgateway 2.3.0"),
     ("gloo-1.17.0-kubegateway.yaml", "gloo 1.17.0"),
     ("gloo-1.22.1-default.yaml", "gloo 1.22.1"),

@@ -163,7 +163,8 @@ REF = ("  parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, 
     ("kgateway-2.0.5-default.yaml", "", True),
     ("kgateway-2.1.2-default.yaml", "", True),
     ("kgateway-2.1.2-default.yaml", REF, False),  # pointed at one in the stream: hardened there
-    ("kgateway-2.3.0-default.yaml", "", False),  # 2.2+ defaults add no NET_BIND_SERVICE
+    ("kgateway-2.2.0-default.yaml", "", False),  # 2.2+ defaults add no NET_BIND_SERVICE
+    ("kgateway-2.3.0-default.yaml", "", False),
 ])
 def test_a_class_kgateway_in_the_stream_without_parameters_is_said(
         render: str, ref: str, warned: bool) -> None:

@@ -164,8 +164,10 @@ RELEASES: tuple[Release, ...] = (
         + _OMIT_KEEPS_CAPABILITY + " "
         + _PER_GATEWAY_OUTSIDE.format(selector="the Gateway's `spec.infrastructure.parametersRef`")
         + _NO_SETTINGS,
-        "gateway-api.md §0.2, §0.5, §4a, §6 (kgateway 2.2.0); no 2.2 render in the corpus "
-        "(the emulator renders 2.2 as 2.3)"),
+        "gateway-api.md §0.2, §0.5, §4a, §6 (kgateway 2.2.0); real-control-plane.md §6; corpus "
+        "kgateway-2.2.0-default.yaml; proof with the real kgateway v2.2.0 controller "
+        "tests/e2e/test_kgateway_controller.py, its emulation checked against it "
+        "tests/e2e/test_emulator_vs_controller.py"),
     Release(
         "kgateway-2.3", GATEWAY_API, "kgateway 2.3",
         "as 2.2; overlays can undo anything",
