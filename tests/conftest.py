@@ -81,6 +81,23 @@ def run_tool(*args: str, input: bytes | str | None = None, cwd: Path | None = No
                           capture_output=True, cwd=cwd, env=tool_env(**env), timeout=300)
 
 
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real kube-apiserver (PodSecurity on), etcd and kube-controller-manager on 127.0.0.1,
+    one per session and xdist worker, stopped by PID at the end (tests/controlplane.py). Skips,
+    or fails in CI, when the binaries are not built (.ci/control-plane/build)."""
+    import controlplane  # not at import time: it imports this module
+
+    yield from controlplane.session(tmp_path_factory)
+
+
+@pytest.fixture
+def namespace(control_plane: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh namespace of ``control_plane`` for this test, named after it."""
+    name: str = control_plane.namespace(request.node.name.split("[")[0].removeprefix("test_")[:40])
+    return name
+
+
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
     """Every text handed to the round-trip parser, counted."""

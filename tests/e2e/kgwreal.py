@@ -109,13 +109,11 @@ def pod_verdict(plane: ControlPlane, namespace: str, deployment: str) -> tuple[b
     deadline = time.monotonic() + 90
     while True:
         (dep,) = plane.get("-n", namespace, f"deployment/{deployment}")["items"] or [None]
-        revision = dep["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision")
+        revision = _revision(dep)
         items = plane.get("-n", namespace, "replicasets,pods,events")["items"]
         current = [i["metadata"]["name"] for i in items if i["kind"] == "ReplicaSet"
-                   and i["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision") == revision
-                   and any(r["name"] == deployment for r in i["metadata"].get("ownerReferences") or [])]
-        pods = [p for p in items if p["kind"] == "Pod" and any(
-            r["name"] in current for r in p["metadata"].get("ownerReferences") or [])]
+                   and _revision(i) == revision and _owned_by(i, deployment)]
+        pods = [p for p in items if p["kind"] == "Pod" and any(_owned_by(p, c) for c in current)]
         refusals = [e["message"] for e in items if e["kind"] == "Event"
                     and e.get("reason") == "FailedCreate" and e["involvedObject"]["name"] in current]
         if pods:
@@ -125,6 +123,14 @@ def pod_verdict(plane: ControlPlane, namespace: str, deployment: str) -> tuple[b
         if time.monotonic() > deadline:
             raise AssertionError(f"deployment/{deployment}: no Pod and no refusal in 90s")
         time.sleep(1)
+
+
+def _owned_by(obj: dict[str, Any], owner: str) -> bool:
+    return any(r["name"] == owner for r in obj["metadata"].get("ownerReferences") or [])
+
+
+def _revision(obj: dict[str, Any]) -> str | None:
+    return (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision")
 
 
 def security_fields(objects: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from conftest import corpus_params, needs_corpus, run_tool
-from controlplane import ControlPlane, control_plane, release_crds  # noqa: F401 (fixture)
+from controlplane import ControlPlane, release_crds
 
 pytestmark = [pytest.mark.e2e, needs_corpus]
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from controlplane import ControlPlane, control_plane  # noqa: F401 (fixture)
+from controlplane import ControlPlane
 from deployer import EMULATOR, render
 from kgwreal import CONTROLLER_NAME, KGW_2_2, apply, security_fields
 

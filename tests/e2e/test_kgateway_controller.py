@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from conftest import CORPUS, run_tool
-from controlplane import ENFORCE, ControlPlane, control_plane  # noqa: F401 (fixture)
+from controlplane import ENFORCE, ControlPlane
 from deployer import UNPRIVILEGED_PORT_START, proxy, violations
 from kgwreal import GROUP, KGW_2_2, Written, apply
 

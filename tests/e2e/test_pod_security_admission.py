@@ -23,7 +23,7 @@ import yaml
 
 import pss
 from conftest import corpus_params, needs_corpus, run_tool
-from controlplane import ENFORCE, ControlPlane, control_plane  # noqa: F401 (fixture)
+from controlplane import ENFORCE, ControlPlane
 
 pytestmark = [pytest.mark.e2e, needs_corpus]
 

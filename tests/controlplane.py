@@ -8,17 +8,19 @@ CRDs they need (Gateway API v1.4.1 experimental, kgateway v2.2.0); ``$GLOO_HARDE
 names another such folder. No kubelet, scheduler or container runtime: Pods are created, or refused
 by admission, and stay Pending. Facts: ``../shared/notes/real-control-plane.md``.
 
-Use (also for other tests that need a real API server)::
+Use, from any test (the fixtures live in tests/conftest.py)::
 
-    from controlplane import control_plane, namespace  # noqa: F401  (pytest fixtures)
+    from controlplane import ControlPlane
 
     def test_x(control_plane: ControlPlane, namespace: str) -> None:
         control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=text)
-        # control_plane.kubeconfig: an admin (system:masters) kubeconfig for any other client
+        # control_plane.kubeconfig: an admin (system:masters) kubeconfig for any other client;
+        # control_plane.env(): os.environ with KUBECONFIG set
 
 ``control_plane`` is one per test session and pytest-xdist worker, started on first use and stopped
 by PID when the session ends (also after failures; each process also dies with the test process).
-``namespace`` is a fresh namespace per test; ``control_plane.namespace(labels=...)`` makes more.
+``namespace`` is a fresh namespace per test; ``control_plane.namespace(prefix, labels)`` makes more
+(``labels={ENFORCE: "restricted"}`` for PodSecurity). ``ensure_crds`` installs CRDs once.
 Binaries missing: the test skips with the reason, or fails when ``GLOO_HARDEN_REQUIRE_CLIENTS=1``.
 """
 
@@ -45,7 +47,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helmtools import REPO
+from conftest import REPO, unavailable
 
 BUILD = REPO / ".ci" / "control-plane" / "build"
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kgateway-local")
@@ -62,12 +64,6 @@ ADMISSION = ("NamespaceLifecycle,ServiceAccount,PodSecurity,LimitRanger,Resource
              "DefaultStorageClass,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,"
              "ValidatingAdmissionPolicy")
 START_TIMEOUT = 180.0  # seconds; the machine may be loaded
-
-
-def _unavailable(reason: str) -> Any:
-    if os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1":
-        pytest.fail(f"{reason} (required: GLOO_HARDEN_REQUIRE_CLIENTS=1)")
-    pytest.skip(reason)
 
 
 @functools.cache
@@ -95,12 +91,11 @@ def binaries() -> Path:
     """The built folder (``bin/``, ``crds/``); skips, or fails in CI, when it is missing."""
     folder, reason = _folder()
     if folder is None:
-        _unavailable(reason)
-    assert folder is not None
+        unavailable(reason)
     if shutil.which("kubectl") is None:
-        _unavailable("kubectl is not on PATH (the tests drive the API server with it)")
+        unavailable("kubectl is not on PATH (the tests drive the API server with it)")
     if shutil.which("openssl") is None:
-        _unavailable("openssl is not on PATH (it makes the control plane's certificates)")
+        unavailable("openssl is not on PATH (it makes the control plane's certificates)")
     return folder
 
 
@@ -359,7 +354,7 @@ def _b64(path: Path) -> str:
 
 def _http_ok(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=2) as answer:
             return int(answer.status) == 200
     except OSError:
         return False
@@ -388,7 +383,9 @@ def release_crds(control: ControlPlane, render: str) -> list[dict[str, Any]]:
             return gateway_api + crd_documents(sorted((control.built / "crds" / "kgateway").glob("*.yaml")))
         return gateway_api + crd_documents(sorted((SHARED_CRDS / "kgateway-2.3.0").glob("*.yaml")))
     version = re.search(r"solo-io/gloo[\w-]*:v?1\.(\d+)", render)
-    order = ["gloo-1.22", "gloo-1.17"] if version and int(version.group(1)) >= 22 else ["gloo-1.17", "gloo-1.22"]
+    order = ["gloo-1.17", "gloo-1.22"]
+    if version and int(version.group(1)) >= 22:
+        order.reverse()
     taken: set[str] = {d["metadata"]["name"] for d in gateway_api}
     chosen = list(gateway_api)
     for folder in order:
@@ -402,22 +399,12 @@ def _images(render: str) -> str:
     return " ".join(re.findall(r"image:\s*\S+", render))
 
 
-# ---------------------------------------------------------------- pytest fixtures
-
-
-@pytest.fixture(scope="session")
-def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
-    """One control plane per session (and xdist worker), stopped by PID at the end."""
+def session(factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """The ``control_plane`` fixture (tests/conftest.py): started on first use, stopped by PID."""
     built = binaries()
-    plane = ControlPlane(built, tmp_path_factory.mktemp("control-plane"))
+    plane = ControlPlane(built, factory.mktemp("control-plane"))
     try:
         plane.start()
         yield plane
     finally:
         plane.stop()
-
-
-@pytest.fixture
-def namespace(control_plane: ControlPlane, request: pytest.FixtureRequest) -> str:
-    """A fresh namespace for this test, named after it."""
-    return control_plane.namespace(request.node.name.split("[")[0].removeprefix("test_")[:40])
