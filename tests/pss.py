@@ -4,7 +4,9 @@ Written after ../shared/notes/security-anchors-lab/pss_check.py (whose lists of 
 sysctls, volume types and SELinux types follow the pod-security-admission library's
 ``policy/`` sources), as a typed helper that returns violations per container instead of
 printing. It is a regression guard for our own output, not an authority: the real judge is
-the PSA library.
+PodSecurity admission, and tests/e2e/test_pod_security_admission.py holds this reading to it on
+the same inputs (every corpus workload hardened with ``--profile restricted``, and the unhardened
+gloo 1.22.1 render): the controls named here must be exactly those the admission names.
 """
 
 from __future__ import annotations
