@@ -4,14 +4,21 @@
 proven otherwise: an image with a named (non-numeric) ``USER`` and no ``runAsUser`` does not
 start. So the container, or its pod, must give a ``runAsUser`` above 0 (Gloo's is 10101); the
 guard never sets or changes ``runAsUser`` itself. Evidence: no ``runAsUser`` anywhere (the
-image's user is unknown: ingress/knative proxies, Gloo 1.2, kgateway, Istio sidecars), or
-``runAsUser: 0``.
+image's user is unknown: ingress/knative proxies, Gloo 1.2, the kgateway controller, Istio
+sidecars), or ``runAsUser: 0``.
+
+A kgateway GatewayParameters (``gateway.kgateway.dev``) is a template the deployer merges over
+its default Envoy securityContext, which has ``runAsNonRoot: true`` and ``runAsUser: 10101`` in
+every 2.x release (``gloo.deployer_defaults``). So its user is known unless the parameters set
+``omitDefaultSecurityContext: true``, which removes that default (a ``runAsUser: 0`` of their own
+still counts).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from gloo_harden.gloo.deployer_defaults import DEFAULT_ENVOY_SECURITY_CONTEXT, kgateway_defaults_apply
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.podspec import pod_spec
 from gloo_harden.scopes import Target
@@ -28,6 +35,8 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     if user is None:
         located = pod_spec(target.resource.tree, target.resource.kind)
         user = _user(located[0]) if located is not None else None
+    if user is None and kgateway_defaults_apply(target.resource):
+        user = DEFAULT_ENVOY_SECURITY_CONTEXT["runAsUser"]
     if user is None:
         return ["no runAsUser on the container or its pod, so the image's user is not known "
                 "to be non-root (set runAsUser, e.g. 10101)"]
@@ -40,3 +49,4 @@ def _user(node: Any) -> int | None:
     context = node.get("securityContext") if isinstance(node, dict) else None
     value = context.get("runAsUser") if isinstance(context, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+

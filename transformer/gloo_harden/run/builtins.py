@@ -9,8 +9,11 @@ from __future__ import annotations
 BUILTIN = (
     "drop-net-bind-service",
     "disable-sa-token-automount",
+    # before read-only-root-filesystem: it writes the envoyContainer of a GatewayParameters that
+    # has none (omitDefaultSecurityContext: true alone), which read-only-root-filesystem then
+    # finds and completes (the real kgateway 2.2.0 controller otherwise writes a writable root)
+    "clear-default-capabilities",
     "read-only-root-filesystem",
     "disable-kubernetes-destinations",
-    "clear-default-capabilities",
     "add-kgateway-class-parameters",
 )

@@ -49,6 +49,7 @@ def _registry() -> dict[str, Scope]:
         gateway_parameters_capabilities,
         gateway_parameters_envoy,
         gloo_container,
+        gloo_container_without_default_drop,
         gloo_pod,
         gloo_settings,
         kgateway_class,
@@ -59,7 +60,8 @@ def _registry() -> dict[str, Scope]:
 
     ordered: tuple[Scope, ...] = (
         proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
-        gloo_container, gateway_parameters_envoy, gateway_parameters_capabilities, kgateway_class)
+        gloo_container, gloo_container_without_default_drop, gateway_parameters_envoy,
+        gateway_parameters_capabilities, kgateway_class)
     return {module.ID: module for module in ordered}
 
 
