@@ -16,11 +16,16 @@ from collections.abc import Iterator
 
 from gloo_harden.gloo.deployer_defaults import kgateway_defaults_apply
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.results import Severity
 from gloo_harden.scopes import gloo_container
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-container-without-default-drop"
-empty = gloo_container.empty
+
+
+def empty(index: StreamIndex) -> tuple[Severity, str]:
+    """What a run says when the stream holds nothing in this scope: as ``gloo-container``."""
+    return gloo_container.empty(index)
 
 
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
