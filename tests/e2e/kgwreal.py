@@ -108,7 +108,7 @@ def pod_verdict(plane: ControlPlane, namespace: str, deployment: str) -> tuple[b
     """The Pod of the Deployment's current ReplicaSet admitted, or PodSecurity's refusal."""
     deadline = time.monotonic() + 90
     while True:
-        (dep,) = plane.get("-n", namespace, f"deployment/{deployment}")["items"] or [None]
+        dep = plane.get("-n", namespace, f"deployment/{deployment}")
         revision = _revision(dep)
         items = plane.get("-n", namespace, "replicasets,pods,events")["items"]
         current = [i["metadata"]["name"] for i in items if i["kind"] == "ReplicaSet"
