@@ -6,7 +6,10 @@ etcd v3.6.16, kube-apiserver v1.34.4 (PodSecurity admission on), kube-controller
 builds them from the Go module proxy into ``~/.cache/gloo-harden-ci/control-plane/<key>/`` with the
 CRDs they need (Gateway API v1.4.1 experimental, kgateway v2.2.0); ``$GLOO_HARDEN_CONTROL_PLANE``
 names another such folder. No kubelet, scheduler or container runtime: Pods are created, or refused
-by admission, and stay Pending. Facts: ``../shared/notes/real-control-plane.md``.
+by admission, and stay Pending. Facts: ``../shared/notes/real-control-plane.md``. Opt-in: the
+tests run when ``GLOO_HARDEN_CONTROL_PLANE`` names the built folder (``.ci/run`` sets it) or
+``GLOO_HARDEN_REQUIRE_CLIENTS=1`` (then the folder comes from ``.ci/control-plane/build
+--print-dir`` and a missing one fails the test); otherwise they skip, saying so.
 
 Use, from any test (the fixtures live in tests/conftest.py)::
 
@@ -47,7 +50,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO, unavailable
+from conftest import REPO, REQUIRED, unavailable
 
 BUILD = REPO / ".ci" / "control-plane" / "build"
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kgateway-local")
@@ -71,6 +74,10 @@ def _folder() -> tuple[Path | None, str]:
     named = os.environ.get("GLOO_HARDEN_CONTROL_PLANE")
     if named:
         folder = Path(named)
+    elif not REQUIRED:
+        return None, ("the control-plane tests are opt-in (they start ~1 GB of processes per "
+                      "test process): set GLOO_HARDEN_CONTROL_PLANE=$(.ci/control-plane/build "
+                      "--print-dir), as .ci/run does")
     elif shutil.which("go") is None:
         return None, ("the control plane binaries are found through `go env GOVERSION` "
                       "(.ci/control-plane/build --print-dir) and go is not on PATH; set "
