@@ -21,6 +21,7 @@ from gloo_harden.scopes import gloo_container
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-container-without-default-drop"
+READS = gloo_container.READS
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str]:
