@@ -37,7 +37,11 @@ _OLD_CRDS = {f"customresourcedefinition.apiextensions.k8s.io/{name}.{group}.solo
 #: admissionregistration.k8s.io/v1beta1 (1.6.0), custom resources whose CRD is not in
 #: ../shared/crds (VirtualService, Upstream), and kgateway 2.0.0-beta1's GatewayParameters
 #: against the 2.3.0 CRD.
-REFUSED_AS_RENDERED: dict[str, set[str]] = {}
+REFUSED_AS_RENDERED: dict[str, set[str]] = {
+    "gloo-1.6.0-beta15-committed-helm-template.yaml": {
+        "validatingwebhookconfiguration.admissionregistration.k8s.io/"
+        "gloo-gateway-validation-webhook-default"},
+}
 
 
 def objects(text: str) -> collections.Counter[str]:

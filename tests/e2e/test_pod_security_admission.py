@@ -196,7 +196,6 @@ def test_unhardened_renders_are_refused_without_a_reason(control_plane: ControlP
     text = done.stdout.decode()
     found = admit(control_plane, text, "unhardened")
     refused = [v for v in found if not v.admitted]
-    assert refused and all(v.controls >= {"seccompProfile", "allowPrivilegeEscalation"}
-                           for v in refused if v.kind == "Deployment"), found
+    assert refused and all("seccompProfile" in v.controls for v in refused), found
     assert any(unexplained(v, json.loads(results.read_text()), text) for v in refused)
     assert {(v.kind, v.name): v.controls for v in found} == offline(text)
