@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from gloo_harden import __version__
-from gloo_harden.errors import EXIT_UNUSABLE, ConfigError
+from gloo_harden.errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, ConfigError, TransformerError
 from gloo_harden.outputs import exits
 from gloo_harden.run.builtins import BUILTIN
 from gloo_harden.run.options import EMIT_FIELDS, FIELDS, RESULTS_FORMATS, Field, Kind, Request
@@ -112,7 +112,10 @@ def harden_command(files: tuple[str, ...], **chosen: Any) -> None:
     # the help is HELP: it names the built-ins from their one list
     from gloo_harden.adapters import pipe
 
-    pipe.harden(Request(files, **chosen))
+    try:
+        pipe.harden(Request(files, **chosen))
+    except KeyboardInterrupt:  # here, not in click: click would print a blank line first
+        exits.fail("interrupted", EXIT_INTERRUPTED)
 
 
 @click.command("list")
@@ -134,10 +137,12 @@ def list_command() -> None:
 @click.command("explain")
 @click.argument("hardening_id", metavar="ID")
 def explain_command(hardening_id: str) -> None:
-    """Print what a hardening does, why, and when it is skipped; or, for ``releases`` or a
+    """Print what a hardening does, why, and when it is skipped; what a guard looks for, or a
+    result's tag means (every id a result or a SARIF rule carries); or, for ``releases`` or a
     release id (``kgateway-2.1``), what is hardened in that release and what is left to you."""
     from gloo_harden.gloo import releases
     from gloo_harden.guards import GUARDS
+    from gloo_harden.resources.results import TAGS
     from gloo_harden.run import hardenings
 
     if hardening_id == releases.TOPIC:
@@ -150,11 +155,18 @@ def explain_command(hardening_id: str) -> None:
     if hardening_id in hardenings.profiles():
         click.echo(hardenings.describe_profile(hardening_id))
         return
+    if hardening_id in GUARDS:
+        click.echo(_describe_guard(hardening_id))
+        return
+    if hardening_id in TAGS:
+        click.echo(f"{hardening_id}: {TAGS[hardening_id]}")
+        return
     try:
         item = hardenings.find(hardening_id)
     except ConfigError as exc:
-        ids = ", ".join([releases.TOPIC] + [r.id for r in releases.RELEASES])
-        raise ConfigError(f"{exc}, or a release: {ids}") from None
+        others = [f"{g} (a guard)" for g in GUARDS] + [f"{t} (a tag)" for t in TAGS]
+        ids = ", ".join(others + [releases.TOPIC] + [r.id for r in releases.RELEASES])
+        raise ConfigError(f"{exc}, or: {ids}") from None
     click.echo(f"{item.id}: {item.summary}\n")
     click.echo(item.description)
     click.echo(f"\nscope: {', '.join(item.scopes)}")
@@ -163,6 +175,24 @@ def explain_command(hardening_id: str) -> None:
     for guard in item.guards:  # the evidence each guard reads, from the guard itself
         click.echo(f"\nguard {guard} keeps the change back on any of:")
         click.echo("\n".join(f"  - {line}" for line in GUARDS[guard].EVIDENCE))
+
+
+def _describe_guard(guard_id: str) -> str:
+    """What ``explain GUARD`` prints: the guard's own documentation, the hardenings it can
+    keep back (built-in and profiles'), and every form of evidence it reads."""
+    from gloo_harden.guards import GUARDS
+    from gloo_harden.run import hardenings
+
+    module = GUARDS[guard_id]
+    doc = (module.__doc__ or guard_id).strip().replace(f"``{guard_id}``: ", "", 1)
+    kept = [h.id for h in hardenings.builtin() if guard_id in h.guards]
+    kept += [h.id for name in hardenings.profiles() for h in hardenings.profile(name)
+             if guard_id in h.guards]
+    lines = [f"{guard_id} (a guard): {doc}", "",
+             f"keeps back: {', '.join(kept) or 'none of the built-in hardenings'}",
+             "", "it keeps a change back on any of:"]
+    lines += [f"  - {line}" for line in module.EVIDENCE]
+    return "\n".join(lines)
 
 
 EMIT_EPILOG = """\b
@@ -228,5 +258,33 @@ def _click_main(args: list[str]) -> None:
             harden_command.main(args, prog_name="gloo-harden", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.Abort:  # Ctrl-C while click parsed the arguments
+        exits.fail("interrupted", EXIT_INTERRUPTED)
     except click.ClickException as exc:
+        if subcommand is None:
+            _keep_results(args)
         exits.fail(exc.format_message(), EXIT_UNUSABLE)  # unusable arguments
+
+
+def _keep_results(args: list[str]) -> None:
+    """Arguments click refused may still name ``--results FILE``: a Helm 4 user reads only
+    that file (Helm drops the plugin's stderr), so it says why this run failed instead of
+    keeping an earlier run's results. Read as click reads the two options; best effort."""
+    from gloo_harden.adapters import pipe
+
+    found: dict[str, str] = {}
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            break
+        for name in ("--results", "--results-format"):
+            if word == name:
+                found[name] = next(words, "")
+            elif word.startswith(name + "="):
+                found[name] = word[len(name) + 1:]
+    given, results_format = found.get("--results"), found.get("--results-format", "json")
+    if given and results_format in RESULTS_FORMATS:
+        try:
+            pipe.keep_results(given, results_format)
+        except TransformerError:
+            pass  # it cannot be written: the refusal of the arguments is the one line

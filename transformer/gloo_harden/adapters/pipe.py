@@ -19,13 +19,16 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn
 
+from gloo_harden.adapters import targets
 from gloo_harden.errors import ConfigError, TransformerError
 from gloo_harden.outputs import exits, report
 from gloo_harden.run.options import Request, resolve
 from gloo_harden.yamltext import limits
 
 if TYPE_CHECKING:
-    from gloo_harden.run.pipeline import Options, Outcome, Source
+    from gloo_harden.patching.hardening import Hardening
+    from gloo_harden.resources.results import Result
+    from gloo_harden.run.pipeline import Source
     from gloo_harden.yamltext.stream import Piece
 
 _SLICE = 1 << 20
@@ -36,17 +39,17 @@ def harden(request: Request) -> NoReturn:
 
     Where things go, one rule: ``-o FILE`` always receives the hardened stream; stdout carries
     the stream when there is no ``-o FILE``, the diff under ``--diff`` and nothing under
-    ``--check``; ``--results FILE`` receives every result. ``-`` names stdout. A refusal (an
-    ``error`` result, exit 1) writes no stream and no diff anywhere, only the results.
+    ``--check``; ``--results FILE`` receives every result. ``-`` names stdout, and so does a
+    path that leads to it (``/dev/stdout``). A refusal (an ``error`` result, exit 1) writes no
+    stream and no diff anywhere, only the results. ``--results FILE`` describes this run also
+    when it fails (exit 2, 3 or 130): the error is its last result (``ResultsFile``).
     """
     from gloo_harden.run import pipeline
 
-    request = _checked(request)
+    results_file = keep_results(request.results_file, request.results_format)
+    request, output = _checked(request)
     limits.activate(request.limits)  # the adapters read them too
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * request.limits.max_depth + 1000))
-    for target in filter(None, (request.output, request.results_file)):
-        if target != "-":
-            _check_folder(str(target))  # before any work: the error is then the only line
     budget = request.limits.max_input_bytes
     sources: list[Source] = []
     if not request.files or request.plugin_config:  # a ResourceList means KRM function mode
@@ -57,6 +60,8 @@ def harden(request: Request) -> NoReturn:
             code = dispatch(sources[0].data, request)
         except BrokenPipeError:
             exits.quiet_broken_pipe()
+        except OSError as exc:
+            exits.stdout_failed(exc)
         if code is not None:
             sys.exit(code)
     _, options = resolve(request)  # every id and patch file is checked here, before any work
@@ -77,31 +82,89 @@ def harden(request: Request) -> NoReturn:
             lines += report.summaries_by_file(outcome.results)
         lines.append(report.summary(outcome.results, len(outcome.changed)))
     sys.stderr.write("".join(line + "\n" for line in lines))
-    if request.results_file:
-        _write(request.results_file, _results(request, outcome, sources, options))
+    if results_file is not None:
+        results_file.found(outcome.results, options.hardenings + options.patches,
+                           dict(_texts(sources)) if request.results_format == "sarif" else {})
+        results_file.write()
     if not outcome.refused:
-        if request.output:
-            _write(request.output, outcome.pieces)
+        if output is not None:
+            targets.write(output, _parts(outcome.pieces))
         if request.show_diff:
             from gloo_harden.outputs import diffs
 
             _write_stdout(diffs.per_file(_texts(sources), outcome.pieces, outcome.added))
-        elif not request.output and not request.check:
+        elif output is None and not request.check:
             _write_stdout(outcome.pieces)
     sys.exit(code)
 
 
-def _checked(request: Request) -> Request:
-    """``request`` with ``-`` (stdout) as no ``-o``; combinations that cannot work refused.
+class ResultsFile:
+    """``--results``: the results of this run in the chosen format, written when the run has
+    them, and written again when the run fails after all (exit 2, 3, 130; ``exits.fail``):
+    what it found so far, then the error as an ``error`` result (SARIF: a failed invocation).
+    A file from an earlier run is thus never left to be read as this one's (Helm 4 drops a
+    plugin's stderr: the results file is all its user sees). On stdout (``-``) only the
+    results of a run that ends as a run: a failure keeps stdout empty."""
+
+    def __init__(self, target: targets.Target, results_format: str) -> None:
+        self.target = target
+        self.format = results_format
+        self.results: list[Result] = []
+        self.hardenings: tuple[Hardening, ...] = ()
+        self.texts: dict[str, str] = {}
+        exits.on_failure(self._failed)
+
+    def found(self, results: list[Result], hardenings: tuple[Hardening, ...],
+              texts: dict[str, str]) -> None:
+        self.results, self.hardenings, self.texts = results, hardenings, texts
+
+    def write(self, failure: tuple[str, int] | None = None) -> None:
+        """Write the results; with ``failure`` (message, exit code) the run failed after all,
+        and a FIFO with no reader is not waited for."""
+        if self.format == "sarif":
+            from gloo_harden.outputs import sarif
+
+            files = {name: text for name, text in self.texts.items() if name != "stdin"}
+            text = sarif.log(self.results, self.hardenings, files, failure)
+        else:
+            from gloo_harden.resources.results import Result, Severity
+
+            failed = [Result(Severity.ERROR, failure[0])] if failure else []
+            text = report.to_json(self.results + failed)
+        if self.target.is_stdout:
+            _write_stdout(text)
+        else:
+            targets.write(self.target, _parts(text), wait=failure is None)
+
+    def _failed(self, message: str, code: int) -> None:
+        if not self.target.is_stdout:
+            self.write((message, code))
+
+
+def keep_results(given: str | None, results_format: str) -> ResultsFile | None:
+    """The ``--results`` target, resolved before any work (an unusable path is then the run's
+    only line), which from now on describes this run whatever happens."""
+    if not given:
+        return None
+    return ResultsFile(targets.resolve(given), results_format)
+
+
+def _checked(request: Request) -> tuple[Request, targets.Target | None]:
+    """``request`` and the ``-o`` target (None: stdout, which ``-`` and ``/dev/stdout`` name);
+    combinations that cannot work refused.
 
     A terminal on stdin with no FILE would wait without a word: refused, unless ``-`` asks for
     it (then a line says how to end the input).
     """
-    output = None if request.output == "-" else request.output
-    if request.results_file == "-" and (request.show_diff or not (output or request.check)):
+    output = None if request.output is None else targets.resolve(request.output)
+    if output is not None and output.is_stdout:
+        output = None
+    results = None if request.results_file is None else targets.resolve(request.results_file)
+    if results is not None and results.is_stdout and (
+            request.show_diff or not (output or request.check)):
         what = "the diff" if request.show_diff else "the hardened stream"
-        raise ConfigError(f"--results -: stdout already carries {what}; expected --results "
-                          "FILE, or -o FILE or --check with --results -")
+        raise ConfigError(f"--results {request.results_file}: stdout already carries {what}; "
+                          "expected --results FILE, or -o FILE or --check with --results -")
     if not request.files and _terminal(sys.stdin):
         raise ConfigError("stdin: is a terminal and no FILE is given; expected manifests on "
                           "stdin (helm template ... | gloo-harden) or FILE arguments (- reads "
@@ -109,7 +172,7 @@ def _checked(request: Request) -> Request:
     if "-" in request.files and _terminal(sys.stdin):
         sys.stderr.write("gloo-harden: reading manifests from the terminal; end them with "
                          "Ctrl-D\n")
-    return request._replace(output=output)
+    return request._replace(output=None if output is None else request.output), output
 
 
 def _terminal(handle: object) -> bool:
@@ -123,17 +186,6 @@ def _texts(sources: list[Source]) -> Iterator[tuple[str, str]]:
     from gloo_harden.yamltext import stream
 
     return ((source.name, stream.decode_exact(source.data, source.name)) for source in sources)
-
-
-def _results(request: Request, outcome: Outcome, sources: list[Source],
-             options: Options) -> str:
-    """The ``--results`` text in the chosen format."""
-    if request.results_format == "sarif":
-        from gloo_harden.outputs import sarif
-
-        files = {name: text for name, text in _texts(sources) if name != "stdin"}
-        return sarif.log(outcome.results, options.hardenings + options.patches, files)
-    return report.to_json(outcome.results)
 
 
 def _read_all(names: tuple[str, ...], budget: int) -> Iterator[Source]:
@@ -181,6 +233,8 @@ def _write_stdout(text: str | list[Piece]) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         exits.quiet_broken_pipe()
+    except OSError as exc:  # a full disk behind stdout (> /dev/full)
+        exits.stdout_failed(exc)
 
 
 def _parts(text: str | list[Piece]) -> Iterator[str]:
@@ -188,51 +242,3 @@ def _parts(text: str | list[Piece]) -> Iterator[str]:
         yield from (text[start:start + _SLICE] for start in range(0, len(text), _SLICE))
     else:
         yield from (part for piece in text for part in piece)  # no joined copy: see pieces
-
-
-def _check_folder(target: str) -> str:
-    folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        raise TransformerError(f"{target}: directory {folder} does not exist; expected an "
-                               "existing directory")
-    return folder
-
-
-def _write(target: str, text: str | list[Piece]) -> None:
-    """Write ``text`` to stdout (``-``) or atomically to the file ``target``."""
-    if target == "-":
-        _write_stdout(text)
-    else:
-        _write_atomically(target, text)
-
-
-def _write_atomically(target: str, text: str | list[Piece]) -> None:
-    """Write via a temporary file in the same directory, then rename over ``target``.
-
-    The file gets ``target``'s mode when it exists, else what the umask gives a new file
-    (``mkstemp`` alone would make every output 0600, unreadable to a later CI or container
-    step running as another user).
-    """
-    import tempfile
-
-    folder = _check_folder(target)
-    mode = _mode_for(target)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gloo-harden-")
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(_parts(text))
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _mode_for(target: str) -> int:
-    """The permission bits ``target`` has, or a new file's under the current umask."""
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        umask = os.umask(0o022)  # read it: the only way is to set it, at once put back
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -14,8 +14,19 @@ from typing import NoReturn
 from gloo_harden.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, InvariantError, TransformerError
 
 
+#: called once with (message, exit code) when a run fails: ``--results FILE`` then still
+#: describes this run (``adapters.pipe.ResultsFile``)
+_on_failure: list[Callable[[str, int], None]] = []
+
+
 def run(work: Callable[[], object]) -> NoReturn:
-    """Run ``work`` under the promise above; exit 0 when it returns."""
+    """Run ``work`` under the promise above; exit 0 when it returns.
+
+    Exit 2 is a condition the user can change: arguments, input, and every ``OSError`` (a
+    file, a folder, a device or a disk that cannot be used; the I/O edges name the path and
+    what would do, this is the last word for one they did not expect). Exit 130 is Ctrl-C.
+    Exit 3 is left to our bugs alone.
+    """
     try:
         work()
     except TransformerError as exc:
@@ -24,6 +35,8 @@ def run(work: Callable[[], object]) -> NoReturn:
         quiet_broken_pipe()
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
+    except OSError as exc:
+        fail(_os_error(exc), EXIT_UNUSABLE)
     except SystemExit:
         raise
     except Exception as exc:  # a bug: still one line and no partial output
@@ -31,7 +44,19 @@ def run(work: Callable[[], object]) -> NoReturn:
     sys.exit(EXIT_OK)
 
 
+def on_failure(callback: Callable[[str, int], None]) -> None:
+    """Call ``callback(message, code)`` if this run fails (once, before the line is printed);
+    what it raises is ignored: the failure itself is what the user must see."""
+    _on_failure.append(callback)
+
+
 def fail(message: str, code: int) -> NoReturn:
+    while _on_failure:
+        callback = _on_failure.pop()
+        try:
+            callback(message, code)
+        except (Exception, KeyboardInterrupt):  # noqa: S110 - best effort ("whenever it can
+            pass  # be written"); a second Ctrl-C stops it, and the run still ends as it must
     sys.stderr.write(f"gloo-harden: {message}\n")
     sys.stderr.flush()
     sys.exit(code)
@@ -39,9 +64,30 @@ def fail(message: str, code: int) -> NoReturn:
 
 def quiet_broken_pipe() -> NoReturn:
     """The reader went away (``| head``): nothing more to say, and nothing to flush."""
+    _drop_stdout()
+    fail("stdout closed before the output was written", EXIT_UNUSABLE)
+
+
+def stdout_failed(exc: OSError) -> NoReturn:
+    """stdout cannot take the output (a full disk behind ``> file``, ``> /dev/full``): one
+    line, exit 2, and nothing left buffered to fail again at exit."""
+    if isinstance(exc, BrokenPipeError):
+        quiet_broken_pipe()
+    _drop_stdout()
+    fail(f"stdout: cannot write ({exc.strerror}); expected room for the output where stdout "
+         "leads", EXIT_UNUSABLE)
+
+
+def _drop_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    fail("stdout closed before the output was written", EXIT_UNUSABLE)
+    os.close(devnull)
+
+
+def _os_error(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else "gloo-harden"
+    return (f"{where}: {exc.strerror or exc}; expected the files, folders and devices of this "
+            "run to be usable")
 
 
 def _crash(exc: Exception) -> NoReturn:
@@ -49,8 +95,12 @@ def _crash(exc: Exception) -> NoReturn:
     import tempfile
     import traceback
 
-    handle, path = tempfile.mkstemp(prefix="gloo-harden-crash-", suffix=".txt")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write("".join(traceback.format_exception(exc)))
-    message = str(InvariantError(f"{type(exc).__name__}: {exc} (traceback in {path})"))
+    try:
+        handle, path = tempfile.mkstemp(prefix="gloo-harden-crash-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write("".join(traceback.format_exception(exc)))
+        kept = f"traceback in {path}"
+    except OSError as error:  # no temporary folder to write to: the line still says what broke
+        kept = f"traceback not kept: {error.strerror}"
+    message = str(InvariantError(f"{type(exc).__name__}: {exc} ({kept})"))
     fail(message, InvariantError.exit_code)

@@ -37,9 +37,11 @@ _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def log(results: Iterable[Result], hardenings: Iterable[Hardening],
-        texts: Mapping[str, str]) -> str:
+        texts: Mapping[str, str], failure: tuple[str, int] | None = None) -> str:
     """The SARIF log of ``results`` as JSON text; ``texts`` maps each input file's name to its
-    decoded text (to find lines; ``stdin`` is not a file)."""
+    decoded text (to find lines; ``stdin`` is not a file). ``failure`` (message, exit code):
+    the run failed after all; its invocation says so, with the message as an ``error``
+    notification."""
     rules = _rules(hardenings)
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     lines = _Lines(texts)
@@ -54,13 +56,22 @@ def log(results: Iterable[Result], hardenings: Iterable[Hardening],
     run = {
         "tool": {"driver": {"name": "gloo-harden", "version": __version__,
                             "semanticVersion": __version__, "rules": rules}},
-        "invocations": [{"executionSuccessful": True,
-                         "toolExecutionNotifications": notifications}],
+        "invocations": [_invocation(notifications, failure)],
         "columnKind": "unicodeCodePoints",
         "results": located,
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2,
                       ensure_ascii=False) + "\n"
+
+
+def _invocation(notifications: list[dict[str, Any]],
+                failure: tuple[str, int] | None) -> dict[str, Any]:
+    if failure is None:
+        return {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+    message, code = failure
+    notifications.append({"level": "error", "message": {"text": message}})
+    return {"executionSuccessful": False, "exitCode": code,
+            "toolExecutionNotifications": notifications}
 
 
 def _rules(hardenings: Iterable[Hardening]) -> list[dict[str, Any]]:

@@ -20,6 +20,17 @@ class Severity(str, enum.Enum):
 BROKEN = "already-broken"
 #: ``Result.tag``: decided without evidence the client cannot hand over (Helm 3 hooks)
 UNSEEN = "evidence-unseen"
+#: what each tag means, as ``gloo-harden explain TAG`` prints it
+TAGS = {
+    BROKEN: "a warning tagged already-broken: the input is already in the hardened state, and "
+            "the guard named in the result has evidence that this breaks the gateway (for "
+            "example NET_BIND_SERVICE already dropped from a proxy that binds port 80). "
+            "Nothing is changed; fix the evidence or the setting. --check fails on it.",
+    UNSEEN: "a warning tagged evidence-unseen: the decision was made without evidence the "
+            "client cannot hand over, such as Helm hooks a Helm 3 post-renderer never "
+            "receives. The result names what was not seen; run gloo-harden on the full render "
+            "(helm template | gloo-harden) to decide with it.",
+}
 
 
 class ResourceRef(NamedTuple):

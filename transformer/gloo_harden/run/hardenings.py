@@ -98,7 +98,11 @@ def user_patches(folders: Sequence[str] = (), profile_names: Sequence[str] = (),
 
 
 def _load_folder(folder: Path, origin: str) -> tuple[Hardening, ...]:
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".yaml" and p.is_file())
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".yaml" and p.is_file())
+    except OSError as exc:
+        raise PatchError(f"{folder}: cannot list ({exc.strerror}); expected a readable folder "
+                         "of Hardening *.yaml files") from None
     return tuple(hardening.load(p, set(SCOPES), set(GUARDS), origin) for p in files)
 
 
