@@ -82,3 +82,19 @@ def test_an_unknown_id_lists_guards_and_tags_too() -> None:
     line = done.stderr.decode()
     assert line.count("\n") == 1
     assert "no-privileged-ports (a guard)" in line and "already-broken (a tag)" in line
+
+
+def test_a_user_patch_id_is_explained_with_its_folder() -> None:
+    """A user patch's id is what its results and SARIF rule carry: explained given the same
+    --patches folder, and the unknown-id line says how."""
+    folder = REPO / "examples" / "user-patches" / "patches"
+    done = run_tool("explain", "proxy-resources", "--patches", str(folder))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode()
+    assert text.startswith("proxy-resources: Give every Envoy container memory requests")
+    assert "scope: proxy-container" in text and "patch file: 10-proxy-resources.yaml" in text
+    without = run_tool("explain", "proxy-resources")
+    assert without.returncode == 2 and without.stderr.decode().rstrip().endswith(
+        "your own patches' ids with --patches DIR")
+    ran = run_tool("--check", "--patches", str(folder), "--results", "-", str(EXAMPLE))
+    assert "proxy-resources" in {r.get("hardening") for r in json.loads(ran.stdout)}

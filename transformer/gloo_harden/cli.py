@@ -136,10 +136,14 @@ def list_command() -> None:
 
 @click.command("explain")
 @click.argument("hardening_id", metavar="ID")
-def explain_command(hardening_id: str) -> None:
+@click.option("--patches", "patch_dirs", multiple=True, metavar="DIR",
+              help="Folders of your own Hardening files, whose ids (as results and SARIF "
+                   "rules carry them) can then be explained too.")
+def explain_command(hardening_id: str, patch_dirs: tuple[str, ...] = ()) -> None:
     """Print what a hardening does, why, and when it is skipped; what a guard looks for, or a
-    result's tag means (every id a result or a SARIF rule carries); or, for ``releases`` or a
-    release id (``kgateway-2.1``), what is hardened in that release and what is left to you."""
+    result's tag means (every id a result or a SARIF rule carries; with --patches DIR, your
+    own patches' too); or, for ``releases`` or a release id (``kgateway-2.1``), what is
+    hardened in that release and what is left to you."""
     from gloo_harden.gloo import releases
     from gloo_harden.guards import GUARDS
     from gloo_harden.resources.results import TAGS
@@ -162,13 +166,15 @@ def explain_command(hardening_id: str) -> None:
         click.echo(f"{hardening_id}: {TAGS[hardening_id]}")
         return
     try:
-        item = hardenings.find(hardening_id)
+        item = hardenings.find(hardening_id, patch_dirs)
     except ConfigError as exc:
         others = [f"{g} (a guard)" for g in GUARDS] + [f"{t} (a tag)" for t in TAGS]
         ids = ", ".join(others + [releases.TOPIC] + [r.id for r in releases.RELEASES])
-        raise ConfigError(f"{exc}, or: {ids}") from None
-    click.echo(f"{item.id}: {item.summary}\n")
-    click.echo(item.description)
+        raise ConfigError(f"{exc}, or: {ids}; your own patches' ids with --patches "
+                          "DIR") from None
+    click.echo(f"{item.id}: {item.summary}")
+    if item.description:
+        click.echo(f"\n{item.description}")
     click.echo(f"\nscope: {', '.join(item.scopes)}")
     click.echo(f"guards: {', '.join(item.guards) or 'none'}")
     click.echo(f"patch file: {os.path.basename(item.source)}")

@@ -120,10 +120,12 @@ def known_ids() -> tuple[str, ...]:
     return BUILTIN + tuple(h.id for name in profiles() for h in profile(name))
 
 
-def find(hid: str) -> Hardening:
-    """A built-in hardening or a profile's patch, by id."""
+def find(hid: str, folders: Sequence[str] = ()) -> Hardening:
+    """A built-in hardening, a profile's patch or a patch of the ``--patches`` ``folders``, by
+    id."""
     known = {h.id: h for h in builtin()}
     known.update({h.id: h for name in profiles() for h in profile(name)})
+    known.update({h.id: h for h in user_patches(folders)} if folders else {})
     if hid not in known:
         raise ConfigError(f"hardening \"{hid}\": unknown id; expected one of "
                           + ", ".join(sorted(known) + [f"{p} (a profile)" for p in profiles()]))
