@@ -189,3 +189,12 @@ def test_a_patches_folder_that_cannot_be_listed_is_exit_2(tmp_path: Path) -> Non
     assert (done.returncode, done.stdout) == (2, b"")
     assert only_line(done) == (f"{folder}: cannot list (Permission denied); expected a "
                                "readable folder of Hardening *.yaml files")
+
+
+def test_stderr_on_a_full_device_is_still_exit_2(tmp_path: Path) -> None:
+    """Nothing can be said, and no traceback is attempted: the exit code says it."""
+    full = full_device(tmp_path)
+    with full.open("wb") as stderr:
+        done = subprocess.run([GLOO_HARDEN, str(EXAMPLE)], stdout=subprocess.PIPE,
+                              stderr=stderr, env=tool_env(), timeout=300)
+    assert (done.returncode, done.stdout) == (2, b"")

@@ -57,8 +57,11 @@ def fail(message: str, code: int) -> NoReturn:
             callback(message, code)
         except (Exception, KeyboardInterrupt):  # noqa: S110 - best effort ("whenever it can
             pass  # be written"); a second Ctrl-C stops it, and the run still ends as it must
-    sys.stderr.write(f"gloo-harden: {message}\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(f"gloo-harden: {message}\n")
+        sys.stderr.flush()
+    except OSError:  # stderr itself is a full disk: the exit code is all that is left to say
+        pass
     sys.exit(code)
 
 
