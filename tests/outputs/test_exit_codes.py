@@ -70,9 +70,12 @@ def test_ctrl_c_is_a_clean_130_whatever_the_options(tmp_path: Path, options: lis
     child = subprocess.Popen([GLOO_HARDEN, *argv, str(fifo)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=tool_env())
     try:
-        with fifo.open("wb"):  # returns once the child has opened the FIFO to read it
+        writer = _open_when_read(fifo, child)
+        try:
             child.send_signal(signal.SIGINT)
             stdout, stderr = child.communicate(timeout=120)
+        finally:
+            os.close(writer)
     finally:
         child.kill()
     assert (child.returncode, stdout, stderr) == (130, b"", b"gloo-harden: interrupted\n")
@@ -81,6 +84,23 @@ def test_ctrl_c_is_a_clean_130_whatever_the_options(tmp_path: Path, options: lis
     if "--results" in options:  # it says this run was interrupted
         text = results.read_text()
         assert "interrupted" in text and (json.loads(text) != [])
+
+
+def _open_when_read(fifo: Path, child: subprocess.Popen[bytes]) -> int:
+    """Open ``fifo`` for writing once ``child`` has opened it for reading (ENXIO until then);
+    a child that ended first fails the test instead of hanging it."""
+    import errno
+    import time
+
+    for _ in range(12000):  # a bound against a hang, not a time being measured
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+        assert child.poll() is None, child.communicate()
+        time.sleep(0.01)
+    raise AssertionError("gloo-harden never opened its input")
 
 
 # a full disk -------------------------------------------------------------------------------
