@@ -81,7 +81,8 @@ def test_an_unknown_id_lists_guards_and_tags_too() -> None:
     assert done.returncode == 2 and done.stdout == b""
     line = done.stderr.decode()
     assert line.count("\n") == 1
-    assert "no-privileged-ports (a guard)" in line and "already-broken (a tag)" in line
+    assert ", or a guard: no-privileged-ports, " in line
+    assert ", or a result tag: already-broken, evidence-unseen, or a release: releases, " in line
 
 
 def test_a_user_patch_id_is_explained_with_its_folder() -> None:

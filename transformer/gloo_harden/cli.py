@@ -168,10 +168,10 @@ def explain_command(hardening_id: str, patch_dirs: tuple[str, ...] = ()) -> None
     try:
         item = hardenings.find(hardening_id, patch_dirs)
     except ConfigError as exc:
-        others = [f"{g} (a guard)" for g in GUARDS] + [f"{t} (a tag)" for t in TAGS]
-        ids = ", ".join(others + [releases.TOPIC] + [r.id for r in releases.RELEASES])
-        raise ConfigError(f"{exc}, or: {ids}; your own patches' ids with --patches "
-                          "DIR") from None
+        ids = ", ".join([releases.TOPIC] + [r.id for r in releases.RELEASES])
+        raise ConfigError(f"{exc}, or a guard: {', '.join(GUARDS)}, or a result tag: "
+                          f"{', '.join(TAGS)}, or a release: {ids}; your own patches' ids "
+                          "with --patches DIR") from None
     click.echo(f"{item.id}: {item.summary}")
     if item.description:
         click.echo(f"\n{item.description}")
