@@ -7,6 +7,7 @@ modules that touch argv, stdin, stdout and exit codes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -290,7 +291,6 @@ def _keep_results(args: list[str]) -> None:
                 found[name] = word[len(name) + 1:]
     given, results_format = found.get("--results"), found.get("--results-format", "json")
     if given and results_format in RESULTS_FORMATS:
-        try:
+        # it cannot be written: the refusal of the arguments is the one line
+        with contextlib.suppress(TransformerError):
             pipe.keep_results(given, results_format)
-        except TransformerError:
-            pass  # it cannot be written: the refusal of the arguments is the one line

@@ -6,13 +6,13 @@ Kept free of heavy imports: ``--help`` and ``--version`` go through here too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
 from typing import NoReturn
 
 from gloo_harden.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, InvariantError, TransformerError
-
 
 #: called once with (message, exit code) when a run fails: ``--results FILE`` then still
 #: describes this run (``adapters.pipe.ResultsFile``)
@@ -53,10 +53,10 @@ def on_failure(callback: Callable[[str, int], None]) -> None:
 def fail(message: str, code: int) -> NoReturn:
     while _on_failure:
         callback = _on_failure.pop()
-        try:
+        # best effort ("whenever it can be written"): a second Ctrl-C stops it, and the run
+        # still ends as it must
+        with contextlib.suppress(Exception, KeyboardInterrupt):
             callback(message, code)
-        except (Exception, KeyboardInterrupt):  # noqa: S110 - best effort ("whenever it can
-            pass  # be written"); a second Ctrl-C stops it, and the run still ends as it must
     try:
         sys.stderr.write(f"gloo-harden: {message}\n")
         sys.stderr.flush()
