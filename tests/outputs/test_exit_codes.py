@@ -73,7 +73,7 @@ def test_ctrl_c_is_a_clean_130_whatever_the_options(tmp_path: Path, options: lis
         writer = _open_when_read(fifo, child)
         try:
             child.send_signal(signal.SIGINT)
-            stdout, stderr = child.communicate(timeout=120)
+            stdout, stderr = child.communicate(timeout=600)
         finally:
             os.close(writer)
     finally:
@@ -92,7 +92,7 @@ def _open_when_read(fifo: Path, child: subprocess.Popen[bytes]) -> int:
     import errno
     import time
 
-    for _ in range(12000):  # a bound against a hang, not a time being measured
+    for _ in range(60000):  # a bound against a hang, not a time being measured
         try:
             return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
         except OSError as exc:
