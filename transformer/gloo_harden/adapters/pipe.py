@@ -242,3 +242,19 @@ def _parts(text: str | list[Piece]) -> Iterator[str]:
         yield from (text[start:start + _SLICE] for start in range(0, len(text), _SLICE))
     else:
         yield from (part for piece in text for part in piece)  # no joined copy: see pieces
+
+
+def _check_folder(given: str) -> targets.Target:
+    """``given`` resolved as ``-o`` and ``--results`` are (``targets.resolve``): before any
+    work, so an unusable path is the run's one line."""
+    return targets.resolve(given)
+
+
+def _write(given: str, text: str | list[Piece]) -> None:
+    """Write ``text`` to the path ``given`` (``-`` or a path leading to stdout: stdout) the way
+    ``targets`` writes: never damaging what the path names."""
+    target = targets.resolve(given)
+    if target.is_stdout:
+        _write_stdout(text)
+    else:
+        targets.write(target, _parts(text))
