@@ -121,3 +121,16 @@ def _counted(parser: Any, seen: collections.Counter[str]) -> Any:
         seen[text] += 1
         return parser(text, *args)
     return counting
+
+
+#: ``--evidence`` of a cluster with no Gloo Gateway, route or Gateway API Gateway: what
+#: ``gloo-harden explain evidence``'s commands write there (an empty ``kind: List`` per
+#: resource). Tests about something else pass it, so no kind is unseen.
+EMPTY_CLUSTER = Path(__file__).parent / "data" / "evidence" / "empty-cluster"
+
+
+def empty_cluster() -> Any:
+    """``EMPTY_CLUSTER`` as pipeline ``Options.evidence``."""
+    from gloo_harden.gloo.evidence import Evidence
+
+    return Evidence((), frozenset(p.stem for p in EMPTY_CLUSTER.glob("*.yaml")))

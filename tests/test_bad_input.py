@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, run_tool, tool_env
+from conftest import BIN_DIR, EMPTY_CLUSTER, run_tool, tool_env
 from gloo_harden.yamltext import yamlio
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: gw\n"
@@ -145,7 +145,7 @@ def test_the_same_input_on_stdin_names_stdin(case: Case) -> None:
 
 def test_a_mapping_without_apiversion_and_kind_passes_through_with_a_warning() -> None:
     data = b"# a values file by mistake\nreplicas: 2\nimage: {tag: \"1.0\"}\n---\n" + PROXY.encode()
-    done = run_tool("-", input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data)
     assert done.returncode == 0, done.stderr.decode()
     head = done.stdout.split(b"---\n")[0]
     assert head == data.split(b"---\n")[0]  # byte for byte
@@ -167,7 +167,7 @@ def test_python_tags_are_data_never_code(tmp_path: Path) -> None:
     evil = f'!!python/object/apply:os.system ["touch {marker}"]'
     data = (SERVICE + f"  annotations:\n    x: {evil}\n---\n"
             + PROXY.replace("image: envoy", f"image: envoy\n        args: {evil}")).encode()
-    done = run_tool(input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), input=data)
     assert done.returncode == 0, done.stderr.decode()
     assert not marker.exists()
     assert done.stdout.count(b"!!python/object/apply:os.system") == 2  # kept as written

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, pinned, run_tool
+from conftest import EMPTY_CLUSTER, REPO, pinned, run_tool
 from gloo_harden.run import hardenings
 
 EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
 
 
 def test_pipe_hardens_and_reports_on_stderr() -> None:
-    result = run_tool(*pinned(), input=EXAMPLE.read_bytes())
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), *pinned(), input=EXAMPLE.read_bytes())
     assert result.returncode == 0
     out, err = result.stdout.decode(), result.stderr.decode()
     assert "add: []" in out and "readOnlyRootFilesystem: true" in out
@@ -24,7 +24,7 @@ def test_pipe_hardens_and_reports_on_stderr() -> None:
 
 def test_files_and_output_file(tmp_path: Path) -> None:
     target = tmp_path / "hardened.yaml"
-    result = run_tool(str(EXAMPLE), "-o", str(target))
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), "-o", str(target))
     assert result.returncode == 0 and result.stdout == b""
     assert "disableKubernetesDestinations: true" in target.read_text()
 
@@ -32,20 +32,20 @@ def test_files_and_output_file(tmp_path: Path) -> None:
 def test_output_file_untouched_on_error(tmp_path: Path) -> None:
     target = tmp_path / "hardened.yaml"
     target.write_text("previous\n")
-    result = run_tool("-", "-o", str(target), input="a: [1\n")
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), "-", "-o", str(target), input="a: [1\n")
     assert result.returncode == 2 and result.stdout == b""
     assert target.read_text() == "previous\n"
     assert list(tmp_path.iterdir()) == [target]
 
 
 def test_output_into_missing_directory(tmp_path: Path) -> None:
-    result = run_tool(str(EXAMPLE), "-o", str(tmp_path / "no" / "out.yaml"))
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), "-o", str(tmp_path / "no" / "out.yaml"))
     assert result.returncode == 2 and result.stdout == b""
     assert "does not exist" in result.stderr.decode()
 
 
 def test_unknown_hardening_lists_the_valid_ones() -> None:
-    result = run_tool("--disable", "drop-everything", str(EXAMPLE))
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), "--disable", "drop-everything", str(EXAMPLE))
     assert result.returncode == 2 and result.stdout == b""
     assert result.stderr.decode() == (
         'gloo-harden: hardening "drop-everything": unknown id; expected one of '
@@ -53,23 +53,23 @@ def test_unknown_hardening_lists_the_valid_ones() -> None:
 
 
 def test_enable_and_disable_choose_hardenings() -> None:
-    only = run_tool("--enable", "read-only-root-filesystem", str(EXAMPLE)).stdout.decode()
+    only = run_tool("--evidence", str(EMPTY_CLUSTER), "--enable", "read-only-root-filesystem", str(EXAMPLE)).stdout.decode()
     assert "readOnlyRootFilesystem: true" in only and "NET_BIND_SERVICE" in only
-    without = run_tool("--disable", "disable-kubernetes-destinations", str(EXAMPLE)).stdout.decode()
+    without = run_tool("--evidence", str(EMPTY_CLUSTER), "--disable", "disable-kubernetes-destinations", str(EXAMPLE)).stdout.decode()
     assert "disableKubernetesDestinations: false" in without and "add: []" in without
 
 
 def test_check_prints_nothing_and_exits_1_when_work_is_left(tmp_path: Path) -> None:
-    result = run_tool("--check", str(EXAMPLE))
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), "--check", str(EXAMPLE))
     assert result.returncode == 1 and result.stdout == b""
     hardened = tmp_path / "h.yaml"
-    hardened.write_bytes(run_tool(str(EXAMPLE)).stdout)
-    again = run_tool("--check", str(hardened))
+    hardened.write_bytes(run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE)).stdout)
+    again = run_tool("--evidence", str(EMPTY_CLUSTER), "--check", str(hardened))
     assert again.returncode == 0 and again.stdout == b""
 
 
 def test_diff_shows_only_the_hardening() -> None:
-    result = run_tool("--diff", *pinned(), str(EXAMPLE))
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), "--diff", *pinned(), str(EXAMPLE))
     assert result.returncode == 0
     changed = [line for line in result.stdout.decode().splitlines()
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
@@ -84,16 +84,16 @@ def test_diff_shows_only_the_hardening() -> None:
 
 def test_strict_refusal_exits_1_with_an_error_result() -> None:
     text = EXAMPLE.read_text().replace("targetPort: 8080", "targetPort: 80")
-    relaxed = run_tool(input=text)
+    relaxed = run_tool("--evidence", str(EMPTY_CLUSTER), input=text)
     assert relaxed.returncode == 0 and "[warning]" in relaxed.stderr.decode()
-    strict = run_tool("--strict", input=text)
+    strict = run_tool("--evidence", str(EMPTY_CLUSTER), "--strict", input=text)
     assert strict.returncode == 1
     assert "[error]" in strict.stderr.decode() and "targetPort 80" in strict.stderr.decode()
 
 
 def test_results_json(tmp_path: Path) -> None:
     target = tmp_path / "results.json"
-    run_tool(str(EXAMPLE), *pinned(), "--results", str(target), "--quiet")
+    run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), *pinned(), "--results", str(target), "--quiet")
     results = json.loads(target.read_text())
     first = results[0]
     assert first == {
@@ -145,17 +145,17 @@ def test_python_dash_m_entry_point() -> None:
     ids=["malformed", "duplicate-key", "scalar", "list", "binary", "not-utf8"],
 )
 def test_bad_input_is_one_line_exit_2_nothing_on_stdout(data: bytes, message: str) -> None:
-    result = run_tool(input=data)
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), input=data)
     assert (result.returncode, result.stdout, result.stderr.decode()) == (2, b"", message)
 
 
 def test_empty_stream_gives_empty_output_and_a_warning() -> None:
-    result = run_tool(input=b"")
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), input=b"")
     assert result.returncode == 0 and result.stdout == b""
     assert "[warning]: the input holds no Kubernetes objects" in result.stderr.decode()
 
 
 def test_unreadable_file() -> None:
-    result = run_tool("/nonexistent/rendered.yaml")
+    result = run_tool("--evidence", str(EMPTY_CLUSTER), "/nonexistent/rendered.yaml")
     assert result.returncode == 2 and result.stdout == b""
     assert "cannot read" in result.stderr.decode()

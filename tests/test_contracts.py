@@ -18,6 +18,7 @@ from types import ModuleType
 import pytest
 
 from conftest import REPO
+from gloo_harden.gloo.evidence import KindRead
 from gloo_harden.guards import COMPLETE, GUARDS, CompleteGuard, Guard
 from gloo_harden.scopes import SCOPES, Reads, Scope
 
@@ -33,9 +34,11 @@ def _missing(module: object, protocol: type) -> list[str]:
         elif isinstance(member, property):
             expected = inspect.signature(member.fget).return_annotation  # type: ignore[arg-type]
             value = getattr(module, name)
-            shape = {"str": str, "tuple[str, ...]": tuple, "Reads": Reads}[expected]
+            shape, item = {"str": (str, str), "tuple[str, ...]": (tuple, str),
+                           "Reads": (Reads, Reads),
+                           "tuple[KindRead, ...]": (tuple, KindRead)}[expected]
             if not isinstance(value, shape) or (shape is tuple and not all(
-                    isinstance(v, str) for v in value)):
+                    isinstance(v, item) for v in value)):
                 problems.append(f"{name}: {value!r} is not a {expected}")
         elif callable(member):  # the parameters; a narrower return type is mypy's to judge
             want = list(inspect.signature(member).parameters.values())[1:]  # without self
@@ -80,6 +83,7 @@ def test_the_runtime_check_finds_a_wrong_signature() -> None:
     wrong = ModuleType("wrong_guard")
     wrong.ID = "wrong"  # type: ignore[attr-defined]
     wrong.EVIDENCE = ("nothing",)  # type: ignore[attr-defined]
+    wrong.KINDS_READ = ()  # type: ignore[attr-defined]
     exec("def check(target, index): return []\n", wrong.__dict__)  # no annotations
     assert _missing(wrong, Guard) == [
         "check(target, index): expected check(target: 'Target', index: 'StreamIndex')"]
@@ -92,6 +96,7 @@ from gloo_harden.scopes import Target
 
 ID = "example"
 EVIDENCE = ("the example's evidence",)
+KINDS_READ = ()
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_tool
+from conftest import EMPTY_CLUSTER, run_tool
 
 PROXY = """\
 apiVersion: apps/v1
@@ -47,7 +47,7 @@ def test_a_yaml_error_names_the_file_line_and_column_and_counts_documents_from_1
     text = CONFIGMAP * 1 + "---\n" + CONFIGMAP + separator + bad
     path = tmp_path / "rendered.yaml"
     path.write_text(text)
-    done = run_tool(str(path))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), str(path))
     assert (done.returncode, done.stdout) == (2, b"")
     line = _line_of(text, "  name: y")
     assert done.stderr.decode() == (
@@ -57,7 +57,7 @@ def test_a_yaml_error_names_the_file_line_and_column_and_counts_documents_from_1
 
 def test_an_error_on_the_first_line_of_a_glued_document_counts_the_separator() -> None:
     text = CONFIGMAP + "---apiVersion: v1\tkind: [\n"
-    done = run_tool("-", input=text)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=text)
     assert done.returncode == 2
     assert f"stdin[doc 2]: line {_line_of(text, '---apiVersion')}, column " in done.stderr.decode()
     column = int(done.stderr.decode().split("column ")[1].split(":")[0])
@@ -66,7 +66,7 @@ def test_an_error_on_the_first_line_of_a_glued_document_counts_the_separator() -
 
 def test_results_count_documents_from_1(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
-    done = run_tool("--results", str(results), "-",
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--results", str(results), "-",
                     input=CONFIGMAP + "---\nnot: an object\n---\n" + PROXY.replace("PORT", "8080"))
     assert done.returncode == 0, done.stderr
     found = json.loads(results.read_text())
@@ -81,7 +81,7 @@ def test_values_are_written_as_yaml_not_python() -> None:
     proxy = PROXY.replace("PORT", "8080").replace(
         "        securityContext:\n          capabilities:\n            add:\n"
         "            - NET_BIND_SERVICE\n", "")
-    done = run_tool("-", input=proxy)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=proxy)
     assert done.returncode == 0, done.stderr
     err = done.stderr.decode()
     assert "set securityContext: {readOnlyRootFilesystem: true}" in err
@@ -89,7 +89,7 @@ def test_values_are_written_as_yaml_not_python() -> None:
 
 
 def test_a_kept_hardening_says_what_was_kept_why_and_how_to_accept_it() -> None:
-    done = run_tool("-", input=PROXY.replace("PORT", "80"))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=PROXY.replace("PORT", "80"))
     assert done.returncode == 0
     (line,) = [line for line in done.stderr.decode().splitlines() if "containerPort 80" in line]
     assert line.startswith("stdin: [warning] ")
@@ -100,7 +100,7 @@ def test_a_kept_hardening_says_what_was_kept_why_and_how_to_accept_it() -> None:
 
 
 def test_a_strict_refusal_says_refused() -> None:
-    done = run_tool("--strict", "-", input=PROXY.replace("PORT", "80"))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--strict", "-", input=PROXY.replace("PORT", "80"))
     assert done.returncode == 1
     (line,) = [line for line in done.stderr.decode().splitlines() if "containerPort 80" in line]
     assert line.startswith("stdin: [error] ") and "stays [NET_BIND_SERVICE], not []); refused (--strict)" in line
@@ -112,7 +112,7 @@ def test_a_bad_configuration_shows_every_problem(tmp_path: Path) -> None:
     config.write_text("apiVersion: gloo-harden.dev/v1alpha1\nkind: GlooHardening\n"
                       "metadata: {name: x}\nspec:\n  strict: maybe\n  sidecars: 1\n"
                       "  enable: [nope]\n")
-    done = run_tool("--kustomize-plugin-config", str(config), input=CONFIGMAP)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", str(config), input=CONFIGMAP)
     assert (done.returncode, done.stdout) == (2, b"")
     (message,) = done.stderr.decode().splitlines()
     assert "3 problems: (1) " in message and "(2) " in message and "(3) " in message
@@ -126,7 +126,7 @@ def test_a_byte_order_mark_inside_the_stream_is_named_and_kept(tmp_path: Path) -
     first.write_bytes(b"\xef\xbb\xbf" + CONFIGMAP.encode())
     second.write_bytes(b"\xef\xbb\xbf" + PROXY.replace("PORT", "8080").encode())
     joined = first.read_bytes() + b"---\n" + second.read_bytes()  # what cat a.yaml - b.yaml makes
-    done = run_tool("-", input=joined)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=joined)
     assert done.returncode == 0, done.stderr
     err = done.stderr.decode()
     line = CONFIGMAP.count("\n") + 2

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, REPO, pinned, run_tool, tool_env
+from conftest import BIN_DIR, EMPTY_CLUSTER, REPO, pinned, run_tool, tool_env
 
 EXAMPLE = REPO / "examples" / "pipe" / "gloo-rendered.yaml"
 #: the example with a Service that sends port 80 to the proxy: the guard keeps NET_BIND_SERVICE
@@ -38,10 +38,10 @@ def test_a_refusal_writes_no_stream_anywhere_but_keeps_the_results(tmp_path: Pat
     rendered.write_text(PORT_80)
     target, results = tmp_path / "hardened.yaml", tmp_path / "results.json"
     target.write_text("previous\n")
-    to_stdout = run_tool("--strict", *mode, str(rendered))
+    to_stdout = run_tool("--evidence", str(EMPTY_CLUSTER), "--strict", *mode, str(rendered))
     assert to_stdout.returncode == 1 and to_stdout.stdout == b""
     assert "[error]" in to_stdout.stderr.decode()
-    to_file = run_tool("--strict", *mode, str(rendered), "-o", str(target),
+    to_file = run_tool("--evidence", str(EMPTY_CLUSTER), "--strict", *mode, str(rendered), "-o", str(target),
                        "--results", str(results))
     assert to_file.returncode == 1 and to_file.stdout == b""
     assert target.read_text() == "previous\n"
@@ -49,24 +49,24 @@ def test_a_refusal_writes_no_stream_anywhere_but_keeps_the_results(tmp_path: Pat
 
 
 def test_output_file_receives_the_stream_under_check_and_diff_too(tmp_path: Path) -> None:
-    expected = run_tool(str(EXAMPLE)).stdout
+    expected = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE)).stdout
     for mode, stdout_starts in (("--check", b""), ("--diff", b"--- ")):
         target = tmp_path / f"{mode[2:]}.yaml"
-        done = run_tool(mode, str(EXAMPLE), "-o", str(target))
+        done = run_tool("--evidence", str(EMPTY_CLUSTER), mode, str(EXAMPLE), "-o", str(target))
         assert done.returncode == (1 if mode == "--check" else 0)
         assert done.stdout.startswith(stdout_starts) and bool(done.stdout) == bool(stdout_starts)
         assert target.read_bytes() == expected
 
 
 def test_dash_is_stdout_for_output_and_results(tmp_path: Path) -> None:
-    expected = run_tool(str(EXAMPLE), *pinned()).stdout
-    done = run_tool(str(EXAMPLE), *pinned(), "-o", "-", cwd=tmp_path)
+    expected = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), *pinned()).stdout
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), *pinned(), "-o", "-", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == expected
     target = tmp_path / "out.yaml"
-    done = run_tool(str(EXAMPLE), *pinned(), "-o", str(target), "--results", "-", cwd=tmp_path)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), *pinned(), "-o", str(target), "--results", "-", cwd=tmp_path)
     assert done.returncode == 0 and target.read_bytes() == expected
     assert json.loads(done.stdout)[0]["hardening"] == "drop-net-bind-service"
-    checked = run_tool("--check", *pinned(), str(EXAMPLE), "--results", "-", cwd=tmp_path)
+    checked = run_tool("--evidence", str(EMPTY_CLUSTER), "--check", *pinned(), str(EXAMPLE), "--results", "-", cwd=tmp_path)
     assert checked.returncode == 1 and len(json.loads(checked.stdout)) == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.yaml"]  # no file named "-"
 
@@ -75,7 +75,7 @@ def test_dash_is_stdout_for_output_and_results(tmp_path: Path) -> None:
                                   ["--diff", "--results", "-"]])
 def test_results_on_stdout_beside_the_stream_is_an_argument_error(tmp_path: Path,
                                                                    args: list[str]) -> None:
-    done = run_tool(str(EXAMPLE), *args, cwd=tmp_path)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), str(EXAMPLE), *args, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == b""
     assert only_line(done).startswith("gloo-harden: --results -: stdout already carries")
     assert list(tmp_path.iterdir()) == []
@@ -112,7 +112,7 @@ def test_an_existing_file_keeps_its_mode_also_in_place(tmp_path: Path, mode: int
 
 @pytest.mark.parametrize("hid", ["drop-net-bind-service", "read-only-root-filesystem"])
 def test_enable_and_disable_of_one_id_is_an_argument_error(hid: str) -> None:
-    done = run_tool("--enable", hid, "--disable", hid, "--check", "--strict", str(EXAMPLE))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--enable", hid, "--disable", hid, "--check", "--strict", str(EXAMPLE))
     assert done.returncode == 2 and done.stdout == b""
     assert only_line(done) == (f'gloo-harden: hardening "{hid}": both enabled and disabled; '
                                "expected it in one of them (a run that enables nothing would "
@@ -137,7 +137,7 @@ def test_enable_and_disable_of_one_id_in_a_function_config_is_a_problem() -> Non
 
 def test_enable_and_disable_of_one_id_under_kpt_is_an_error_result() -> None:
     hid = "drop-net-bind-service"
-    done = run_tool(input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
                           "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n"
                           f"  data:\n    enable: {hid}\n    disable: {hid}\n")
     assert done.returncode != 0
@@ -151,13 +151,13 @@ EMPTY_INPUTS = {"nothing": b"", "separators": b"---\n---\n", "comments": b"# hel
 @pytest.mark.parametrize("data", EMPTY_INPUTS.values(), ids=EMPTY_INPUTS.keys())
 def test_empty_input_is_an_error_under_strict_or_fail_on_empty(tmp_path: Path,
                                                                data: bytes) -> None:
-    relaxed = run_tool(input=data)
+    relaxed = run_tool("--evidence", str(EMPTY_CLUSTER), input=data)
     assert relaxed.returncode == 0
     assert "[warning]: the input holds no Kubernetes objects" in relaxed.stderr.decode()
     target = tmp_path / "out.yaml"
     for flags in (["--strict"], ["--fail-on-empty"], ["--strict", "--check"],
                   ["--fail-on-empty", "-o", str(target)]):
-        done = run_tool(*flags, "-", input=data)
+        done = run_tool("--evidence", str(EMPTY_CLUSTER), *flags, "-", input=data)
         assert done.returncode == 1 and done.stdout == b"", flags
         assert ("[error]: the input holds no Kubernetes objects; expected rendered manifests"
                 in done.stderr.decode())
@@ -165,7 +165,7 @@ def test_empty_input_is_an_error_under_strict_or_fail_on_empty(tmp_path: Path,
 
 
 def test_empty_resource_list_under_strict_is_an_error_result() -> None:
-    done = run_tool("--strict", input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--strict", input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
                                       "items: []\n")
     assert done.returncode == 1
     assert "the input holds no Kubernetes objects" in done.stdout.decode()
@@ -197,9 +197,9 @@ def test_a_terminal_on_stdin_without_file_is_refused_at_once() -> None:
 
 
 def test_quiet_prints_no_summary() -> None:
-    quiet = run_tool("--quiet", str(EXAMPLE))
+    quiet = run_tool("--evidence", str(EMPTY_CLUSTER), "--quiet", str(EXAMPLE))
     assert quiet.returncode == 0 and quiet.stderr == b""
-    kept = run_tool("--quiet", input=PORT_80)
+    kept = run_tool("--evidence", str(EMPTY_CLUSTER), "--quiet", input=PORT_80)
     assert [line.split()[:2] for line in kept.stderr.decode().splitlines()] == [
         ["stdin:", "[warning]"]]  # every line names its file
-    assert "gloo-harden: 5 changes" in run_tool(*pinned(), str(EXAMPLE)).stderr.decode()
+    assert "gloo-harden: 5 changes" in run_tool("--evidence", str(EMPTY_CLUSTER), *pinned(), str(EXAMPLE)).stderr.decode()

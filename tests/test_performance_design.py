@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import collections
+import re
 import subprocess
 import sys
 import uuid
@@ -334,7 +335,7 @@ def test_a_run_with_only_file_names_imports_no_click(stdin: bool) -> None:
     text = source.read_text()
     if stdin:  # as kpt sends it
         items = "".join("- " + doc.replace("\n", "\n  ").rstrip(" ") + "\n"
-                        for doc in text.split("---\n") if doc.strip())
+                        for doc in re.split(r"^---\n", text, flags=re.M) if doc.strip())
         text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items
     probe = subprocess.run(
         [sys.executable, "-c",

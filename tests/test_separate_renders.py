@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import corpus_files, needs_corpus, pinned, run_tool
+from conftest import EMPTY_CLUSTER, corpus_files, needs_corpus, pinned, run_tool
 
 SETTINGS = """\
 apiVersion: gloo.solo.io/v1
@@ -53,7 +53,7 @@ def _changes(stderr: bytes) -> int:
 
 def test_one_stream_is_the_default_and_a_route_in_dev_keeps_prod_back(tmp_path: Path) -> None:
     dev, prod = _renders(tmp_path)
-    done = run_tool(str(dev), str(prod))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), str(dev), str(prod))
     assert done.returncode == 0 and _changes(done.stderr) == 0
     said = done.stderr.decode()
     assert f"{prod}: [warning] gloo.solo.io/v1/Settings/gloo-system/default: kept for " \
@@ -64,10 +64,10 @@ def test_one_stream_is_the_default_and_a_route_in_dev_keeps_prod_back(tmp_path: 
 def test_separate_renders_judge_each_file_alone(tmp_path: Path) -> None:
     dev, prod = _renders(tmp_path)
     results = tmp_path / "results.json"
-    done = run_tool("--separate-renders", "--results", str(results), str(dev), str(prod))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--separate-renders", "--results", str(results), str(dev), str(prod))
     assert done.returncode == 0, done.stderr
     out, said = done.stdout.decode(), done.stderr.decode()
-    assert _objects(out) == _objects(run_tool(str(dev)).stdout) + _objects(run_tool(str(prod)).stdout)
+    assert _objects(out) == _objects(run_tool("--evidence", str(EMPTY_CLUSTER), str(dev)).stdout) + _objects(run_tool("--evidence", str(EMPTY_CLUSTER), str(prod)).stdout)
     assert out.count("disableKubernetesDestinations: true") == 1  # prod's, not dev's
     assert f"{dev}: [warning] gloo.solo.io/v1/Settings/gloo-system/default: kept for " in said
     assert f"{prod}: [info] gloo.solo.io/v1/Settings/gloo-system/default spec.gloo." \
@@ -85,8 +85,8 @@ def test_separate_renders_judge_each_file_alone(tmp_path: Path) -> None:
 
 def test_check_fails_on_the_render_one_stream_would_let_pass(tmp_path: Path) -> None:
     dev, prod = _renders(tmp_path)
-    assert run_tool("--check", str(dev), str(prod)).returncode == 0
-    done = run_tool("--check", "--separate-renders", str(dev), str(prod))
+    assert run_tool("--evidence", str(EMPTY_CLUSTER), "--check", str(dev), str(prod)).returncode == 0
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--check", "--separate-renders", str(dev), str(prod))
     assert done.returncode == 1
     assert f"gloo-harden: {prod}: 1 change in 1 document" in done.stderr.decode()
 
@@ -103,9 +103,9 @@ CORPUS_FILE_BY_FILE = 46  # kgateway 2.0.5 and 2.1.2: 2 objects added each
 def test_corpus_one_stream_against_file_by_file() -> None:
     files = [str(p) for p in corpus_files()]
     assert len(files) == 20  # kgateway-2.2.0-default.yaml: no change, as 2.3
-    one = run_tool(*pinned(), *files)
-    separate = run_tool(*pinned(), "--separate-renders", *files)
-    by_file = [run_tool(*pinned(), name) for name in files]
+    one = run_tool("--evidence", str(EMPTY_CLUSTER), *pinned(), *files)
+    separate = run_tool("--evidence", str(EMPTY_CLUSTER), *pinned(), "--separate-renders", *files)
+    by_file = [run_tool("--evidence", str(EMPTY_CLUSTER), *pinned(), name) for name in files]
     assert _changes(one.stderr) == CORPUS_ONE_STREAM
     assert sum(_changes(done.stderr) for done in by_file) == CORPUS_FILE_BY_FILE
     assert _changes(separate.stderr) == CORPUS_FILE_BY_FILE
@@ -114,7 +114,7 @@ def test_corpus_one_stream_against_file_by_file() -> None:
 
 
 def test_a_single_input_names_itself_on_every_result() -> None:
-    done = run_tool("--enable", "disable-kubernetes-destinations", input=SETTINGS.encode())
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--enable", "disable-kubernetes-destinations", input=SETTINGS.encode())
     lines = done.stderr.decode().splitlines()
     assert lines[0].startswith("stdin: [info] gloo.solo.io/v1/Settings/gloo-system/default ")
     assert lines[-1] == "gloo-harden: 1 change in 1 document"
@@ -136,7 +136,7 @@ def _resource_list(separate: bool | None) -> bytes:
 
 @pytest.mark.parametrize("separate", [None, False, True])
 def test_krm_function_renders_are_files_by_path_annotation(separate: bool | None) -> None:
-    done = run_tool(input=_resource_list(separate))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), input=_resource_list(separate))
     assert done.returncode == 0, done.stderr
     answer = yaml.safe_load(done.stdout)
     settings = [i["spec"]["gloo"]["disableKubernetesDestinations"] for i in answer["items"]

@@ -5,6 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$here/package" "$work/pkg"
+cd "$here"   # harden.yaml names evidence/ relative to where kpt runs
 
 # Exec functions in a Kptfile run only with --allow-exec.
 kpt fn render "$work/pkg" --allow-exec --results-dir "$work/results"

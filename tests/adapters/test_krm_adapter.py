@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import PINNED, run_tool
+from conftest import EMPTY_CLUSTER, PINNED, run_tool
 from gloo_harden.adapters import krm, krmio
 from gloo_harden.resources.results import ResourceRef, Result, Severity
 from gloo_harden.run.options import Request
@@ -69,7 +69,7 @@ def resource_list(config: str = "", port: int = 8080, annotations: bool = True,
 
 
 #: the built-ins these expectations were written for (``conftest.PINNED``)
-PINNED_REQUEST = Request(enable=PINNED)
+PINNED_REQUEST = Request(enable=PINNED, evidence=(str(EMPTY_CLUSTER),))
 
 
 def process(text: str, request: Request = PINNED_REQUEST) -> tuple[Any, list[Result], int, str]:
@@ -117,7 +117,7 @@ def test_no_file_without_a_path_annotation() -> None:
 
 
 def test_guard_refusal_under_strict_is_an_error_and_exit_1() -> None:
-    after, _, code, _ = process(resource_list(port=80), Request(strict=True))
+    after, _, code, _ = process(resource_list(port=80), Request(evidence=(str(EMPTY_CLUSTER),), strict=True))
     assert code == 1
     (result,) = [r for r in after["results"] if r["severity"] == "error"]
     assert result["severity"] == "error" and "containerPort 80" in result["message"]
@@ -210,7 +210,7 @@ def test_cli_answers_a_resource_list_and_flags_are_defaults(client: str) -> None
     data = resource_list(port=80)
     if client == "kpt":
         data = data.replace("kustomize.config.k8s.io/id", "config.k8s.io/origin")
-    done = run_tool("--strict", input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--strict", input=data)
     assert done.returncode == 1
     out = yaml.safe_load(done.stdout)
     assert out["kind"] == "ResourceList" and out["results"][0]["severity"] == "error"
@@ -222,13 +222,13 @@ def test_cli_answers_a_resource_list_and_flags_are_defaults(client: str) -> None
 def test_cli_file_argument_stays_stream_mode(tmp_path: Any) -> None:
     path = tmp_path / "rl.yaml"
     path.write_text(resource_list())
-    done = run_tool(str(path))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), str(path))
     assert done.returncode == 0
     assert "results:" not in done.stdout.decode()  # a stream of one unknown document, as read
 
 
 def test_an_item_that_is_not_a_mapping_is_unusable_input() -> None:
-    done = run_tool(input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), input="apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
                           "items:\n- just a string\n")
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().strip().splitlines() == [
@@ -238,7 +238,7 @@ def test_an_item_that_is_not_a_mapping_is_unusable_input() -> None:
 def test_check_returns_items_unchanged_and_fails_when_work_is_left() -> None:
     before = yaml.safe_load(resource_list())
     out, results, code, changed = krm.process(resource_list().encode(),
-                                              Request(check=True))
+                                              Request(evidence=(str(EMPTY_CLUSTER),), check=True))
     after = yaml.safe_load(out)
     assert code == 1 and changed == 1
     assert after["items"] == before["items"]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import EMPTY_CLUSTER, REPO
 from gloo_harden.adapters import krm, krmio, krmtext
 from gloo_harden.errors import PatchError
 from gloo_harden.run import pipeline
@@ -51,13 +51,13 @@ def at_column_0(text: str) -> str:
     return head + "items:\n" + compact + ("functionConfig:" + config if config else "")
 
 
-def run(text: str, request: Request = Request(), check: bool = False,
+def run(text: str, request: Request = Request(evidence=(str(EMPTY_CLUSTER),)), check: bool = False,
         ) -> tuple[str, list[Any], int, int]:
     out, results, code, changed = krm.process(text.encode(), request._replace(check=check))
     return out, results, code, changed
 
 
-def by_tree(monkeypatch: pytest.MonkeyPatch, text: str, request: Request = Request(),
+def by_tree(monkeypatch: pytest.MonkeyPatch, text: str, request: Request = Request(evidence=(str(EMPTY_CLUSTER),)),
             check: bool = False) -> tuple[str, list[Any], int, int]:
     with monkeypatch.context() as patch:
         patch.setattr(krmtext, "split", lambda _text: None)
@@ -120,17 +120,17 @@ def test_json_and_flow_style_take_the_whole_list_parse_with_the_same_answer() ->
 
 
 SCENARIOS = {
-    "default": (fixtures.resource_list(), Request(), False),
-    "no path annotation": (fixtures.resource_list(annotations=False), Request(), False),
-    "strict guard refusal": (fixtures.resource_list(port=80), Request(strict=True), False),
+    "default": (fixtures.resource_list(), Request(evidence=(str(EMPTY_CLUSTER),)), False),
+    "no path annotation": (fixtures.resource_list(annotations=False), Request(evidence=(str(EMPTY_CLUSTER),)), False),
+    "strict guard refusal": (fixtures.resource_list(port=80), Request(evidence=(str(EMPTY_CLUSTER),), strict=True), False),
     "bad functionConfig": (fixtures.resource_list(
         "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
-        "  data: {enable: nope}\n"), Request(), False),
+        "  data: {enable: nope}\n"), Request(evidence=(str(EMPTY_CLUSTER),)), False),
     "v1beta1": (fixtures.resource_list(api_version="config.kubernetes.io/v1beta1"),
-                Request(), False),
-    "--check, work left": (fixtures.resource_list(), Request(), True),
+                Request(evidence=(str(EMPTY_CLUSTER),)), False),
+    "--check, work left": (fixtures.resource_list(), Request(evidence=(str(EMPTY_CLUSTER),)), True),
     "--check, nothing left": (fixtures.resource_list().replace(
-        "add: [NET_BIND_SERVICE]", "add: []"), Request(), True),
+        "add: [NET_BIND_SERVICE]", "add: []"), Request(evidence=(str(EMPTY_CLUSTER),)), True),
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import run_tool
+from conftest import EMPTY_CLUSTER, run_tool
 
 STREAM = """\
 apiVersion: v1
@@ -52,7 +52,7 @@ def config(tmp_path: Path, spec: str) -> str:
 
 
 def test_hardens_the_stream_and_keeps_kustomize_annotations(tmp_path: Path) -> None:
-    done = run_tool("--kustomize-plugin-config", config(tmp_path, "  strict: true"),
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", config(tmp_path, "  strict: true"),
                     input=STREAM.format(port=8080))
     assert done.returncode == 0, done.stderr
     account, deployment = yaml.safe_load_all(done.stdout)
@@ -65,7 +65,7 @@ def test_hardens_the_stream_and_keeps_kustomize_annotations(tmp_path: Path) -> N
 
 
 def test_config_choices_apply(tmp_path: Path) -> None:
-    done = run_tool("--kustomize-plugin-config",
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config",
                     config(tmp_path, "  enable: [drop-net-bind-service]"),
                     input=STREAM.format(port=8080))
     assert done.returncode == 0
@@ -74,7 +74,7 @@ def test_config_choices_apply(tmp_path: Path) -> None:
 
 
 def test_strict_refusal_exits_1(tmp_path: Path) -> None:
-    done = run_tool("--kustomize-plugin-config", config(tmp_path, "  strict: true"),
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", config(tmp_path, "  strict: true"),
                     input=STREAM.format(port=80))
     assert done.returncode == 1
     assert b"containerPort 80" in done.stderr
@@ -82,7 +82,7 @@ def test_strict_refusal_exits_1(tmp_path: Path) -> None:
 
 def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     path = config(tmp_path, "  strict: maybe\n  sidecars: 1")
-    done = run_tool("--kustomize-plugin-config", path, input=STREAM.format(port=8080))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", path, input=STREAM.format(port=8080))
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().splitlines() == [
         f'gloo-harden: {path}: 2 problems: (1) spec.strict: the string "maybe"; expected true '
@@ -90,23 +90,23 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
-    done = run_tool("--kustomize-plugin-config", str(tmp_path / "nope"), input="")
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", str(tmp_path / "nope"), input="")
     assert done.returncode == 2
     assert b"cannot read" in done.stderr and b"expected the plugin config file" in done.stderr
 
 
 def test_check_returns_the_stream_unchanged_and_fails_when_work_is_left(tmp_path: Path) -> None:
     stream = STREAM.format(port=8080)
-    done = run_tool("--kustomize-plugin-config", config(tmp_path, "  check: true"), input=stream)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", config(tmp_path, "  check: true"), input=stream)
     assert done.returncode == 1 and done.stdout.decode() == stream
-    hardened = run_tool("--kustomize-plugin-config", config(tmp_path, "  strict: false"),
+    hardened = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", config(tmp_path, "  strict: false"),
                         input=stream).stdout
-    done = run_tool("--kustomize-plugin-config", config(tmp_path, "  check: true"), input=hardened)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--kustomize-plugin-config", config(tmp_path, "  check: true"), input=hardened)
     assert done.returncode == 0 and done.stdout == hardened
 
 
 def test_config_profile_and_flags_combine(tmp_path: Path) -> None:
-    done = run_tool("--disable", "drop-net-bind-service", "--kustomize-plugin-config",
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--disable", "drop-net-bind-service", "--kustomize-plugin-config",
                     config(tmp_path, "  profile: [restricted]"), input=STREAM.format(port=8080))
     assert done.returncode == 0, done.stderr
     _, deployment = yaml.safe_load_all(done.stdout)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import unavailable
+from conftest import EMPTY_CLUSTER, unavailable
 from helmtools import BIN_DIR, CHART, REPO, assert_hardened, assert_hook_untouched, helm, objects
 
 pytestmark = pytest.mark.e2e
@@ -54,10 +54,12 @@ def run_phase(name: str, app: Path, **env: str) -> subprocess.CompletedProcess[s
 
 def test_generate_prints_only_hardened_objects(app: Path) -> None:
     assert run_phase("init", app).returncode == 0
-    done = run_phase("generate", app)
+    # the cluster's evidence through the Application's env (no route yet): nothing unseen
+    done = run_phase("generate", app, ARGOCD_ENV_GLOO_HARDEN_ARGS=f"--evidence={EMPTY_CLUSTER}")
     assert done.returncode == 0, done.stderr
     docs = objects(done.stdout)  # every document is a Kubernetes object, nothing else
-    assert len(docs) == 5 + 3  # the templates, and the 3 CRDs of crds/
+    # the templates (the ConfigMap with the Gateways too), and the 3 CRDs of crds/
+    assert len(docs) == 6 + 3
     assert_hardened(docs)
     assert_hook_untouched(docs)
     assert done.stderr == "" and "gloo-harden:" not in done.stdout  # --quiet: no warning

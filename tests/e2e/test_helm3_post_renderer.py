@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import EMPTY_CLUSTER
 from helmtools import (
     BIN_DIR,
     CHART,
@@ -48,7 +49,7 @@ def test_post_renderer_on_path_hardens_and_leaves_hooks_alone(tmp_path: Path) ->
     assert_hook_untouched(docs)
     assert "certgen" not in (tmp_path / "in.yaml").read_text()
     # What we answered Helm on stdout is only objects; the results went to stderr.
-    assert len(objects((tmp_path / "out.yaml").read_text())) == 4
+    assert len(objects((tmp_path / "out.yaml").read_text())) == 5
     assert "gloo-harden: 5 changes in 3 documents" in (tmp_path / "err.txt").read_text()
     assert "gloo-harden:" not in out
 
@@ -66,10 +67,22 @@ def test_post_renderer_by_path_and_args_pass_through(tmp_path: Path) -> None:
 
 
 def test_quiet_keeps_info_results_off_stderr(tmp_path: Path) -> None:
+    # with the cluster's evidence (no route yet) nothing is unseen, so not a word
+    code, _, err = template("--post-renderer", "gloo-harden", "--post-renderer-args", "--quiet",
+                            "--post-renderer-args", "--evidence",
+                            "--post-renderer-args", str(EMPTY_CLUSTER),
+                            env=recording_env(tmp_path))
+    assert code == 0, err
+    assert (tmp_path / "err.txt").read_text() == ""
+
+
+def test_without_evidence_the_routes_are_said_unseen(tmp_path: Path) -> None:
     code, _, err = template("--post-renderer", "gloo-harden", "--post-renderer-args", "--quiet",
                             env=recording_env(tmp_path))
     assert code == 0, err
-    assert (tmp_path / "err.txt").read_text() == ""  # nothing to warn about: not a word
+    (said,) = (tmp_path / "err.txt").read_text().splitlines()
+    assert said.startswith("stdin: [warning]: no VirtualService (gateway.solo.io), RouteTable "
+                           "(gateway.solo.io) or UpstreamGroup (gloo.solo.io) in the stream")
 
 
 def test_port_80_keeps_net_bind_service_without_strict() -> None:
@@ -130,22 +143,48 @@ def test_strict_refusal_fails_upgrade_with_our_message(tmp_path: Path) -> None:
 #: Gloo 1.13's shape: the default Gateways are applied by the gloo-resource-rollout hook Job.
 GLOO_1_13 = ("--set", "rolloutJob.create=true",
              "--set", "gatewayProxy.image=quay.io/solo-io/gloo-envoy-wrapper:1.13.0")
-UNSEEN = ('container "gateway-proxy": decided without the Gloo Gateways and their bindPort: '
-          "Gloo 1.13 applies them from the gloo-resource-rollout Job, a Helm hook, and Helm 3 "
-          "hands a post-renderer no hooks")
+UNSEEN = ("stdin: [warning]: no Gateway (gateway.solo.io) in the stream or the evidence, so the "
+          "bindPort of the gateway proxies (Gloo 1.13 applies its Gateways from the "
+          "gloo-resource-rollout Job, a Helm hook, and Helm 3 hands a post-renderer no hooks) "
+          "cannot be seen; drop-net-bind-service is kept back where it could matter")
 
 
-def test_gateways_in_a_hook_are_said_to_be_unseen_by_a_post_renderer(tmp_path: Path) -> None:
+def test_gateways_in_a_hook_keep_the_capability_under_a_post_renderer(tmp_path: Path) -> None:
     code, out, err = template(*GLOO_1_13, "--post-renderer", "gloo-harden",
                               env=recording_env(tmp_path))
     assert code == 0, err
     assert "gloo-resource-rollout" not in (tmp_path / "in.yaml").read_text()  # never sent
     said = (tmp_path / "err.txt").read_text()
-    assert ("stdin: [warning] apps/v1/Deployment/gloo-system/gateway-proxy spec.template.spec."
-            "containers[0]: " + UNSEEN) in said, said
+    assert UNSEEN in said, said
     container = one(objects(out), "Deployment", "gateway-proxy")[
         "spec"]["template"]["spec"]["containers"][0]
-    assert container["securityContext"]["capabilities"]["add"] == []  # decided: port 8080
+    assert container["securityContext"]["capabilities"]["add"] == ["NET_BIND_SERVICE"]
+
+
+@pytest.mark.parametrize("port, kept", [(8080, False), (80, True)])
+def test_the_clusters_gateways_as_evidence_decide(tmp_path: Path, port: int, kept: bool) -> None:
+    """kubectl get gateways.gateway.solo.io -A -o yaml, handed over with --evidence through
+    --post-renderer-args: the decision follows the cluster's bindPort."""
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "gateways.gateway.solo.io.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: gateway.solo.io/v1\n  kind: Gateway\n"
+        "  metadata: {name: gateway-proxy, namespace: gloo-system}\n"
+        f"  spec: {{bindPort: {port}, httpGateway: {{}}, proxyNames: [gateway-proxy]}}\n")
+    code, out, err = template(*GLOO_1_13, "--post-renderer", "gloo-harden",
+                              "--post-renderer-args", "--evidence",
+                              "--post-renderer-args", str(evidence),
+                              env=recording_env(tmp_path / "shim"))
+    assert code == 0, err
+    said = (tmp_path / "shim" / "err.txt").read_text()
+    assert "no Gateway (gateway.solo.io)" not in said
+    container = one(objects(out), "Deployment", "gateway-proxy")[
+        "spec"]["template"]["spec"]["containers"][0]
+    assert container["securityContext"]["capabilities"]["add"] == (
+        ["NET_BIND_SERVICE"] if kept else [])
+    if kept:
+        assert "Gateway gateway-proxy bindPort 80 (Gateway gloo-system/gateway-proxy)" in said
+    assert "kind: List" not in out  # evidence is never written
 
 
 def test_the_pipe_sees_the_hook_and_misses_nothing() -> None:
@@ -155,10 +194,10 @@ def test_the_pipe_sees_the_hook_and_misses_nothing() -> None:
     done = subprocess.run(["gloo-harden"], input=out, env=helm_env(), capture_output=True,
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    assert "decided without" not in done.stderr
+    assert "no Gateway (gateway.solo.io)" not in done.stderr
 
 
 def test_a_chart_without_hooked_gateways_misses_nothing(tmp_path: Path) -> None:
     code, _, err = template("--post-renderer", "gloo-harden", env=recording_env(tmp_path))
     assert code == 0, err
-    assert "decided without" not in (tmp_path / "err.txt").read_text()
+    assert "no Gateway (gateway.solo.io)" not in (tmp_path / "err.txt").read_text()

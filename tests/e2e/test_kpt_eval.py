@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import EMPTY_CLUSTER
 from gloo_harden.run.options import CONFIG_KEYS
 from krmtools import (
     HARDENING_LINES,
@@ -53,7 +54,9 @@ def normalised(tmp_path: Path, source: Path = PACKAGE, *extra: Path) -> Path:
 def test_eval_directory_changes_only_the_hardening(tmp_path: Path) -> None:
     pkg = normalised(tmp_path)
     before = files(pkg)
-    done = kpt_eval(pkg, "--results-dir", str(tmp_path / "results"))
+    # the cluster's evidence (functionConfig data evidence=PATH): no route, no Gloo Gateway
+    done = kpt_eval(pkg, "--results-dir", str(tmp_path / "results"), "--",
+                    f"evidence={EMPTY_CLUSTER}")
     assert done.returncode == 0, done.stderr
     lines = changed_lines(diff(pkg))
     assert [line for line in lines if not HARDENING_LINES.match(line)] == []
@@ -153,7 +156,8 @@ def test_eval_bad_typed_config_names_each_field(tmp_path: Path) -> None:
 
 def test_eval_strict_refusal_fails_and_leaves_the_package(tmp_path: Path) -> None:
     pkg = package(HOST_NETWORK, tmp_path / "pkg")
-    done = kpt_eval(pkg, "--results-dir", str(tmp_path / "results"), "--", "strict=true")
+    done = kpt_eval(pkg, "--results-dir", str(tmp_path / "results"), "--", "strict=true",
+                    f"evidence={EMPTY_CLUSTER}")
     assert done.returncode == 1
     assert diff(pkg) == ""
     listing = results_file(tmp_path / "results")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gloo_harden.adapters.krmio import OUTCOME_TAG
 from krmtools import (
     HARDENING_LINES,
     HOST_NETWORK,
@@ -90,7 +91,10 @@ def test_render_hardens_the_package_and_nothing_else(tmp_path: Path, config: str
         assert_hardened(docs, settings=False)
     (item,) = results_file(tmp_path / "results")["items"]
     assert item["exec"] == "gloo-harden" and item["exitCode"] == 0
-    assert {r["severity"] for r in item["results"]} == {"info"}
+    told = [r for r in item["results"] if r.get("tags", {}).get(OUTCOME_TAG) != "evidence-unseen"]
+    assert {r["severity"] for r in told} == {"info"}
+    unseen = [r for r in item["results"] if r not in told]  # the routes, when Settings is hardened
+    assert len(unseen) == settings and all(r["severity"] == "warning" for r in unseen)
 
 
 def test_render_twice_leaves_the_second_diff_empty(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import EMPTY_CLUSTER
 from krmtools import HOST_NETWORK, PACKAGE, PLUGIN_ROOT, client, expected, kustomization, objects, run
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +59,8 @@ def test_kubectl_kustomize_runs_the_plugin(tmp_path: Path, how: str) -> None:
 
 
 def test_plugin_twice_changes_nothing_more(tmp_path: Path) -> None:
-    harden = config(tmp_path, "  strict: true")
+    # strict: the cluster's evidence (no route, no Gloo Gateway) leaves no kind unseen
+    harden = config(tmp_path, f"  strict: true\n  evidence: [{EMPTY_CLUSTER}]")
     env = plugin_env(tmp_path, "XDG_CONFIG_HOME")
     first = build(kustomization(tmp_path / "first", harden), env)
     assert first.returncode == 0, first.stderr

@@ -33,3 +33,10 @@ def test_explain_lists_every_form_of_istio_evidence() -> None:
                  "istio-injection: enabled", "--istio-injected", "istioInjected",
                  "enableIntegration"):
         assert form in explained, form
+
+
+def test_explain_names_the_kinds_each_guard_reads() -> None:
+    explained = run_tool("explain", "disable-kubernetes-destinations").stdout.decode()
+    rows = GUARDS["no-kube-destinations"].KINDS_READ
+    (line,) = [x for x in explained.splitlines() if x.startswith("  objects it reads")]
+    assert all(row.what.resource in line for row in rows)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, corpus_params, needs_corpus, pinned, run_tool
+from conftest import EMPTY_CLUSTER, REPO, corpus_params, needs_corpus, pinned, run_tool
 from gloo_harden.guards import GUARDS
 from gloo_harden.outputs import sarif as sarif_module
 from gloo_harden.run import hardenings
@@ -39,7 +39,7 @@ def sarif(*args: str, cwd: Path | None = None, input: str | None = None,
           pin: bool = True) -> dict[str, Any]:
     """The SARIF log of a ``--check`` run; ``pin``: of the built-ins the counts below were
     written for (``conftest.pinned``)."""
-    done = run_tool("--results-format", "sarif", "--results", "-", "--check",
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--results-format", "sarif", "--results", "-", "--check",
                     *(pinned() if pin else ()), *args, cwd=cwd, input=input)
     assert done.returncode in (0, 1), done.stderr.decode()
     return json.loads(done.stdout)

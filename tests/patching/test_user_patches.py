@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_tool
+from conftest import EMPTY_CLUSTER, REPO, empty_cluster, run_tool
 from gloo_harden.errors import PatchError
 from gloo_harden.patching import targets
 from gloo_harden.resources.results import Severity
@@ -27,7 +27,8 @@ def _run(folder: Path, text: str | None = None, **options: bool) -> pipeline.Out
     data = (text or RENDERED.read_text()).encode()
     patches = hardenings.user_patches([str(folder)])
     return pipeline.harden([pipeline.Source("in.yaml", data)],
-                           pipeline.Options(hardenings.builtin(), patches=patches, **options))
+                           pipeline.Options(hardenings.builtin(), patches=patches,
+                                            evidence=empty_cluster(), **options))
 
 
 @pytest.mark.parametrize("selector, labels, expected", [
@@ -92,7 +93,7 @@ def test_unmatched_is_a_warning_or_an_error(tmp_path: Path) -> None:
     assert warning.severity is Severity.WARNING and "matched nothing" in warning.message
     (error,) = [r for r in _run(tmp_path, fail_on_unmatched=True).results if r.hardening == "none"]
     assert error.severity is Severity.ERROR
-    done = run_tool("--fail-on-unmatched", "--patches", str(tmp_path), str(RENDERED))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--fail-on-unmatched", "--patches", str(tmp_path), str(RENDERED))
     assert done.returncode == 1 and b"matched nothing" in done.stderr
 
 
@@ -133,24 +134,24 @@ def test_a_patch_that_changes_other_fields_is_not_an_undo(tmp_path: Path) -> Non
 def test_invalid_patch_files_exit_2_naming_file_and_field(tmp_path: Path, body: str,
                                                           message: str) -> None:
     path = _write(tmp_path, "bad.yaml", body)
-    done = run_tool("--patches", str(tmp_path), str(RENDERED))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--patches", str(tmp_path), str(RENDERED))
     assert done.returncode == 2 and done.stdout == b""
     (line,) = done.stderr.decode().splitlines()
     assert str(path) in line and message in line
 
 
 def test_missing_patches_folder_is_exit_2(tmp_path: Path) -> None:
-    done = run_tool("--patches", str(tmp_path / "nope"), str(RENDERED))
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "--patches", str(tmp_path / "nope"), str(RENDERED))
     assert done.returncode == 2 and b"not a directory" in done.stderr
 
 
 def test_enable_and_disable_know_patch_ids(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "metadata: {name: mine}\nscope: proxy-container\n"
            "strategic: {image: mine}\n")
-    kept = run_tool("--disable", "mine", "--patches", str(tmp_path), str(RENDERED))
+    kept = run_tool("--evidence", str(EMPTY_CLUSTER), "--disable", "mine", "--patches", str(tmp_path), str(RENDERED))
     assert kept.returncode == 0 and b"image: mine" not in kept.stdout
-    only = run_tool("--enable", "restricted-seccomp", "--profile", "restricted", str(RENDERED))
+    only = run_tool("--evidence", str(EMPTY_CLUSTER), "--enable", "restricted-seccomp", "--profile", "restricted", str(RENDERED))
     assert only.returncode == 0
     assert b"type: RuntimeDefault" in only.stdout and b"NET_BIND_SERVICE" in only.stdout
-    unknown = run_tool("--disable", "mine", str(RENDERED))
+    unknown = run_tool("--evidence", str(EMPTY_CLUSTER), "--disable", "mine", str(RENDERED))
     assert unknown.returncode == 2 and b'hardening "mine": unknown id' in unknown.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import corpus_files, pinned, run_tool
+from conftest import EMPTY_CLUSTER, corpus_files, empty_cluster, pinned, run_tool
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Source, harden
 
@@ -50,7 +50,7 @@ def test_each_document_keeps_its_line_endings(tmp_path: Path) -> None:
     # an untouched CRLF document, a changed CRLF one, an untouched LF one, a changed LF one
     data = (crlf(CONFIGMAP) + "---\r\n" + crlf(PROXY) + "---\n" + SERVICE + "---\n"
             + PROXY.replace("name: gateway-proxy\n  namespace", "name: gateway-proxy-2\n  namespace"))
-    done = run_tool("-", input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data)
     assert done.returncode == 0, done.stderr
     out = done.stdout.decode()
     first, second, third, fourth = out.split("---", 3)
@@ -63,16 +63,16 @@ def test_each_document_keeps_its_line_endings(tmp_path: Path) -> None:
 
 def test_crlf_input_with_nothing_to_do_is_unchanged_and_check_and_diff_agree() -> None:
     data = crlf(CONFIGMAP + "---\n" + SERVICE).encode()
-    done = run_tool("-", input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data)
     assert (done.returncode, done.stdout) == (0, data)
-    check = run_tool("--check", "-", input=data)
+    check = run_tool("--evidence", str(EMPTY_CLUSTER), "--check", "-", input=data)
     assert check.returncode == 0 and b"0 changes in 0 documents" in check.stderr
-    diff = run_tool("--diff", "-", input=data)
+    diff = run_tool("--evidence", str(EMPTY_CLUSTER), "--diff", "-", input=data)
     assert (diff.returncode, diff.stdout) == (0, b"")
 
 
 def test_the_diff_of_crlf_input_shows_only_the_hardening() -> None:
-    diff = run_tool("--diff", *pinned(), "-", input=crlf(CONFIGMAP + "---\n" + PROXY))
+    diff = run_tool("--evidence", str(EMPTY_CLUSTER), "--diff", *pinned(), "-", input=crlf(CONFIGMAP + "---\n" + PROXY))
     changed = [line for line in diff.stdout.decode().split("\n")
                if line.startswith(("+", "-")) and not line.startswith(("--- ", "+++ "))]
     assert {line[1:].strip() for line in changed} == HARDENED_LINES | {"add:", "- NET_BIND_SERVICE"}
@@ -81,7 +81,7 @@ def test_the_diff_of_crlf_input_shows_only_the_hardening() -> None:
 
 def test_lone_carriage_returns_are_kept_and_new_lines_take_them() -> None:
     data = PROXY.replace("\n", "\r")
-    done = run_tool("-", input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data)
     assert done.returncode == 0, done.stderr
     assert "\n" not in done.stdout.decode() and "add: []\r" in done.stdout.decode()
 
@@ -89,20 +89,20 @@ def test_lone_carriage_returns_are_kept_and_new_lines_take_them() -> None:
 @pytest.mark.parametrize("glued", ["---apiVersion: v1\n", "--- apiVersion: v1\n"])
 def test_a_glued_separator_stays_glued_and_diff_shows_nothing(glued: str) -> None:
     data = (CONFIGMAP + glued + CONFIGMAP.removeprefix("apiVersion: v1\n")).encode()
-    done = run_tool("-", input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data)
     assert (done.returncode, done.stdout) == (0, data)
-    assert run_tool("--diff", "-", input=data).stdout == b""
+    assert run_tool("--evidence", str(EMPTY_CLUSTER), "--diff", "-", input=data).stdout == b""
 
 
 def test_a_glued_separator_before_a_changed_document_stays_glued() -> None:
     data = CONFIGMAP + "---" + PROXY.removeprefix("# Source: gloo/templates/7-gateway-proxy-deployment.yaml\n")
-    out = run_tool("-", input=data).stdout.decode()
+    out = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data).stdout.decode()
     assert "\n---apiVersion: apps/v1\nkind: Deployment\n" in out and "add: []" in out
 
 
 def test_byte_order_marks_are_kept() -> None:
     data = ("\ufeff" + CONFIGMAP + "---\n" + PROXY).encode()
-    out = run_tool("-", input=data).stdout
+    out = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=data).stdout
     assert out.startswith("\ufeff".encode() + CONFIGMAP.encode()) and b"add: []" in out
 
 
@@ -113,7 +113,7 @@ TAGGED = PROXY.replace("  labels: {gloo: gateway-proxy}\nspec:\n", "  labels: &s
 
 
 def test_explicit_tags_and_merge_keys_no_hardening_touches_are_kept() -> None:
-    done = run_tool("-", input=TAGGED)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), "-", input=TAGGED)
     assert done.returncode == 0, done.stderr
     out = done.stdout.decode()
     for line in ('  replicas: !!int "1"', "      !!merge <<: *sel", '- containerPort: !!int "8080"',
@@ -127,7 +127,7 @@ def test_a_resource_list_keeps_tags_and_anchors_of_its_items() -> None:
     items = "".join(("- " if i == 0 else "  ") + line + "\n"
                     for i, line in enumerate(TAGGED.splitlines()))
     data = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items
-    done = run_tool(input=data)
+    done = run_tool("--evidence", str(EMPTY_CLUSTER), input=data)
     assert done.returncode == 0, done.stderr
     out = done.stdout.decode()
     for line in ('    replicas: !!int "1"', "        !!merge <<: *sel",
@@ -136,7 +136,7 @@ def test_a_resource_list_keeps_tags_and_anchors_of_its_items() -> None:
     assert "add: []" in out
 
 
-ALL = Options(hardenings.builtin())
+ALL = Options(hardenings.builtin(), evidence=empty_cluster())
 
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)

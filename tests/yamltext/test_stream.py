@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from conftest import empty_cluster
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Source, harden
 from gloo_harden.yamltext import stream
 
-ALL = Options(hardenings.builtin())
+ALL = Options(hardenings.builtin(), evidence=empty_cluster())
 
 PROXY = """\
 apiVersion: apps/v1

@@ -14,10 +14,11 @@ import itertools
 
 import pytest
 
+from conftest import empty_cluster
 from gloo_harden.run import hardenings
 from gloo_harden.run.pipeline import Options, Source, harden
 
-OPTIONS = Options(hardenings.builtin())
+OPTIONS = Options(hardenings.builtin(), evidence=empty_cluster())  # no Gateway, no route
 #: (name, text before the change, text after it), at the container's indentation (8)
 NEIGHBOURS = {
     "tagged": ('        ports:\n        - containerPort: !!int "8080"\n', ""),

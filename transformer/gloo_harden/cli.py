@@ -33,6 +33,7 @@ Examples:
   gloo-harden list                                  # the hardenings, in order
   gloo-harden explain drop-net-bind-service
   gloo-harden explain releases                      # by Gloo/kgateway version
+  gloo-harden explain evidence                      # what the guards read, how to collect it
 
 -o FILE always receives the hardened stream (also with --check, --diff);
 stdout carries it otherwise, or the diff (--diff), or nothing (--check).
@@ -74,6 +75,7 @@ def table_options(command: Callable[..., None],
         Kind.SWITCH: {"is_flag": True},
         Kind.IDS: {"multiple": True}, Kind.FOLDERS: {"multiple": True},
         Kind.PROFILES: {"multiple": True}, Kind.NAMESPACES: {"multiple": True},
+        Kind.PATHS: {"multiple": True},
         Kind.INPUT_FILE: {"type": click.Path(dir_okay=False)},
         Kind.OUTPUT_FILE: {"type": click.Path(dir_okay=False, writable=True, allow_dash=True)},
         Kind.OUTPUT_PATH: {"type": click.Path(allow_dash=True)},
@@ -153,6 +155,11 @@ def explain_command(hardening_id: str, patch_dirs: tuple[str, ...] = ()) -> None
     if hardening_id == releases.TOPIC:
         click.echo(releases.describe_all())
         return
+    if hardening_id == "evidence":  # outputs.evidence.TOPIC, without importing the guards first
+        from gloo_harden.outputs import evidence
+
+        click.echo(evidence.describe())
+        return
     release = releases.find(hardening_id)
     if release is not None:
         click.echo(releases.describe(release))
@@ -182,6 +189,10 @@ def explain_command(hardening_id: str, patch_dirs: tuple[str, ...] = ()) -> None
     for guard in item.guards:  # the evidence each guard reads, from the guard itself
         click.echo(f"\nguard {guard} keeps the change back on any of:")
         click.echo("\n".join(f"  - {line}" for line in GUARDS[guard].EVIDENCE))
+        if GUARDS[guard].KINDS_READ:  # the kinds --evidence can show it (explain evidence)
+            kinds = dict.fromkeys(row.what.resource for row in GUARDS[guard].KINDS_READ)
+            click.echo("  objects it reads (--evidence; gloo-harden explain evidence): "
+                       + ", ".join(kinds))
 
 
 def _describe_guard(guard_id: str) -> str:

@@ -4,6 +4,7 @@
   a ``config.kubernetes.io/v1`` ResourceList on stdin, a ResourceList on stdout.
 - ``kustomize``: the legacy kustomize exec plugin (``--kustomize-plugin-config FILE``):
   plain multi-document YAML on stdin and stdout, the plugin config in a file.
+- ``evidence``: the files and folders of ``--evidence`` read, for every adapter;
 - ``pipe``: pipe mode, the harden command's work (files or stdin in; stdout, ``-o FILE``,
   ``--diff`` or ``--results FILE`` out); it hands a ResourceList or a plugin config to the
   two above (``dispatch``).
@@ -42,3 +43,4 @@ def dispatch(data: bytes, request: Request) -> int | None:
     if krm.is_resource_list(data):
         return krm.main(data, request)
     return None
+

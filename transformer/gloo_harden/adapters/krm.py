@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from gloo_harden.adapters import krmio, krmtext
+from gloo_harden.adapters.evidence import with_evidence
 from gloo_harden.adapters.krmio import ITEMS, write
 from gloo_harden.errors import EXIT_REFUSED, EXIT_UNUSABLE, InputError, TransformerError
 from gloo_harden.outputs import report
@@ -114,6 +115,7 @@ def answer(data: bytes, request: Request) -> Answer:
     config = (parts.header if parts is not None else tree).get("functionConfig")
     try:
         request, options = resolve(request, config)
+        options = with_evidence(request, options)
     except TransformerError as exc:  # the items go back as they came, with the reasons
         problems = exc.problems if isinstance(exc, ConfigProblems) else [None]
         results = [_config_result(problem, config, str(exc)) for problem in problems]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gloo_harden.adapters.evidence import with_evidence
 from gloo_harden.errors import ConfigError
 from gloo_harden.outputs import report
 from gloo_harden.run import pipeline
@@ -28,6 +29,7 @@ def main(data: bytes, config_file: str, request: Request) -> int:
         request, options = resolve(request, read_config(config_file))
     except ConfigProblems as exc:
         raise ConfigError(f"{config_file}: {exc}") from None
+    options = with_evidence(request, options)
     outcome = pipeline.harden([pipeline.Source("stdin", data)], options)
     for line in report.text(outcome.results, quiet=True):
         print(line, file=sys.stderr)

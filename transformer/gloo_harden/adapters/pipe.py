@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn
 
 from gloo_harden.adapters import targets
+from gloo_harden.adapters.evidence import with_evidence
 from gloo_harden.errors import ConfigError, TransformerError
 from gloo_harden.outputs import exits, report
 from gloo_harden.run.options import Request, resolve
@@ -65,6 +66,7 @@ def harden(request: Request) -> NoReturn:
         if code is not None:
             sys.exit(code)
     _, options = resolve(request)  # every id and patch file is checked here, before any work
+    options = with_evidence(request, options)
     if sources and not request.files:  # stdin: a Helm 3 post-renderer leaves hooks out
         from gloo_harden.gloo import clients
 

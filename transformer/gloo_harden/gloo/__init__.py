@@ -5,6 +5,8 @@
 - ``releases``: what gloo-harden does for each release line (``list``, ``explain releases``);
 - ``embedded``: Gloo objects carried inside ConfigMaps and Jobs;
 - ``helm_hooks``: what Helm hooks hide from a Helm 3 post-renderer;
+- ``evidence``: the kinds of objects guards read (``ObjectKind``, ``Reads``), what cannot be
+  seen (``Unseen``), and the objects read from ``--evidence`` (``Evidence``);
 - ``clients``: which client handed the stream over (an edge module: it reads ``/proc``);
 - ``additions``: objects gloo-harden adds to the stream;
 - ``optout``: the ``gloo-harden.dev/skip`` annotation checked.

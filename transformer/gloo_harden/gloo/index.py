@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
 
 from gloo_harden.gloo import embedded
+from gloo_harden.gloo.evidence import NO_EVIDENCE, Evidence, ObjectKind
 from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, containers, mapping, pod_labels, pod_spec
@@ -77,8 +78,14 @@ class StreamIndex:
     def __init__(self, resources: list[Resource],
                  istio_injected: frozenset[str] = frozenset(),
                  generation: Generation = Generation(),
-                 client: str | None = None) -> None:
+                 client: str | None = None, evidence: Evidence = NO_EVIDENCE) -> None:
         self.resources = resources
+        #: objects read from outside the stream (``--evidence``): guards read them through
+        #: ``seen``, scopes never see them
+        self.evidence = evidence
+        self._evidence_by_kind: dict[str, list[Resource]] = {}
+        for resource in evidence.resources:
+            self._evidence_by_kind.setdefault(resource.kind, []).append(resource)
         #: who handed the stream over, when that decides what it can hold (``clients``)
         self.client = client
         #: namespaces whose pods Istio injects, as the cluster decides (``ALL_NAMESPACES``:
@@ -101,11 +108,27 @@ class StreamIndex:
             found = [r for r in found if r.group == group]
         return sorted(found, key=lambda r: (r.position, r.path))
 
+    def seen(self, *kinds: str, group: str | None = None) -> list[Resource]:
+        """``of_kind``, then the evidence's objects of those kinds (``--evidence``): what a
+        guard may read. Scopes read ``of_kind`` only: evidence is never hardened."""
+        found = self.of_kind(*kinds, group=group)
+        extra = [r for kind in kinds for r in self._evidence_by_kind.get(kind, [])
+                 if group is None or r.group == group]
+        return found + extra if extra else found
+
+    def covers(self, what: ObjectKind) -> bool:
+        """Whether objects of ``what`` can be seen: one is in the stream or the evidence, or
+        an evidence file was collected for its resource (``explain evidence``). Constant time:
+        guards ask once per target."""
+        present = self.view("kinds-present", (), _kinds_present)  # dropped by ``add``
+        return what.resource in self.evidence.collected or (what.kind, what.group) in present
+
     def add(self, resource: Resource) -> None:
         """An object a hardening added to the stream (``additions``): later ones see it."""
         self.resources.append(resource)
         self._by_kind.setdefault(resource.kind, []).append(resource)
         self._forget(resource.kind)
+        self._views.pop("kinds-present", None)
 
     def view(self, key: str, kinds: Iterable[str], build: Callable[[StreamIndex], T]) -> T:
         """``build(self)``: data derived from every resource of ``kinds``, built once per
@@ -130,13 +153,13 @@ class StreamIndex:
         """The Gloo objects the chart hides in its ConfigMap and rollout Job, and the texts
         that could not be parsed (``embedded.find``), once per render."""
         return self.view("embedded", EMBEDDING_KINDS,
-                         lambda index: embedded.find(index.of_kind(*EMBEDDING_KINDS)))
+                         lambda index: embedded.find(index.seen(*EMBEDDING_KINDS)))
 
     def services_selecting(self, proxy: Proxy) -> list[Resource]:
         """The Services in the proxy's namespace (or in none) whose selector (not empty) the
         proxy's pod labels all match, in stream order."""
         if proxy.namespace is None:  # any namespace's Services may select it
-            candidates = self.of_kind("Service")
+            candidates = self.seen("Service")
         else:
             by_label = self.view("services-by-selector", ("Service",), _services_by_selector)
             candidates = [s for namespace in (proxy.namespace, None)
@@ -148,7 +171,7 @@ class StreamIndex:
     def namespaces(self, name: str | None) -> list[Resource]:
         """The Namespace objects named ``name`` (every one for None), in stream order."""
         if name is None:
-            return self.of_kind("Namespace")
+            return self.seen("Namespace")
         return self.view("namespaces-by-name", ("Namespace",), _namespaces_by_name).get(name, [])
 
     def proxies_running_as(self, account: Resource) -> list[Proxy]:
@@ -189,6 +212,11 @@ class StreamIndex:
         self._forget(resource.kind)
 
 
+def _kinds_present(index: StreamIndex) -> frozenset[tuple[str, str]]:
+    """(kind, group) of every object in the stream and the evidence."""
+    return frozenset((r.kind, r.group) for r in index.resources + list(index.evidence.resources))
+
+
 def _in_stream_order(resource: Resource) -> tuple[int, str]:
     return resource.position, resource.path
 
@@ -201,7 +229,7 @@ def _services_by_selector(index: StreamIndex
     Services filed under its own labels."""
     selectors = []
     shared: dict[tuple[str | None, str, str], int] = {}
-    for service in index.of_kind("Service"):
+    for service in index.seen("Service"):  # also --evidence
         selector = mapping(service.tree.get("spec")).get("selector")
         if isinstance(selector, dict) and selector:
             pairs = [(service.namespace, str(k), str(v)) for k, v in selector.items()]
@@ -224,7 +252,7 @@ def _selects(service: Resource, proxy: Proxy) -> bool:
 
 def _namespaces_by_name(index: StreamIndex) -> dict[str | None, list[Resource]]:
     found: dict[str | None, list[Resource]] = {}
-    for namespace in index.of_kind("Namespace"):
+    for namespace in index.seen("Namespace"):  # also --evidence
         found.setdefault(namespace.name, []).append(namespace)
     return found
 
@@ -245,6 +273,11 @@ def proxy_accounts(resources: list[Resource]) -> set[str]:
               and r.labels.get("gloo") == "gateway-proxy"}
     names.discard("default")
     return names
+
+
+def is_proxy(resource: Resource) -> bool:
+    """Whether ``resource`` runs a Gloo proxy (also one read from ``--evidence``)."""
+    return _as_proxy(resource) is not None
 
 
 def _as_proxy(resource: Resource) -> Proxy | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from gloo_harden.gloo.evidence import KindRead, Unseen
     from gloo_harden.gloo.index import StreamIndex
     from gloo_harden.scopes import Target
 
@@ -37,6 +38,11 @@ class Guard(Protocol):
     def EVIDENCE(self) -> tuple[str, ...]:  # noqa: N802 - a module constant
         """Every form of evidence the guard reads, one line each (``gloo-harden explain``)."""
 
+    @property
+    def KINDS_READ(self) -> tuple[KindRead, ...]:  # noqa: N802 - a module constant
+        """Every kind of object the guard reads beside its target, with what it proves and
+        the side it takes when none is seen (``explain evidence``, the README's table)."""
+
     def check(self, target: Target, index: StreamIndex) -> list[str]:
         """The evidence that hardening ``target`` is unsafe; empty when it is safe."""
 
@@ -47,8 +53,10 @@ class CompleteGuard(Guard, Protocol):
     def broken(self, target: Target, index: StreamIndex) -> list[str]:
         """The evidence that ``target``, already in the hardened state, breaks the gateway."""
 
-    def unseen(self, target: Target, index: StreamIndex) -> list[str]:
-        """Evidence the guard reads that this stream cannot hold for its client and version."""
+    def unseen(self, target: Target, index: StreamIndex) -> list[Unseen]:
+        """The kinds of evidence the decision for ``target`` depends on that are nowhere to be
+        seen (not in the stream, not in ``--evidence``, or not handed over by the client):
+        said once per kind and render, some keeping the change back (``Unseen.keeps``)."""
 
 
 def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
@@ -66,7 +74,9 @@ def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
     ordered: tuple[Guard, ...] = (
         no_privileged_ports, no_istio_integration, only_proxies_use_account, no_kube_destinations,
         known_non_root_user, writable_paths_on_volumes, no_custom_seccomp, keeps_host_network)
-    complete: tuple[CompleteGuard, ...] = (no_privileged_ports, no_kube_destinations)
+    complete: tuple[CompleteGuard, ...] = (
+        no_privileged_ports, no_istio_integration, no_kube_destinations, known_non_root_user,
+        writable_paths_on_volumes)
     return {module.ID: module for module in ordered}, {module.ID: module for module in complete}
 
 

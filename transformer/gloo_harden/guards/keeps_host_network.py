@@ -9,6 +9,7 @@ which pod still falls short of "restricted" and why.
 
 from __future__ import annotations
 
+from gloo_harden.gloo.evidence import KindRead
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.podspec import items
 from gloo_harden.scopes import Target
@@ -17,6 +18,9 @@ ID = "keeps-host-network"
 EVIDENCE = (
     "hostNetwork: true on the pod spec (its hostPorts are named)",
 )
+
+#: only the target itself is read
+KINDS_READ: tuple[KindRead, ...] = ()
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

@@ -11,7 +11,11 @@ A kgateway GatewayParameters (``gateway.kgateway.dev``) is a template the deploy
 its default Envoy securityContext, which has ``runAsNonRoot: true`` and ``runAsUser: 10101`` in
 every 2.x release (``gloo.deployer_defaults``). So its user is known unless the parameters set
 ``omitDefaultSecurityContext: true``, which removes that default (a ``runAsUser: 0`` of their own
-still counts).
+still counts). Only the target itself is read.
+
+The final state is judged too (``broken``): ``runAsNonRoot: true`` with ``runAsUser: 0`` is a
+container the kubelet refuses to start ("container has runAsNonRoot and image will run as
+root").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from gloo_harden.gloo.deployer_defaults import DEFAULT_ENVOY_SECURITY_CONTEXT, kgateway_defaults_apply
+from gloo_harden.gloo.evidence import KindRead, Unseen
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.podspec import pod_spec
 from gloo_harden.scopes import Target
@@ -27,7 +32,10 @@ ID = "known-non-root-user"
 EVIDENCE = (
     "no runAsUser on the container or its pod (the image's user is not known)",
     "runAsUser: 0 on the container, or on its pod when the container sets none",
+    "with runAsNonRoot: true already set: runAsUser 0 is reported as an install that is "
+    "already broken (the kubelet refuses to start it)",
 )
+KINDS_READ: tuple[KindRead, ...] = ()
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
@@ -43,6 +51,30 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     if user == 0:
         return ["runAsUser is 0 (root)"]
     return []
+
+
+def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
+    """Nothing: only the target itself is read."""
+    return []
+
+
+def broken(target: Target, index: StreamIndex) -> list[str]:
+    """``runAsNonRoot: true`` (on the container, or its pod) with ``runAsUser: 0``."""
+    located = pod_spec(target.resource.tree, target.resource.kind)
+    pod = located[0] if located is not None and located[0] is not target.node else {}
+    non_root = _context(target.node).get("runAsNonRoot", _context(pod).get("runAsNonRoot"))
+    user = _user(target.node)
+    if user is None:
+        user = _user(pod)
+    if non_root is True and user == 0:
+        return ["runAsNonRoot: true with runAsUser: 0: the kubelet refuses to start the "
+                "container"]
+    return []
+
+
+def _context(node: Any) -> Any:
+    context = node.get("securityContext") if isinstance(node, dict) else None
+    return context if isinstance(context, dict) else {}
 
 
 def _user(node: Any) -> int | None:

@@ -9,6 +9,7 @@ behind. Evidence: a pod ``seccompProfile`` of any type other than ``RuntimeDefau
 
 from __future__ import annotations
 
+from gloo_harden.gloo.evidence import KindRead
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.scopes import Target
 
@@ -17,6 +18,9 @@ EVIDENCE = (
     "a pod securityContext.seccompProfile whose type is neither RuntimeDefault nor Unconfined "
     "(e.g. Localhost)",
 )
+
+#: only the target itself is read
+KINDS_READ: tuple[KindRead, ...] = ()
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:

@@ -11,10 +11,22 @@ templates/mutatingwebhook.yaml``): a pod label or annotation
 (``istio.io/dataplane-mode: ambient``) adds no sidecar and is no evidence.
 
 A ServiceAccount is kept when any proxy that runs as it shows such evidence.
+
+Namespaces are usually created outside the chart, so the label that makes Istio inject is
+rarely in the stream. With no Namespace in the stream or the evidence the token is still turned
+off, without a warning: the chart's own Istio integration shows in the pod spec, a sidecar
+injected by namespace label authenticates with its own projected ``istio-token``
+(``../shared/notes/evidence.md`` §a), and ``--istio-injected`` or ``--evidence`` with the
+cluster's Namespaces tells the rest.
+
+The final state is judged too (``broken``): a proxy pod, or the ServiceAccount a proxy inherits
+it from, with the token already off while the evidence above shows Istio.
 """
 
 from __future__ import annotations
 
+from gloo_harden.gloo import evidence as kinds
+from gloo_harden.gloo.evidence import KindRead, Unseen
 from gloo_harden.gloo.index import ALL_NAMESPACES, Proxy, StreamIndex
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, items, mapping, pod_annotations
@@ -35,6 +47,11 @@ EVIDENCE = (
     "istioInjected): injection decided in the cluster, unless the pod opts out",
     "a gloo.solo.io Settings with spec.gloo.istioOptions.enableIntegration: true",
 )
+KINDS_READ = (
+    KindRead(kinds.NAMESPACE, "istio-injection: enabled or istio.io/rev labels on a proxy's "
+          "namespace (--istio-injected also tells)"),
+    KindRead(kinds.SETTINGS, "spec.gloo.istioOptions.enableIntegration"),
+)
 ISTIO_CONTAINERS = ("sds", "istio-proxy")
 INJECT = "sidecar.istio.io/inject"
 REVISION = "istio.io/rev"
@@ -47,6 +64,29 @@ def check(target: Target, index: StreamIndex) -> list[str]:
         users = index.proxies_running_as(target.resource)
         evidence = [f"{e} in {p}" for p in users for e in pod_evidence(p, index)]
         return evidence + (_settings_evidence(index) if users or not index.proxies else [])
+    return []
+
+
+def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
+    """Nothing: every kind it reads decides on what is seen (see the module docstring)."""
+    return []
+
+
+def broken(target: Target, index: StreamIndex) -> list[str]:
+    """The token already off where the evidence shows Istio: on the proxy pod, or on the
+    ServiceAccount of a proxy whose pod spec leaves it to the account."""
+    if target.scope == "proxy-pod" and target.proxy is not None:
+        if target.node.get("automountServiceAccountToken") is not False:
+            return []
+        found = check(target, index)
+        return [f"the token is off while Istio needs it: {'; '.join(found)}"] if found else []
+    if target.scope == "proxy-service-account" \
+            and target.node.get("automountServiceAccountToken") is False:
+        users = [p for p in index.proxies_running_as(target.resource)
+                 if "automountServiceAccountToken" not in p.spec]
+        found = [f"{e} in {p}" for p in users for e in pod_evidence(p, index)]
+        return [f"the token is off for {', '.join(map(str, users))} while Istio needs it: "
+                f"{'; '.join(found)}"] if found else []
     return []
 
 
@@ -100,7 +140,7 @@ def _settings_evidence(index: StreamIndex) -> list[str]:
 
 def _istio_settings(index: StreamIndex) -> list[str]:
     found = []
-    for settings in index.of_kind("Settings", group="gloo.solo.io"):
+    for settings in index.seen("Settings", group="gloo.solo.io"):
         options = mapping(mapping(settings.tree.get("spec")).get("gloo")).get("istioOptions")
         if isinstance(options, dict) and options.get("enableIntegration") is True:
             found.append(f"Settings {settings.namespace or '-'}/{settings.name} "

@@ -15,6 +15,15 @@ unchanged to v1.17.38) and hands those proxies to the same syncer, so routes to 
 with the setting on. From 1.18 the Gateway-API syncer builds its own Service upstreams
 (``projects/gateway2/proxy_syncer/proxy_syncer.go@v1.18.0:369-379``) and is not affected.
 HTTPRoutes are usually applied outside the chart, so the class is the evidence.
+
+Routes are the application teams': the chart renders no VirtualService, RouteTable or
+UpstreamGroup, and teams apply theirs at any time after the install. When none of a kind is in
+the stream or the evidence, the setting is still made (a stream can never prove that no route
+will come, and the broken state is found by ``--check`` over the routes, or with
+``--evidence``), but an ``evidence-unseen`` warning names the kind, once per render. With the
+routes in ``--evidence`` (``kubectl get virtualservices.gateway.solo.io -A -o yaml``, an
+application repository), a route there to a ``kube`` destination keeps the Settings back exactly
+as one in the stream.
 """
 
 from __future__ import annotations
@@ -22,7 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from gloo_harden.gloo import evidence as kinds
 from gloo_harden.gloo import helm_hooks
+from gloo_harden.gloo.evidence import KindRead, Unseen
 from gloo_harden.gloo.index import EMBEDDING_KINDS, StreamIndex, gloo_versions
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import items, mapping
@@ -41,9 +52,28 @@ EVIDENCE = (
     "GatewayParameters; HTTPRoute backendRefs to Services are named too",
     "with the setting already true: the routes above, and (Gloo 1.17 with the Gateway API) "
     "HTTPRoute backendRefs to Services, are reported as an install that is already broken",
-    "(a Helm 3 post-renderer is handed no hooks, so there Gateways in Gloo 1.12-1.13's rollout "
-    "Job cannot be seen: the decision then rests on the rest, and a warning says so)",
+    "no VirtualService, RouteTable or UpstreamGroup in the stream or the evidence: the setting "
+    "is made, with an evidence-unseen warning naming the kinds",
 )
+_ROUTES_LATER = ("application teams apply routes at any time after the install, so no stream "
+                 "proves there are none; --check over the routes (or --evidence) finds the "
+                 "broken state")
+KINDS_READ = (
+    KindRead(kinds.VIRTUAL_SERVICE, "routes to kube destinations and kube-svc: upstreams",
+          kinds.WARNS, _ROUTES_LATER),
+    KindRead(kinds.ROUTE_TABLE, "delegated routes to kube destinations", kinds.WARNS,
+          _ROUTES_LATER),
+    KindRead(kinds.UPSTREAM_GROUP, "weighted kube destinations", kinds.WARNS, _ROUTES_LATER),
+    KindRead(kinds.GLOO_GATEWAY, "TCP gateways' kube destinations (also embedded in the chart's "
+          "ConfigMap or rollout Job)"),
+    KindRead(kinds.TCP_GATEWAY, "matchable TCP gateways' kube destinations"),
+    KindRead(kinds.GATEWAY_CLASS, "Gloo 1.17 with the Kubernetes Gateway API on (controllerName "
+          "solo.io/gloo-gateway)"),
+    KindRead(kinds.GLOO_GATEWAY_PARAMETERS, "Gloo 1.17 with the Kubernetes Gateway API on"),
+    KindRead(kinds.HTTP_ROUTE, "backendRefs to Services (Gloo 1.17 with the Gateway API: already "
+          "broken once the setting is on)"),
+)
+_UNSEEN_KINDS = tuple(r.what for r in KINDS_READ if r.when_unseen != kinds.SILENT)
 ROUTING_KINDS = ("VirtualService", "RouteTable", "UpstreamGroup", "Gateway",
                  "MatchableHttpGateway", "MatchableTcpGateway")
 GLOO_GATEWAY_CONTROLLER = "solo.io/gloo-gateway"
@@ -68,12 +98,16 @@ def broken(target: Target, index: StreamIndex) -> list[str]:
     return ["routes to the Kubernetes destinations it removes: " + "; ".join(found)] if found else []
 
 
-def unseen(target: Target, index: StreamIndex) -> list[str]:
-    """TCP Gateways embedded in a hook Job that a Helm 3 post-renderer is not shown."""
+def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
+    """The routing kinds none of which can be seen, and Gateways a Helm 3 post-renderer is not
+    handed: a route there to a kube destination would need the setting off."""
     if target.scope != "gloo-settings":
         return []
-    return [f"{why}; a TCP Gateway among them could route to a kube destination "
-            f"({helm_hooks.SEE_THEM})" for why in helm_hooks.unseen_gateways(index)]
+    absent = tuple(what for what in _UNSEEN_KINDS if not index.covers(what))
+    found = [Unseen(absent, "a route there to a kube destination", False)] if absent else []
+    found += [Unseen((kinds.GLOO_GATEWAY,), f"a TCP Gateway routing to a kube destination ({why})",
+                     False) for why in helm_hooks.unseen_gateways(index)]
+    return found
 
 
 def _routes(index: StreamIndex) -> list[str]:
@@ -82,7 +116,7 @@ def _routes(index: StreamIndex) -> list[str]:
 
 
 def _all_routes(index: StreamIndex) -> list[str]:
-    found = [path for r in index.of_kind(*ROUTING_KINDS)
+    found = [path for r in index.seen(*ROUTING_KINDS)
              if r.group in ("gateway.solo.io", "gloo.solo.io")
              for path in index.derived(r, ID, _destinations)]  # once per resource
     hidden, _ = index.embedded()
@@ -115,9 +149,9 @@ def _kube_destinations(node: Any, path: str, parent: str) -> Iterator[str]:
 
 def _gateway_api_1_17(index: StreamIndex) -> list[str]:
     """The Gateway-API evidence, when the stream's Gloo is 1.17.x or its version is unknown."""
-    classes = [r for r in index.of_kind("GatewayClass", group="gateway.networking.k8s.io")
+    classes = [r for r in index.seen("GatewayClass", group="gateway.networking.k8s.io")
                if mapping(r.tree.get("spec")).get("controllerName") == GLOO_GATEWAY_CONTROLLER]
-    parameters = index.of_kind("GatewayParameters", group="gateway.gloo.solo.io")
+    parameters = index.seen("GatewayParameters", group="gateway.gloo.solo.io")
     if not classes and not parameters:
         return []
     versions = gloo_versions(index)
@@ -136,7 +170,7 @@ def _gateway_api_1_17(index: StreamIndex) -> list[str]:
 def _service_backend_refs(index: StreamIndex) -> list[str]:
     """HTTPRoute backendRefs that name a Service (the default kind of a backendRef)."""
     found = []
-    for route in index.of_kind("HTTPRoute", group="gateway.networking.k8s.io"):
+    for route in index.seen("HTTPRoute", group="gateway.networking.k8s.io"):
         for i, rule in enumerate(items(mapping(route.tree.get("spec")).get("rules"))):
             for j, ref in enumerate(items(mapping(rule).get("backendRefs"))):
                 ref = mapping(ref)

@@ -10,15 +10,30 @@ Evidence, for the proxy the target belongs to:
   include the proxy: Gateway documents, Gateways embedded in the ``gloo-custom-resource-config``
   ConfigMap (1.14+) and in the rollout Job's script (1.12–1.13).
 
-Gateways applied outside the stream cannot be seen; the Service and container ports are what the
-chart derives them from, so they are the safest signal we have.
+Gateways are evidence only when something shows them. A gateway proxy (``gloo: gateway-proxy``)
+whose Envoy container adds NET_BIND_SERVICE while no Gloo Gateway is in the stream or the
+evidence (``disableGeneratedGateways: true`` with the Gateways in another repository; Gateways
+applied as Helm hooks, which a Helm 3 post-renderer is not handed, for any Gloo version or
+chart) keeps it: the user asked for the capability, and only a Gateway's ``bindPort`` says
+which port the proxy binds, so dropping it could stop the gateway from listening. kgateway
+does the same for parameters with ``omitDefaultSecurityContext: true`` and no Gateway API
+Gateway in sight. ``--evidence`` with the Gateways decides instead (``KINDS_READ``).
+
+The final state is judged too (``broken``): an Envoy container that binds below 1024 (the
+evidence above) with neither NET_BIND_SERVICE in effect nor the
+``net.ipv4.ip_unprivileged_port_start`` sysctl on its pod cannot bind, e.g. a kustomize overlay
+that puts a proxy whose capability was dropped on ``hostNetwork`` with ports 80 and 443 (a
+``hostNetwork`` pod cannot set network sysctls: the kubelet refuses it, kubernetes/kubernetes
+``pkg/kubelet/sysctl/allowlist.go``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from gloo_harden.gloo import evidence as kinds
 from gloo_harden.gloo import helm_hooks
+from gloo_harden.gloo.evidence import KindRead, Unseen
 from gloo_harden.gloo.index import EMBEDDING_KINDS, Proxy, StreamIndex
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import items, mapping
@@ -34,46 +49,123 @@ EVIDENCE = (
     "gloo-custom-resource-config ConfigMap (1.14+) or its rollout Job's script (1.12-1.13)",
     "a kgateway GatewayParameters with omitDefaultSecurityContext: true (the deployer then "
     "adds no net.ipv4.ip_unprivileged_port_start sysctl) and no such sysctl of its own, used "
-    "by a Gateway with a listener below 1024 or by no Gateway in the stream",
-    "(a Helm 3 post-renderer is handed no hooks, so there the 1.12-1.13 rollout Job's Gateways "
-    "cannot be seen: the decision then rests on the rest, and a warning says so)",
+    "by a Gateway with a listener below 1024",
+    "no Gloo Gateway in the stream or the evidence while a gateway proxy adds NET_BIND_SERVICE "
+    "(disableGeneratedGateways, Gateways applied as Helm hooks that a Helm 3 post-renderer is "
+    "not handed), or no Gateway API Gateway for such GatewayParameters: kept, with an "
+    "evidence-unseen warning",
+    "with NET_BIND_SERVICE already gone: a port below 1024 as above with no "
+    "net.ipv4.ip_unprivileged_port_start sysctl on the pod (none is possible on hostNetwork) "
+    "is reported as an install that is already broken",
+)
+_KEEP = ("the proxy asked for NET_BIND_SERVICE and only a Gateway's bindPort shows whether "
+         "it binds below 1024: without the capability it may not listen")
+KINDS_READ = (
+    KindRead(kinds.SERVICE, "the ports a proxy's Service sends traffic to (targetPort below "
+             "1024)"),
+    KindRead(kinds.GLOO_GATEWAY, "bindPort of the proxies in proxyNames (also the chart's "
+             "Gateways in the gloo-custom-resource-config ConfigMap or the rollout Job)",
+             kinds.KEEPS, _KEEP),
+    KindRead(kinds.HTTP_GATEWAY, "bindPort of matchable HTTP gateways"),
+    KindRead(kinds.TCP_GATEWAY, "bindPort of matchable TCP gateways"),
+    KindRead(kinds.CONFIG_MAP, "the chart's Gateways embedded in gloo-custom-resource-config "
+             "(Gloo 1.14+)"),
+    KindRead(kinds.KUBE_GATEWAY, "listener ports of the Gateways that use a GatewayParameters "
+             "(kgateway, omitDefaultSecurityContext)", kinds.KEEPS,
+             "without the deployer's sysctl NET_BIND_SERVICE is the only way such parameters' "
+             "proxies bind below 1024"),
 )
 PRIVILEGED = 1024
 GATEWAY_KINDS = ("Gateway", "MatchableHttpGateway", "MatchableTcpGateway")
+GLOO_GATEWAY_KINDS = (kinds.GLOO_GATEWAY, kinds.HTTP_GATEWAY, kinds.TCP_GATEWAY)
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
     if target.resource.kind == "GatewayParameters":
         return _omitted_port_sysctl(target.resource, index)
+    return [said for _, said in _low_ports(target, index)]
+
+
+def _low_ports(target: Target, index: StreamIndex) -> list[tuple[int, str]]:
+    """(port, evidence) for every port below 1024 the proxy of ``target`` is seen to bind."""
     proxy = target.proxy
     if proxy is None or target.scope != "proxy-container":
         return []
     host = " on the host network" if proxy.spec.get("hostNetwork") is True else ""
-    evidence = _container_ports(target.node, host)
-    evidence += _service_ports(proxy, target.node, index)
-    evidence += _gateway_ports(proxy, index)
-    return evidence
+    return (_container_ports(target.node, host) + _service_ports(proxy, target.node, index)
+            + _gateway_ports(proxy, index))
 
 
 def _port(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def broken(target: Target, index: StreamIndex) -> list[str]:
-    """Nothing yet: a proxy that binds a privileged port without NET_BIND_SERVICE is not
-    judged here (an empty list is what a guard without this check would say)."""
-    return []
-
-
-def unseen(target: Target, index: StreamIndex) -> list[str]:
-    """Gateways a Helm 3 post-renderer is not shown (Gloo 1.12-1.13's rollout hook Job)."""
-    if target.proxy is None or target.scope != "proxy-container":
+def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
+    """Gloo Gateways, for a gateway proxy, and Gateway API Gateways, for kgateway parameters
+    without the sysctl, when none can be seen: either keeps NET_BIND_SERVICE."""
+    if target.resource.kind == "GatewayParameters":
+        if _omits_sysctl(target.resource) and not index.covers(kinds.KUBE_GATEWAY):
+            return [Unseen((kinds.KUBE_GATEWAY,), "the listener ports of the Gateways that use "
+                           "GatewayParameters with omitDefaultSecurityContext: true", True)]
         return []
-    return [f"{why}; judged by the container ports and Services the chart derives them from "
-            f"({helm_hooks.SEE_THEM})" for why in helm_hooks.unseen_gateways(index)]
+    proxy = target.proxy
+    if proxy is None or target.scope != "proxy-container" or proxy.role != "gateway-proxy":
+        return []
+    if any(index.covers(k) for k in GLOO_GATEWAY_KINDS) or index.view(
+            f"{ID}/any-gateway", GATEWAY_KINDS + EMBEDDING_KINDS, lambda i: bool(_gateways(i))):
+        return []
+    hooks = helm_hooks.unseen_gateways(index)
+    why = f" ({'; '.join(hooks)})" if hooks else ""
+    return [Unseen((kinds.GLOO_GATEWAY,), f"the bindPort of the gateway proxies{why}", True)]
 
 
-def _container_ports(container: Any, host: str) -> list[str]:
+def broken(target: Target, index: StreamIndex) -> list[str]:
+    """An Envoy container that binds below 1024 with neither NET_BIND_SERVICE in effect nor
+    the unprivileged-port sysctl on its pod (impossible with hostNetwork)."""
+    proxy = target.proxy
+    if proxy is None or target.scope != "proxy-container" or has_net_bind(target.node, proxy.spec):
+        return []
+    low = _low_ports(target, index)
+    if not low:
+        return []
+    ports, lowest = [said for _, said in low], min(number for number, _ in low)
+    if proxy.spec.get("hostNetwork") is True:
+        return [f"{'; '.join(ports)}, without NET_BIND_SERVICE, and a hostNetwork pod cannot set "
+                f"the {UNPRIVILEGED_PORT_START} sysctl"]
+    start = port_start(proxy.spec)
+    if start is not None and start <= lowest:
+        return []
+    has = "" if start is None else f" ({UNPRIVILEGED_PORT_START} is {start})"
+    return [f"{'; '.join(ports)}, without NET_BIND_SERVICE or the {UNPRIVILEGED_PORT_START} "
+            f"sysctl{has}"]
+
+
+def has_net_bind(container: Any, pod: Any) -> bool:
+    """NET_BIND_SERVICE in effect for ``container``: added (any spelling, or ALL), privileged,
+    or root (runAsUser 0 on the container or its pod) without dropping it or ALL (the runtime's
+    default set holds it: containerd ``defaultUnixCaps``, CRI-O ``Default()``)."""
+    context = mapping(container.get("securityContext"))
+    caps = mapping(context.get("capabilities"))
+    names = {str(c).upper().removeprefix("CAP_") for c in items(caps.get("add"))}
+    if names & {"NET_BIND_SERVICE", "ALL"} or context.get("privileged") is True:
+        return True
+    user = context.get("runAsUser", mapping(pod.get("securityContext")).get("runAsUser"))
+    dropped = {str(c).upper().removeprefix("CAP_") for c in items(caps.get("drop"))}
+    return user == 0 and not dropped & {"NET_BIND_SERVICE", "ALL"}
+
+
+def port_start(pod: Any) -> int | None:
+    """The pod's ``net.ipv4.ip_unprivileged_port_start`` sysctl, or None."""
+    for sysctl in items(mapping(pod.get("securityContext")).get("sysctls")):
+        if mapping(sysctl).get("name") == UNPRIVILEGED_PORT_START:
+            try:
+                return int(str(mapping(sysctl).get("value")))
+            except ValueError:
+                return None
+    return None
+
+
+def _container_ports(container: Any, host: str) -> list[tuple[int, str]]:
     found = []
     for port in items(container.get("ports")):
         if not isinstance(port, dict):
@@ -81,11 +173,11 @@ def _container_ports(container: Any, host: str) -> list[str]:
         for key in ("containerPort", "hostPort"):
             number = _port(port.get(key))
             if number is not None and number < PRIVILEGED:
-                found.append(f"{key} {number}{host}")
+                found.append((number, f"{key} {number}{host}"))
     return found
 
 
-def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str]:
+def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[tuple[int, str]]:
     named = {str(p.get("name")): _port(p.get("containerPort"))
              for p in items(container.get("ports")) if isinstance(p, dict)}
     found = []
@@ -96,18 +188,19 @@ def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str
             target = port.get("targetPort", port.get("port"))
             number = named.get(str(target)) if isinstance(target, str) else _port(target)
             if number is not None and number < PRIVILEGED:
-                found.append(f"Service {service.namespace or '-'}/{service.name} targetPort {number}")
+                found.append((number, f"Service {service.namespace or '-'}/{service.name} "
+                              f"targetPort {number}"))
     return found
 
 
-def _gateway_ports(proxy: Proxy, index: StreamIndex) -> list[str]:
+def _gateway_ports(proxy: Proxy, index: StreamIndex) -> list[tuple[int, str]]:
     return list(index.view(f"{ID}/gateway-ports", GATEWAY_KINDS + EMBEDDING_KINDS,
                            _privileged_binds).get(proxy.name, ()))
 
 
-def _privileged_binds(index: StreamIndex) -> dict[str, list[str]]:
-    """proxy name → each Gateway that binds it below 1024, in stream order."""
-    found: dict[str, list[str]] = {}
+def _privileged_binds(index: StreamIndex) -> dict[str, list[tuple[int, str]]]:
+    """proxy name → (port, each Gateway that binds it below 1024), in stream order."""
+    found: dict[str, list[tuple[int, str]]] = {}
     for origin, gateway in _gateways(index):
         spec = mapping(gateway.get("spec"))
         number = _port(spec.get("bindPort"))
@@ -116,13 +209,14 @@ def _privileged_binds(index: StreamIndex) -> dict[str, list[str]]:
         name = mapping(gateway.get("metadata")).get("name")
         names = items(spec.get("proxyNames")) or ["gateway-proxy"]
         for proxy in dict.fromkeys(n for n in names if isinstance(n, str)):
-            found.setdefault(proxy, []).append(f"Gateway {name} bindPort {number} ({origin})")
+            found.setdefault(proxy, []).append(
+                (number, f"Gateway {name} bindPort {number} ({origin})"))
     return found
 
 
 def _gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
     documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", _plain(r))
-                 for r in index.of_kind(*GATEWAY_KINDS) if r.group == "gateway.solo.io"]
+                 for r in index.seen(*GATEWAY_KINDS) if r.group == "gateway.solo.io"]
     hidden, _ = index.embedded()
     documents += [(e.origin, e.data) for e in hidden if e.data.get("kind") in GATEWAY_KINDS]
     return documents
@@ -144,20 +238,13 @@ def _omitted_port_sysctl(parameters: Resource, index: StreamIndex) -> list[str]:
     GatewayParameters set ``omitDefaultSecurityContext: true``
     (``pkg/deployer/gateway_parameters.go@v2.1.0:29-81``; notes gateway-api.md §0.2, §2b). Then
     NET_BIND_SERVICE is the only way such a listener binds."""
-    kube = mapping(mapping(parameters.tree.get("spec")).get("kube"))
-    if parameters.group != "gateway.kgateway.dev" or kube.get("omitDefaultSecurityContext") is not True:
+    if not _omits_sysctl(parameters):
         return []
-    context = mapping(mapping(kube.get("podTemplate")).get("securityContext"))
-    if any(mapping(s).get("name") == UNPRIVILEGED_PORT_START and str(mapping(s).get("value")) == "0"
-           for s in items(context.get("sysctls"))):
-        return []
-    users = [g for g in index.of_kind("Gateway", group="gateway.networking.k8s.io")
+    users = [g for g in index.seen("Gateway", group="gateway.networking.k8s.io")
              if g.namespace == parameters.namespace and mapping(mapping(mapping(
                  g.tree.get("spec")).get("infrastructure")).get("parametersRef")).get("name")
              == parameters.name]
     omitted = f"omitDefaultSecurityContext: true (no {UNPRIVILEGED_PORT_START} sysctl)"
-    if not users:
-        return [f"{omitted} and no Gateway using these parameters in the stream to show its ports"]
     found = []
     for gateway in users:
         for listener in items(mapping(gateway.tree.get("spec")).get("listeners")):
@@ -166,3 +253,13 @@ def _omitted_port_sysctl(parameters: Resource, index: StreamIndex) -> list[str]:
                 found.append(f"{omitted} for Gateway {gateway.namespace or '-'}/{gateway.name} "
                              f"listener port {number}")
     return found
+
+
+def _omits_sysctl(parameters: Resource) -> bool:
+    """kgateway GatewayParameters with ``omitDefaultSecurityContext: true`` and no
+    ``net.ipv4.ip_unprivileged_port_start: 0`` sysctl of their own."""
+    kube = mapping(mapping(parameters.tree.get("spec")).get("kube"))
+    if parameters.group != "gateway.kgateway.dev" \
+            or kube.get("omitDefaultSecurityContext") is not True:
+        return False
+    return port_start(mapping(kube.get("podTemplate"))) != 0

@@ -6,13 +6,20 @@ does not set the field itself, so a metrics exporter or a user's Job sharing the
 ``gateway-proxy`` account would lose the API token it may need. A pod spec that sets the field
 decides for itself and is no evidence. The proxy pod specs still get
 ``automountServiceAccountToken: false`` (scope ``proxy-pod``), which is all the proxies need.
+
+Workloads are in every render, and the account is the chart's own, named for the proxy: no
+workload kind is ever wholly unseen, so this guard warns about none (``--evidence`` with the
+cluster's workloads shows those of other repositories). The final state is not judged: a
+workload that shares the account may not need a token at all.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.gloo import evidence as kinds
+from gloo_harden.gloo.evidence import KindRead
+from gloo_harden.gloo.index import StreamIndex, is_proxy
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_spec
 from gloo_harden.scopes import Target
@@ -24,6 +31,9 @@ EVIDENCE = (
     "(serviceAccountName or serviceAccount, same namespace) and does not set "
     "automountServiceAccountToken itself",
 )
+KINDS_READ = tuple(KindRead(what, "workloads that run as a proxy's ServiceAccount")
+              for what in (kinds.DEPLOYMENT, kinds.DAEMON_SET, kinds.STATEFUL_SET,
+                           kinds.REPLICA_SET, kinds.JOB, kinds.CRON_JOB, kinds.POD))
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
@@ -47,9 +57,9 @@ def _workloads_by_account(index: StreamIndex) -> dict[str, list[tuple[Resource, 
     """Workloads that are not Gloo proxies, with their pod specs, by the ServiceAccount they
     run as (``"None"`` for none), in stream order."""
     found: dict[str, list[tuple[Resource, Any]]] = {}
-    for workload in index.of_kind(*POD_SPEC_PATHS):
+    for workload in index.seen(*POD_SPEC_PATHS):  # also --evidence
         located = pod_spec(workload.tree, workload.kind)
-        if index.proxy_of(workload) is not None or located is None:
+        if index.proxy_of(workload) is not None or located is None or is_proxy(workload):
             continue
         spec = located[0]
         name = spec.get("serviceAccountName") or spec.get("serviceAccount")

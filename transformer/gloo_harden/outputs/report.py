@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gloo_harden.errors import EXIT_OK, EXIT_REFUSED
-from gloo_harden.resources.results import BROKEN, Result, Severity
+from gloo_harden.resources.results import BROKEN, UNDONE, Result, Severity
 
 
 def exit_code(results: Iterable[Result], changed: int, check: bool) -> int:
     if any(r.severity is Severity.ERROR for r in results):
         return EXIT_REFUSED
-    if check and (changed or any(r.tag == BROKEN for r in results)):
+    if check and (changed or any(r.tag in (BROKEN, UNDONE) for r in results)):
         return EXIT_REFUSED
     return EXIT_OK
 
@@ -29,12 +29,15 @@ def summary(results: list[Result], changed_documents: int) -> str:
     kept = sum(1 for r in results if r.severity is not Severity.INFO and r.guard
                and r.tag is None)
     broken = sum(1 for r in results if r.tag == BROKEN)
+    undone = sum(1 for r in results if r.tag == UNDONE)
     parts = [f"{changes} change{'s' * (changes != 1)} in {changed_documents} "
              f"document{'s' * (changed_documents != 1)}"]
     if kept:
         parts.append(f"{kept} kept by a guard")
     if broken:
         parts.append(f"{broken} already broken")
+    if undone:
+        parts.append(f"{undone} undone by an overlay")
     return "gloo-harden: " + ", ".join(parts)
 
 

@@ -18,18 +18,26 @@ class Severity(str, enum.Enum):
 
 #: ``Result.tag``: the input is already hardened, and that breaks the gateway
 BROKEN = "already-broken"
-#: ``Result.tag``: decided without evidence the client cannot hand over (Helm 3 hooks)
+#: ``Result.tag``: a kind of evidence a decision depends on is nowhere to be seen (not in the
+#: stream, not in ``--evidence``, not handed over by the client)
 UNSEEN = "evidence-unseen"
+#: ``Result.tag``: something applied after gloo-harden (a kgateway overlay) undoes a hardening
+UNDONE = "hardening-undone"
 #: what each tag means, as ``gloo-harden explain TAG`` prints it
 TAGS = {
     BROKEN: "a warning tagged already-broken: the input is already in the hardened state, and "
             "the guard named in the result has evidence that this breaks the gateway (for "
             "example NET_BIND_SERVICE already dropped from a proxy that binds port 80). "
             "Nothing is changed; fix the evidence or the setting. --check fails on it.",
-    UNSEEN: "a warning tagged evidence-unseen: the decision was made without evidence the "
-            "client cannot hand over, such as Helm hooks a Helm 3 post-renderer never "
-            "receives. The result names what was not seen; run gloo-harden on the full render "
-            "(helm template | gloo-harden) to decide with it.",
+    UNSEEN: "a warning tagged evidence-unseen (an error under --strict): none of the objects "
+            "of a kind a decision depends on is in the stream or the --evidence (for example "
+            "no VirtualService, or Gateways a Helm 3 post-renderer is never handed). Said once "
+            "per kind and render, with the side the guard took; pass --evidence PATH (gloo-harden "
+            "explain evidence says what to collect) to decide with them.",
+    UNDONE: "a warning tagged hardening-undone (an error under --strict): a kgateway overlay "
+            "applied after the merge undoes a hardening (adds capabilities, makes the root "
+            "writable, replaces the securityContext, mounts the token). --check fails on it "
+            "unless the GatewayParameters opts out with gloo-harden.dev/skip.",
 }
 
 
@@ -67,7 +75,7 @@ class Result(NamedTuple):
     current: Any = None
     proposed: Any = None
     line: int | None = None  # the line of ``file`` (from 1) where the document's content starts
-    tag: str | None = None  # BROKEN or UNSEEN: what kind of note a warning is
+    tag: str | None = None  # BROKEN, UNSEEN or UNDONE: what kind of note a warning is
     guard: str | None = None  # the guard whose evidence kept the hardening back (or broken)
 
     def to_dict(self) -> dict[str, Any]:

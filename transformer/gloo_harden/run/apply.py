@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from gloo_harden.errors import InvariantError, PatchError
 from gloo_harden.gloo import additions, optout
 from gloo_harden.gloo.additions import Addition
+from gloo_harden.gloo.evidence import HOW_TO_SEE, Unseen
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.guards import COMPLETE, GUARDS
 from gloo_harden.patching import trial
@@ -71,7 +72,7 @@ def apply_all(hardenings: tuple[Hardening, ...], run: RunState) -> tuple[set[int
             results.append(trial.unmatched(item, run.fail_on_unmatched))
     results += trial.conflicts(run.stream, hardenings, run.scope, results)
     return changed, optout.problems(run.stream.resources, lambda: _valid_ids(hardenings),
-                                    run.refusal) + results
+                                    run.refusal) + _once(results)
 
 
 def _valid_ids(hardenings: tuple[Hardening, ...]) -> set[str]:
@@ -98,35 +99,76 @@ def _target_sets(item: Hardening, run: RunState,
 
 def _add_for(item: Hardening, target: Target, run: RunState) -> list[Result]:
     """Add the objects of ``item`` for one target, unless an opt-out or a guard forbids it."""
-    refused = _refusal(item, target, run)
+    refused, notes = _refusal(item, target, run)
     if refused:
-        return refused
+        return notes + refused
     new = [a._replace(beside=target.resource.document)
            for a in additions.objects(item.id, item.objects, target.resource.namespace,
                                       target.resource.labels)]
     for addition in new:
         run.add(addition)
-    return [Result(Severity.INFO, f"added {a.ref.kind} {additions.show(a.ref)} for "
-                   f"{target.what} {additions.show(target.resource.ref)}", hardening=item.id,
-                   resource=a.ref, field="metadata.name", proposed=a.ref.name) for a in new]
+    return notes + [Result(Severity.INFO, f"added {a.ref.kind} {additions.show(a.ref)} for "
+                           f"{target.what} {additions.show(target.resource.ref)}",
+                           hardening=item.id, resource=a.ref, field="metadata.name",
+                           proposed=a.ref.name) for a in new]
 
 
 def _refusal(item: Hardening, target: Target, run: RunState,
-             changes: list[tuple[str, Any, Any]] | None = None) -> list[Result]:
+             changes: list[tuple[str, Any, Any]] | None = None
+             ) -> tuple[list[Result], list[Result]]:
     """Why ``item`` may not make ``changes`` (or add its objects) to ``target``: an opt-out
-    annotation or a guard's evidence; empty when nothing forbids it."""
+    annotation or a guard's evidence (empty when nothing forbids it); and the kinds of
+    evidence the guards could not see (``evidence-unseen``, once per kind and render after
+    ``apply_all``), some of which keep the change back on the safe side."""
     reasons = target.resource.skip_reasons()
     if item.id in reasons:
         why = reasons[item.id] or "no reason given"
         return [_result(Severity.INFO, f"skipped for {target.what} by annotation "
-                        f"{SKIP_ANNOTATION}: {why}", item, target)]
+                        f"{SKIP_ANNOTATION}: {why}", item, target)], []
     found = [(guard, GUARDS[guard].check(target, run.stream)) for guard in item.guards]
+    notes: list[Result] = []
+    if not any(said for _, said in found):
+        unseen = _unseen_kinds(item, target, run.stream)
+        notes = [_unseen_result(item, guard, what, run) for guard, what in unseen]
+        found = [(guard, [f"no {what} in the stream or the evidence to show {what.means} "
+                          "(kept on the safe side: see the evidence-unseen warning)"])
+                 for guard, what in unseen if what.keeps]
     evidence = [e for _, said in found for e in said]
     if not evidence:
-        return []
+        return [], notes
     first = next(guard for guard, said in found if said)  # SARIF's rule for the result
     return [_result(run.refusal, _kept(item, target, changes or [], evidence, run.strict), item,
-                    target)._replace(guard=first)]
+                    target)._replace(guard=first)], notes
+
+
+def _unseen_kinds(item: Hardening, target: Target,
+                  index: StreamIndex) -> list[tuple[str, Unseen]]:
+    """(guard, kind) for every kind of evidence a guard of ``item`` reads and cannot see."""
+    return [(guard, what) for guard in item.guards if guard in COMPLETE
+            for what in COMPLETE[guard].unseen(target, index)]
+
+
+def _unseen_result(item: Hardening, guard: str, what: Unseen, run: RunState) -> Result:
+    """One kind of evidence not seen: a warning (an error under ``--strict``) with no
+    resource, so that it is said once per kind and render (``_once``)."""
+    side = (f"{item.id} is kept back where it could matter" if what.keeps
+            else f"{item.id} is applied as if there were none")
+    return Result(run.refusal, f"no {what} in the stream or the evidence, so {what.means} "
+                  f"cannot be seen; {side}; {HOW_TO_SEE}", hardening=item.id, tag=UNSEEN,
+                  guard=guard)
+
+
+def _once(results: list[Result]) -> list[Result]:
+    """``results`` with each ``evidence-unseen`` statement kept at its first place only."""
+    said: set[tuple[str | None, str]] = set()
+    out = []
+    for r in results:
+        if r.tag == UNSEEN:
+            if (r.guard, r.message) in said:
+                continue
+            said.add((r.guard, r.message))
+        out.append(r)
+    return out
 
 
 def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, list[Result]]:
@@ -144,14 +186,14 @@ def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, li
              for where in report.missing]
     if not changes:
         return False, notes + _already_broken(item, target, run)
-    refused = _refusal(item, target, run, changes)
+    refused, unseen = _refusal(item, target, run, changes)
+    notes += unseen
     if refused:
-        return False, refused
+        return False, notes + refused
     patched, copied = _patch_alone(item, target, run, changes)
     if patched is None:
-        return False, copied
+        return False, notes + copied
     target, notes = patched, notes + copied
-    notes += _unseen(item, target, run.stream)
     document = target.resource.document
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
@@ -217,21 +259,13 @@ def _already_broken(item: Hardening, target: Target, run: RunState) -> list[Resu
     found = [(guard, COMPLETE[guard].broken(target, run.stream)) for guard in item.guards
              if guard in COMPLETE]
     evidence = [e for _, said in found for e in said]
-    if not evidence:
-        return []
+    if not evidence:  # not broken as far as can be seen: say what cannot be
+        return [_unseen_result(item, guard, what, run)
+                for guard, what in _unseen_kinds(item, target, run.stream)]
     first = next(guard for guard, said in found if said)
     message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
                + "; ".join(evidence))
     return [_result(run.refusal, message, item, target)._replace(tag=BROKEN, guard=first)]
-
-
-def _unseen(item: Hardening, target: Target, index: StreamIndex) -> list[Result]:
-    """Evidence a guard reads that this stream cannot hold, for the client and version at
-    hand (a guard's ``unseen``): the decision stands on the rest, and a warning says so."""
-    return [_result(Severity.WARNING, f"{target.what}: decided without {why}", item,
-                    target)._replace(tag=UNSEEN)
-            for guard in item.guards if guard in COMPLETE
-            for why in COMPLETE[guard].unseen(target, index)]
 
 
 def _kept(item: Hardening, target: Target, changes: list[tuple[str, Any, Any]],

@@ -3,7 +3,8 @@
 ``markdown()`` is what README.md holds between ``BEGIN`` and ``END``
 (``tests/run/test_catalog.py`` keeps them equal; ``GLOO_HARDEN_UPDATE_GOLDEN=1`` rewrites
 the README). A new hardening's summary, scopes and guards, and a guard's new ``EVIDENCE``
-line, reach the README from here; nothing about them is written by hand twice.
+line or ``KINDS_READ`` row, reach the README from here; nothing about them is written by hand
+twice (``outputs.evidence`` makes the README's evidence table and ``explain evidence``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ def markdown() -> str:
              "| --- | --- | --- | --- | --- |"]
     lines += [f"| `{h.id}` | {runs} | {_cell(h.summary)} | {_ids(h.scopes)} | "
               f"{_ids(h.guards) or '—'} |" for h, runs in ran]
-    lines += ["", "| guard | keeps a change back on any of | guarding |", "| --- | --- | --- |"]
+    lines += ["", "| guard | keeps a change back on any of | objects it reads (`--evidence`; "
+              "`gloo-harden explain evidence`) | guarding |", "| --- | --- | --- | --- |"]
     for guard_id, guard in GUARDS.items():
         evidence = "; ".join(_cell(line) for line in guard.EVIDENCE)
-        lines.append(f"| `{guard_id}` | {evidence} | {_ids(_using(guard_id, ran))} |")
+        kinds = ", ".join(dict.fromkeys(f"{row.what.kind} (`{row.what.resource}`)"
+                                        for row in guard.KINDS_READ)) or "only its target"
+        lines.append(f"| `{guard_id}` | {evidence} | {kinds} | {_ids(_using(guard_id, ran))} |")
     return "\n".join(lines + [END])
 
 

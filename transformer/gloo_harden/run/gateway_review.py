@@ -22,6 +22,12 @@ result names the hardening it is about and ``--disable ID`` silences it with the
   ``KGW_GATEWAY_CLASS_PARAMETERS_REFS`` (Helm ``gatewayClassParametersRefs``);
 - token automount: already off in every deployer template (the ServiceAccount it renders),
   with kgateway's projected ``xds-token`` the proxy needs: said once, nothing changed.
+
+An overlay that undoes a hardening (adds capabilities, makes the root writable, deletes or
+replaces the hardened securityContext, mounts the token) is tagged ``hardening-undone``: a
+warning, an error under ``--strict``, and it fails ``--check``, so a gate after the last layer
+catches it. The GatewayParameters opts out with ``gloo-harden.dev/skip: "<id>=<reason>"``
+(then it is said as info).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, mapping, pod_spec
 from gloo_harden.resources.podspec import items as listed
-from gloo_harden.resources.results import Result, Severity, show_text, show_value
+from gloo_harden.resources.results import UNDONE, Result, Severity, show_text, show_value
 from gloo_harden.yamltext.yamlio import to_plain
 
 if TYPE_CHECKING:
@@ -57,8 +63,8 @@ def owners(hardenings: Iterable[Hardening]) -> dict[str, str]:
     return {topic: h.id for h in hardenings for topic in h.review}
 
 
-def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = False
-           ) -> list[Result]:
+def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = False,
+           strict: bool = False) -> list[Result]:
     """Every statement about the Gateway API objects of ``index`` whose topic a hardening
     owns (``owners``), named by that hardening."""
     found = index.generation
@@ -73,8 +79,9 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
             out += _omit(resource, found)
         for key in OVERLAYS:
             if isinstance(kube.get(key), dict):
-                out += [_result(severity, hid, resource, f"spec.kube.{key}{path}", message)
-                        for severity, hid, path, message in _overlay(key, to_plain(kube[key]))]
+                for severity, hid, path, message, undoes in _overlay(key, to_plain(kube[key])):
+                    said = _result(severity, hid, resource, f"spec.kube.{key}{path}", message)
+                    out.append(said._replace(tag=UNDONE) if undoes else said)
     out += _references(index, parameters)
     out += _class_wiring(index, found, added_class)
     if found.product is not None:
@@ -83,7 +90,8 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
                           + (" and mounts the projected xds-token the proxy authenticates xDS "
                              "with (kept)" if found.product is Product.KGATEWAY else "")
                           + "; nothing to change", hardening=AUTOMOUNT))
-    return _once([r._replace(hardening=owned[topic]) for r in out
+    by_ref = {r.ref: r for r in parameters}
+    return _once([_undone(r._replace(hardening=owned[topic]), by_ref, strict) for r in out
                   if (topic := r.hardening) is not None and topic in owned])
 
 
@@ -126,8 +134,27 @@ def _omit(resource: Resource, found: Generation) -> list[Result]:
             for hid in (NBS, READ_ONLY)]
 
 
-def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str]]:
-    """(severity, hardening, path, message) for each thing an overlay undoes."""
+def _undone(result: Result, parameters: Mapping[Any, Resource], strict: bool) -> Result:
+    """An overlay's result that undoes a hardening (tag ``UNDONE``): it fails ``--check``, an
+    error under ``--strict``, unless the GatewayParameters opts out of that hardening (then
+    info, untagged)."""
+    resource = parameters.get(result.resource)
+    if result.tag != UNDONE or resource is None or result.hardening is None:
+        return result
+    reasons = resource.skip_reasons()
+    if result.hardening in reasons:
+        why = reasons[result.hardening] or "no reason given"
+        return result._replace(severity=Severity.INFO, tag=None, message=result.message
+                               + f"; accepted by annotation gloo-harden.dev/skip: {why}")
+    return result._replace(severity=Severity.ERROR if strict else Severity.WARNING,
+                           message=result.message + " (undoes the hardening; to accept it, "
+                           "annotate the GatewayParameters gloo-harden.dev/skip: "
+                           f'"{result.hardening}=<reason>")')
+
+
+def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str, bool]]:
+    """(severity, hardening, path, message, undoes a hardening) for each thing an overlay
+    undoes or breaks."""
     applied = "applied after the merge, it"
     for path, node in _walk(overlay, ""):
         if not isinstance(node, dict):
@@ -136,27 +163,28 @@ def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str]]
         if listed(caps.get("add")):
             yield (Severity.WARNING, NBS, f"{path}.capabilities.add",
                    f"{applied} adds capabilities {show_value(listed(caps.get('add')))} to the "
-                   "proxy")
+                   "proxy", True)
         if node.get("readOnlyRootFilesystem") is False:
             yield (Severity.WARNING, READ_ONLY, f"{path}.readOnlyRootFilesystem",
-                   f"{applied} makes the root filesystem writable")
+                   f"{applied} makes the root filesystem writable", True)
         context = node.get("securityContext")
         if isinstance(context, dict) and context.get("$patch") in ("delete", "replace"):
             yield (Severity.WARNING, READ_ONLY, f"{path}.securityContext",
-                   f"{applied} {show_text(context['$patch'])}s the hardened securityContext")
+                   f"{applied} {show_text(context['$patch'])}s the hardened securityContext",
+                   True)
         if node.get("automountServiceAccountToken") is True:
             yield (Severity.WARNING, AUTOMOUNT, f"{path}.automountServiceAccountToken",
-                   f"{applied} mounts the API token")
+                   f"{applied} mounts the API token", True)
         if "serviceAccountName" in node or (key == "serviceAccountOverlay" and path == ".metadata"
                                             and "name" in node):
             yield (Severity.WARNING, AUTOMOUNT, path,
                    f"{applied} renames the proxy ServiceAccount; kgateway derives the proxy's "
-                   "xDS identity from the Gateway's ServiceAccount name")
+                   "xDS identity from the Gateway's ServiceAccount name", False)
         volumes = node.get("volumes")
         if isinstance(volumes, list) and _drops_xds_token(volumes):
             yield (Severity.WARNING, AUTOMOUNT, f"{path}.volumes",
                    f"{applied} drops the projected xds-token volume kgateway ≥2.0.5 "
-                   "authenticates xDS with: the proxy gets no configuration")
+                   "authenticates xDS with: the proxy gets no configuration", False)
 
 
 def _drops_xds_token(volumes: list[Any]) -> bool:

@@ -80,6 +80,7 @@ class Request(NamedTuple):
     assume_version: str | None = None  # PRODUCT-VERSION, e.g. kgateway-2.1.2
     results_format: str = "json"
     separate_renders: bool = False
+    evidence: tuple[str, ...] = ()  # files and folders of objects the guards read (--evidence)
 
     @property
     def limits(self) -> Limits:
@@ -102,10 +103,11 @@ class Kind(Enum):
     RELEASE = "a release"  # PRODUCT-VERSION (kgateway-2.1.2, gloo-1.19); spec and data: a string
     FORMAT = "a results format"  # flags only: one of RESULTS_FORMATS
     OUTPUT_PATH = "a file or directory to write"  # flags only (emit -o PATH)
+    PATHS = "files or folders"  # repeatable flag; spec: a list; data: "a,b"; each must exist
 
     @property
     def is_list(self) -> bool:
-        return self in (Kind.IDS, Kind.FOLDERS, Kind.PROFILES, Kind.NAMESPACES)
+        return self in (Kind.IDS, Kind.FOLDERS, Kind.PROFILES, Kind.NAMESPACES, Kind.PATHS)
 
 
 class Field(NamedTuple):
@@ -181,6 +183,12 @@ FIELDS: tuple[Field, ...] = (
           "Judge each FILE (KRM: each config.kubernetes.io/path) as a render of its own: "
           "evidence in one file keeps nothing back in another. Default: all files are one "
           "render (e.g. helm template --output-dir)."),
+    Field("evidence", ("--evidence",), "evidence", Kind.PATHS,
+          "Read the objects in PATH (a YAML or JSON file, or a folder of them; repeatable) as "
+          "evidence for the guards: never written, hardened or counted. For kubectl get … -A "
+          "-o yaml of the cluster and application teams' repositories; `gloo-harden explain "
+          "evidence` prints what to collect. Under kpt/kustomize: a mounted path.", "PATH",
+          appends=True),
 )
 
 #: the options of ``gloo-harden emit``: every run option, with -o and --check saying what
@@ -305,6 +313,8 @@ def _configured(request: Request, config: Any, problems: list[Problem],
             value = _known_profiles(located, problems)
         elif field.kind is Kind.NAMESPACES:
             value = _namespaces(located, problems)
+        elif field.kind is Kind.PATHS:
+            value = _existing_paths(located, problems)
         if field.appends:
             value = getattr(request, field.name) + tuple(
                 v for v in value if v not in getattr(request, field.name))
@@ -404,6 +414,14 @@ def _existing_folders(located: list[tuple[str, str]], problems: list[Problem]) -
                          "a mounted folder)")
                  for where, item in located if not os.path.isdir(item)]
     return tuple(item for _, item in located if os.path.isdir(item))
+
+
+def _existing_paths(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:
+    problems += [Problem(where, f'"{item}" does not exist (relative paths start at '
+                         f"{os.getcwd()}); expected a file or folder of evidence (in a "
+                         "container: a mounted path)")
+                 for where, item in located if not os.path.exists(item)]
+    return tuple(item for _, item in located if os.path.exists(item))
 
 
 def _known_profiles(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:

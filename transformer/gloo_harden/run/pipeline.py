@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from gloo_harden.errors import InputError
 from gloo_harden.gloo import additions, embedded, release_detection
+from gloo_harden.gloo.evidence import NO_EVIDENCE, Evidence, collected_resource
 from gloo_harden.gloo.index import PROXY_ROLES, StreamIndex, proxy_accounts
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.resources.model import Resource
@@ -73,6 +74,8 @@ class Options(NamedTuple):
     assume_version: tuple[release_detection.Product, release_detection.Version] | None = None
     separate_renders: bool = False  # each input file is a render of its own (``harden_renders``)
     client: str | None = None  # who handed the stream over, when it matters (``clients``)
+    #: objects read from outside the stream (``--evidence``): guards read, nothing writes them
+    evidence: Evidence = NO_EVIDENCE
 
 
 class Outcome(NamedTuple):
@@ -122,6 +125,25 @@ def read(sources: Iterable[Source]) -> list[Document]:
         del exact
         limits.check_documents(len(documents), names[-1])
     return documents
+
+
+def read_evidence(sources: Iterable[Source], options: Options) -> Evidence:
+    """The objects of ``sources`` (``--evidence``), every document parsed (any kind may be
+    evidence), and the resources their files are named after (``evidence.collected_resource``).
+    Read once per run, whatever the number of renders; never written."""
+    sources = list(sources)
+    with limits.using(options.limits or limits.active()):
+        documents = read(sources)
+        resources: list[Resource] = []
+        for position, doc in enumerate(documents):
+            if doc.is_blank:
+                continue
+            doc.tree = yamlio.load(doc.text, doc.where, doc.origin)
+            if doc.tree is None:
+                continue
+            resources += _resources(doc, position, [])
+    collected = {name for s in sources if (name := collected_resource(s.name))}
+    return Evidence(tuple(resources), frozenset(collected))
 
 
 def harden(sources: Iterable[Source], options: Options) -> Outcome:
@@ -243,7 +265,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
     results += generation_results(found, options.assume_version,
                                   any(h.needs_release for h in options.hardenings))
     index = StreamIndex(resources, frozenset(options.scope.istio_injected), found,
-                        options.client)
+                        options.client, options.evidence)
     added: list[additions.Addition] = []
 
     def add(addition: additions.Addition) -> None:
@@ -268,7 +290,8 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         from gloo_harden.run import gateway_review
 
         applied += gateway_review.review(index, gateway_review.owners(options.hardenings),
-                                         any(a.ref.kind == "GatewayClass" for a in added))
+                                         any(a.ref.kind == "GatewayClass" for a in added),
+                                         options.strict)
     return sorted(changed), results + applied
 
 
