@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_annotations
@@ -91,11 +92,29 @@ class Resource(NamedTuple):
         for field, values in (("metadata.annotations", self.annotations),
                               (".".join(pod + ("metadata", "annotations")),
                                pod_annotations(self.tree, self.kind) if pod else {})):
-            for entry in values.get(SKIP_ANNOTATION, "").split(","):
+            for entry in _entries(values.get(SKIP_ANNOTATION, "")):
                 hardening, _, reason = entry.partition("=")
                 if hardening.strip():
                     found.append(OptOut(hardening.strip(), reason.strip(), self.field(field)))
         return found
+
+
+#: Where a new ``<id>[=<reason>]`` entry starts after a comma: an id (no spaces) then ``=``
+#: or the end of the entry. Anything else after a comma goes on the reason before it.
+_ENTRY = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9_.-]*\s*(?:=|$)")
+
+
+def _entries(value: str) -> list[str]:
+    """The ``<id>=<reason>`` entries of a skip annotation. A reason may hold commas
+    (``read-only-root-filesystem=Envoy writes /var/log/envoy, no volume yet (PLAT-311)``): a
+    comma starts a new entry only when an id follows it, else it belongs to the reason."""
+    entries: list[str] = []
+    for part in value.split(","):
+        if entries and "=" in entries[-1] and not _ENTRY.match(part):
+            entries[-1] += "," + part
+        else:
+            entries.append(part)
+    return entries
 
 
 class OptOut(NamedTuple):
