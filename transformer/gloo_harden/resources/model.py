@@ -21,14 +21,17 @@ class Resource(NamedTuple):
     position: int  # the document's position in the stream
     tree: Any  # the round-trip mapping of this object
     path: str  # "" for a document root, "items[3]" for a List item
+    #: (apiVersion, kind) of an item of a typed list (``kind: DeploymentList``) that does not
+    #: write its own, as API clients return them
+    listed: tuple[str, str] = ("", "")
 
     @property
     def api_version(self) -> str:
-        return show_text(self.tree.get("apiVersion", ""))
+        return show_text(self.tree.get("apiVersion") or self.listed[0])
 
     @property
     def kind(self) -> str:
-        return show_text(self.tree.get("kind", ""))
+        return show_text(self.tree.get("kind") or self.listed[1])
 
     @property
     def group(self) -> str:
@@ -115,6 +118,21 @@ def _entries(value: str) -> list[str]:
         else:
             entries.append(part)
     return entries
+
+
+def list_items(tree: Any) -> tuple[str, str] | None:
+    """For a list of objects, the (apiVersion, kind) its items take when they write none;
+    None when ``tree`` is not a list. ``kind: List`` (``kubectl get -o yaml``) gives nothing;
+    a typed list (``kind: DeploymentList`` with ``items``, as ``kubectl get --raw`` and API
+    clients return it, items usually without ``kind``) gives its item kind: the list kind
+    without ``List`` (``../shared/notes/evidence.md`` §f). A KRM ``ResourceList`` is not one."""
+    kind = tree.get("kind") if isinstance(tree, dict) else None
+    if not isinstance(kind, str) or not kind.endswith("List") or kind == "ResourceList" \
+            or not isinstance(tree.get("items"), list):
+        return None
+    if kind == "List":
+        return ("", "")
+    return (str(tree.get("apiVersion", "")), kind[:-len("List")])
 
 
 class OptOut(NamedTuple):

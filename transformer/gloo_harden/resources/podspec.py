@@ -1,4 +1,5 @@
-"""Where pod specs live in workload kinds (after checkov's container walker)."""
+"""Where pod specs live in workload kinds (after checkov's container walker), and Argo
+Rollouts' ``Rollout`` (https://argoproj.github.io/argo-rollouts/migrating/)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "ReplicaSet": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    # Argo Rollouts (argoproj.io/v1alpha1): a Deployment-shaped ``spec.template``; one with
+    # ``spec.workloadRef`` instead has no pod spec (its Deployment's template is the pods')
+    "Rollout": ("spec", "template", "spec"),
 }
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from gloo_harden.errors import InputError, InvariantError, PatchError
+from gloo_harden.resources.model import list_items
 from gloo_harden.yamltext import stream, yamlio
 from gloo_harden.yamltext.stream import Document
 
@@ -87,7 +88,7 @@ def identities(tree: Any) -> list[Identity]:
     """apiVersion/kind/namespace/name of the object (or of each ``kind: List`` item)."""
     if not isinstance(tree, dict):
         return []
-    if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
+    if list_items(tree) is not None:
         return [i for item in tree["items"] for i in identities(item)]
     metadata = tree.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}

@@ -13,7 +13,7 @@ from gloo_harden.gloo import additions, embedded, release_detection
 from gloo_harden.gloo.evidence import NO_EVIDENCE, Evidence, collected_resource
 from gloo_harden.gloo.index import PROXY_ROLES, StreamIndex, proxy_accounts
 from gloo_harden.patching.hardening import Hardening
-from gloo_harden.resources.model import Resource
+from gloo_harden.resources.model import Resource, list_items
 from gloo_harden.resources.podspec import POD_SPEC_PATHS
 from gloo_harden.resources.results import Result, Severity
 from gloo_harden.run import invariants
@@ -393,6 +393,8 @@ def _needed(doc: Document, read: Reading) -> bool:
     if kind in POD_SPEC_PATHS:
         return read.every_workload or _maybe_proxy(doc.text) \
             or any(marker in doc.text for marker in read.markers)
+    if kind.endswith("List") and kind[:-len("List")] in read.kinds:
+        return True  # a typed list (DeploymentList…) of a kind we read
     return kind in read.kinds
 
 
@@ -418,8 +420,9 @@ def _resources(doc: Document, position: int, results: list[Result]) -> list[Reso
                               "through untouched", file=doc.source, document=doc.index,
                               line=doc.first_line))
         return []
-    if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
-        return [Resource(doc, position, item, f"items[{i}]")
+    listed = list_items(tree)
+    if listed is not None:
+        return [Resource(doc, position, item, f"items[{i}]", listed)
                 for i, item in enumerate(tree["items"]) if isinstance(item, dict)]
     return [Resource(doc, position, tree, "")]
 
