@@ -198,3 +198,49 @@ def test_function_config_field() -> None:
                             "spec": {"assumeVersion": 2.1}})
     assert [str(p) for p in raised.value.problems] == [
         "spec.assumeVersion: the number 2.1; expected PRODUCT-VERSION, e.g. kgateway-2.1.2"]
+
+
+def test_json_input_gives_product_and_version() -> None:
+    """``kubectl get -o json`` / API clients hand JSON over: its labels and images count."""
+    import json
+
+    import yaml as pyyaml
+
+    found = detect(_docs(json.dumps(pyyaml.safe_load(KGATEWAY_SA), indent=2) + "\n"))
+    assert (found.product, found.version) == (Product.KGATEWAY, Version(2, 1, 2))
+    assert found.source.endswith("of ServiceAccount kgateway-system/kgateway")
+    minified = json.dumps(pyyaml.safe_load(GLOO_DEPLOYMENT), separators=(",", ":"))
+    found = detect(_docs(minified + "\n"))
+    assert (found.product, found.version) == (Product.GLOO, Version(1, 19, 3))
+
+
+APP_TEAM_PARAMETERS = """\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: GatewayParameters
+metadata:
+  name: team-a
+  namespace: team-a
+spec:
+  kube:
+    envoyContainer:
+      image:
+        registry: cr.kgateway.dev/kgateway-dev
+        repository: envoy-wrapper
+        tag: v2.1.2
+"""
+
+
+def test_an_application_teams_objects_give_the_version() -> None:
+    """No chart label: the envoy image written in fields, or an app.kubernetes.io/version
+    beside app.kubernetes.io/name kgateway."""
+    found = detect(_docs(APP_TEAM_PARAMETERS))
+    assert (found.product, found.version) == (Product.KGATEWAY, Version(2, 1, 2))
+    assert found.source.startswith("image tag") and "GatewayParameters team-a/team-a" in found.source
+    labelled = APP_TEAM_PARAMETERS.replace("  namespace: team-a\n", "  namespace: team-a\n  labels:\n"
+                                           "    app.kubernetes.io/name: kgateway\n"
+                                           "    app.kubernetes.io/version: v2.0.5\n")
+    found = detect(_docs(labelled))
+    assert (found.product, found.version) == (Product.KGATEWAY, Version(2, 0, 5))
+    assert found.source.startswith("app.kubernetes.io/version")
+    other = APP_TEAM_PARAMETERS.replace("envoy-wrapper", "my-envoy")
+    assert detect(_docs(other)).version is None

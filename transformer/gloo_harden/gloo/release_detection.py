@@ -36,6 +36,18 @@ _APP_VERSION = re.compile(r"app\.kubernetes\.io/version:[ \t]*[\"']?" + _VERSION
 _IMAGE = re.compile(r"image:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|gloo-envoy-wrapper"
                     r"|gloo-ee|gloo|kgateway|envoy-wrapper):" + _VERSION + r"[\"']?[ \t]*$",
                     re.MULTILINE)
+#: An image written in fields (GatewayParameters ``envoyContainer.image``: registry,
+#: repository, tag; keys in any order, ``tag`` after ``repository`` as Helm and kubectl sort
+#: them), as an application team's GatewayParameters write it.
+_SPLIT_IMAGE = re.compile(r"repository:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|"
+                          r"gloo-envoy-wrapper|envoy-wrapper)[\"']?[ \t]*\n"
+                          r"(?:[ \t]*[A-Za-z]+:[^\n]*\n){0,3}?[ \t]*tag:[ \t]*[\"']?" + _VERSION
+                          + r"[\"']?[ \t]*$", re.MULTILINE)
+#: ``app.kubernetes.io/name`` of an object that is Gloo's or kgateway's own without a chart
+#: label (an application team's copy of the chart's objects): its ``app.kubernetes.io/version``
+#: is the release.
+_APP_NAME = re.compile(r"app\.kubernetes\.io/name:[ \t]*[\"']?(kgateway|gloo)[\"']?[ \t]*$",
+                       re.MULTILINE)
 _ASSUMED = re.compile(r"(gloo|kgateway)-" + _VERSION)
 _PRODUCT_OF_IMAGE = {"gloo-ee-envoy-wrapper": "gloo", "gloo-envoy-wrapper": "gloo",
                      "gloo-ee": "gloo", "gloo": "gloo", "kgateway": "kgateway",
@@ -116,7 +128,7 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
     products: list[Product] = []
     edge = gateway_api = False
     for doc in documents:
-        kind, group, text = _identity(doc)
+        kind, group, text, tree = _identity(doc)
         if group in EDGE_GROUPS or ("gloo:" in text and _EDGE_PROXY.search(text)):
             edge = True
         if group in GATEWAY_API_GROUPS:
@@ -126,7 +138,7 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
                 products.append(Product(owner))
         if "KGW_" in text and kind == "Deployment":  # the kgateway controller's env
             products.append(Product.KGATEWAY)
-        for product, version, trust, source in _versions(text, doc, kind):
+        for product, version, trust, source in _versions(text, doc, kind, tree):
             if version is None:
                 products.append(product)  # a chart label with a placeholder version
             else:
@@ -145,11 +157,11 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
     return Generation(product_seen, None, "", edge, gateway_api)
 
 
-def _versions(text: str, doc: Document, kind: str | None
+def _versions(text: str, doc: Document, kind: str | None, tree: Any = None
               ) -> Iterator[tuple[Product, Version | None, int, _Source]]:
     """Every (product, version, trust, source) the text shows (trust: 0 chart label, 1 app
     version, 2 image tag; the lowest wins); version None for a placeholder chart."""
-    where = _Where(doc, kind)
+    where = _Where(doc, kind, tree)
     charts = list(_CHART.finditer(text)) if "helm.sh/chart" in text else []
     for match in charts:
         product = "gloo" if match.group(1) == "gloo-ee" else match.group(1)
@@ -162,8 +174,19 @@ def _versions(text: str, doc: Document, kind: str | None
             found = _checked(product, app.groups())
             if found is not None:
                 yield found[0], found[1], 1, _Source(1, app, where)
+    if not charts and "app.kubernetes.io/version" in text and "app.kubernetes.io/name" in text:
+        named = _APP_NAME.search(text)
+        for app in _APP_VERSION.finditer(text) if named else ():
+            found = _checked(named.group(1) if named else "", app.groups())
+            if found is not None:
+                yield found[0], found[1], 1, _Source(1, app, where)
     if "image:" in text:
         for match in _IMAGE.finditer(text):
+            version = _checked(_PRODUCT_OF_IMAGE[match.group(1)], match.groups()[1:])
+            if version is not None:
+                yield version[0], version[1], 2, _Source(2, match, where)
+    if "repository:" in text and "tag:" in text:
+        for match in _SPLIT_IMAGE.finditer(text):
             version = _checked(_PRODUCT_OF_IMAGE[match.group(1)], match.groups()[1:])
             if version is not None:
                 yield version[0], version[1], 2, _Source(2, match, where)
@@ -181,14 +204,28 @@ def _checked(product: str, groups: tuple[str | Any, ...]) -> tuple[Product, Vers
     return Product(product), Version(major, minor, patch)
 
 
-def _identity(doc: Document) -> tuple[str | None, str | None, str]:
-    """kind, API group and the text to scan (for a parsed item without text: its values)."""
-    if doc.text or not isinstance(doc.tree, dict):
+def _identity(doc: Document) -> tuple[str | None, str | None, str, Any]:
+    """kind, API group, the text to scan and the object read (for a parsed item without text,
+    and for a JSON document: its values as ``key: value`` lines; else None)."""
+    tree = doc.tree if not doc.text else _json(doc.text)
+    if not isinstance(tree, dict):
         api_version = doc.sniff_api_version()
-        return doc.sniff_kind(), _group(api_version), doc.text
-    tree = doc.tree
+        return doc.sniff_kind(), _group(api_version), doc.text, None
     return (str(tree.get("kind", "")), _group(str(tree.get("apiVersion", ""))),
-            "\n".join(_lines(tree)))
+            "\n".join(_lines(tree)), tree)
+
+
+def _json(text: str) -> Any:
+    """A JSON document (``kubectl get -o json``, API clients) read, else None: the patterns
+    above are written for YAML's ``key: value`` lines."""
+    if not text.lstrip().startswith("{"):
+        return None
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # YAML flow style, not JSON
 
 
 def _group(api_version: str | None) -> str | None:
@@ -222,16 +259,17 @@ class _Source:
 class _Where:
     """``Deployment kgateway-system/kgateway``, found only when a version is (it costs)."""
 
-    def __init__(self, doc: Document, kind: str | None) -> None:
-        self.doc, self.kind = doc, kind
+    def __init__(self, doc: Document, kind: str | None, tree: Any = None) -> None:
+        self.doc, self.kind, self.tree = doc, kind, tree
 
     def __str__(self) -> str:
-        return f"{self.kind or 'document'} {_name(self.doc)}"
+        return f"{self.kind or 'document'} {_name(self.doc, self.tree)}"
 
 
-def _name(doc: Document) -> str:
-    if isinstance(doc.tree, dict) and not doc.text:
-        meta = doc.tree.get("metadata")
+def _name(doc: Document, tree: Any = None) -> str:
+    tree = tree if tree is not None else (doc.tree if not doc.text else None)
+    if isinstance(tree, dict):
+        meta = tree.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         return f"{meta.get('namespace') or '-'}/{meta.get('name') or '?'}"
     name = re.search(r"^  name:[ \t]*[\"']?([^\s\"']+)", doc.text, re.MULTILINE)
