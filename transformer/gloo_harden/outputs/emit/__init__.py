@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 #: when it runs (``--help`` needs none of them)
 FORMS: dict[str, str] = {"kustomize": "gloo_harden.outputs.emit.kustomize",
                          "flux": "gloo_harden.outputs.emit.flux",
-                         "values": "gloo_harden.outputs.emit.values"}
+                         "values": "gloo_harden.outputs.emit.values",
+                         "policy": "gloo_harden.outputs.emit.policy"}
 
 
 def form(name: str) -> ModuleType:
@@ -68,4 +69,5 @@ def decide(sources: list[Source], options: Options) -> Decisions:
     release = stamp.release_of(found.product.value if found.product else None,
                                str(found.version) if found.version else None)
     provenance = stamp.Provenance(__version__, release, stamp.input_hash(objects))
-    return decisions.record(objects, outcome, provenance)
+    enabled = tuple(h.id for h in options.hardenings + options.patches)
+    return decisions.record(objects, outcome, provenance, enabled)

@@ -78,6 +78,7 @@ class Decisions(NamedTuple):
     kept: tuple[Kept, ...]
     results: tuple[Result, ...]  # every result of the run, as a normal run reports them
     changed_documents: int = 0  # documents the run changed or added (its summary's count)
+    enabled: tuple[str, ...] = ()  # ids of the hardenings the run had enabled (empty: unknown)
 
     def edits_of(self, hardening: str) -> Iterator[tuple[Change, Edit]]:
         """Every edit ``hardening`` made, with the object it made it on."""
@@ -88,7 +89,7 @@ class Decisions(NamedTuple):
 
 
 def record(objects: list[dict[str, Any]], outcome: Outcome,
-           provenance: Provenance) -> Decisions:
+           provenance: Provenance, enabled: tuple[str, ...] = ()) -> Decisions:
     """The decisions of ``outcome``, a run over an input whose objects are ``objects``
     (``objects_of`` the input as read, split again: the run itself lets go of its trees)."""
     before = _by_ref(iter(objects))
@@ -113,7 +114,7 @@ def record(objects: list[dict[str, Any]], outcome: Outcome,
             for r in outcome.results
             if r.guard and r.tag is None and r.severity is not Severity.INFO]
     return Decisions(provenance, tuple(changes), tuple(additions), tuple(kept),
-                     tuple(outcome.results), len(outcome.changed))
+                     tuple(outcome.results), len(outcome.changed), enabled)
 
 
 def objects_of(documents: list[Document]) -> Iterator[dict[str, Any]]:
