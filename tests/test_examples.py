@@ -27,6 +27,7 @@ RUN_IN_DETAIL = {
     "emit-kustomize": "outputs/test_emit_examples.py",  # with the real kustomize
     "emit-flux": "outputs/test_emit_examples.py",
     "emit-values": "outputs/test_emit_examples.py",  # with Helm 3 and the real Gloo chart
+    "emit-policy": "outputs/test_emit_examples.py",
 }
 
 

@@ -42,3 +42,12 @@ def test_emit_values_example() -> None:
         "gateway-proxy",
         "left to the post-renderer or patches: disable-sa-token-automount on Deployment "
         "public-gw"]
+
+
+def test_emit_policy_example() -> None:
+    out = _run(REPO / "examples" / "emit-policy" / "run.sh")
+    assert out.splitlines() == [
+        "ValidatingAdmissionPolicy (Kubernetes 1.30+). Enforces: drop-net-bind-service, "
+        "read-only-root-filesystem.",
+        "limit, drop-net-bind-service: CEL sees one object",
+        "limit, disable-sa-token-automount: not enforced by the policy"]

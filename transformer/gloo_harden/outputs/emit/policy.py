@@ -131,12 +131,12 @@ def _policy(name: str, rules: list[tuple[str, str, str]], resource_rules: list[d
     spec["variables"] = variables
     spec["validations"] = [{"expression": e, "message": m, "reason": "Forbidden"}
                            for _, e, m in rules]
-    meta = {"name": name,
-            "annotations": {"gloo-harden.dev/enforces": enforced, **annotations}}
+    stamp = {"gloo-harden.dev/enforces": enforced, **annotations}
+    meta: dict[str, Any] = {"name": name, "annotations": stamp}
     return [{"apiVersion": API_VERSION, "kind": "ValidatingAdmissionPolicy", "metadata": meta,
              "spec": spec},
             {"apiVersion": API_VERSION, "kind": "ValidatingAdmissionPolicyBinding",
-             "metadata": {"name": name, "annotations": dict(meta["annotations"])},
+             "metadata": {"name": name, "annotations": dict(stamp)},
              "spec": {"policyName": name, "validationActions": ["Deny"]}}]
 
 
