@@ -167,9 +167,9 @@ def test_a_refusal_writes_no_artefact(tmp_path: Path) -> None:
     (("flux",), "emit flux: no FILE given;"),
     (("kustomize", "{render}", "-o", "{render}"), "render.yaml: is not a directory;"),
     (("values", "{render}", "-o", "{tmp}"), ": is a directory; expected -o FILE"),
-    (("policy", "{render}"), 'emit: "policy" is not a form; expected one of kustomize, flux, '
-                             "values"),
-    ((), "emit: no KIND given; expected one of kustomize, flux, values"),
+    (("kyverno", "{render}"), 'emit: "kyverno" is not a form; expected one of kustomize, flux, '
+                              "values, policy"),
+    ((), "emit: no KIND given; expected one of kustomize, flux, values, policy"),
     (("flux", "{render}", "--disable", "nope"), 'hardening "nope": unknown id'),
 ])
 def test_user_errors_are_one_line_exit_2(tmp_path: Path, args: tuple[str, ...],
