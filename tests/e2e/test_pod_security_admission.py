@@ -25,10 +25,7 @@ import pss
 from conftest import corpus_params, needs_corpus, run_tool
 from controlplane import ENFORCE, ControlPlane
 
-#: Unfinished (issue 20, point 2): the verdicts were not yet seen on a clean run (the first run
-#: here overlapped a code change); not strict until they are.
-pytestmark = [pytest.mark.e2e, needs_corpus, pytest.mark.xfail(
-    strict=False, reason="issue 20 point 2: verdicts not yet checked on a clean run")]
+pytestmark = [pytest.mark.e2e, needs_corpus]
 
 WORKLOADS = {"Deployment": "apps/v1", "DaemonSet": "apps/v1", "StatefulSet": "apps/v1",
              "Job": "batch/v1"}
