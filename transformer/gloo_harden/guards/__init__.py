@@ -67,16 +67,18 @@ def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
         no_istio_integration,
         no_kube_destinations,
         no_privileged_ports,
+        no_token_injectors,
         only_proxies_use_account,
         writable_paths_on_volumes,
     )
 
     ordered: tuple[Guard, ...] = (
-        no_privileged_ports, no_istio_integration, only_proxies_use_account, no_kube_destinations,
-        known_non_root_user, writable_paths_on_volumes, no_custom_seccomp, keeps_host_network)
+        no_privileged_ports, no_istio_integration, no_token_injectors, only_proxies_use_account,
+        no_kube_destinations, known_non_root_user, writable_paths_on_volumes, no_custom_seccomp,
+        keeps_host_network)
     complete: tuple[CompleteGuard, ...] = (
-        no_privileged_ports, no_istio_integration, no_kube_destinations, known_non_root_user,
-        writable_paths_on_volumes)
+        no_privileged_ports, no_istio_integration, no_token_injectors, no_kube_destinations,
+        known_non_root_user, writable_paths_on_volumes)
     return {module.ID: module for module in ordered}, {module.ID: module for module in complete}
 
 

@@ -36,6 +36,8 @@ from gloo_harden.scopes import Target
 ID = "no-istio-integration"
 EVIDENCE = (
     "a container named sds or istio-proxy in the proxy pod",
+    "an init container istio-proxy with restartPolicy: Always (Istio's native sidecar, the "
+    "default from Istio 1.27 on Kubernetes 1.28+; a live Pod shows it)",
     "a volume named istio-token in the proxy pod",
     'pod label or annotation sidecar.istio.io/inject: "true"',
     "pod label istio.io/rev: <revision or tag> (the chart's istioSidecarRevTag), unless the "
@@ -94,6 +96,10 @@ def pod_evidence(proxy: Proxy, index: StreamIndex) -> list[str]:
     """Why Istio runs beside this proxy: what its pod spec holds, then how it is injected."""
     found = [f'container "{show_text(c.get("name"))}"' for c in containers(proxy.spec)
              if c.get("name") in ISTIO_CONTAINERS]
+    found += [f'init container "{c.get("name")}" with restartPolicy: Always (Istio\'s native '
+              "sidecar)" for c in items(proxy.spec.get("initContainers"))
+              if isinstance(c, dict) and c.get("name") == "istio-proxy"
+              and c.get("restartPolicy") == "Always"]
     volumes = items(proxy.spec.get("volumes"))
     found += ['volume "istio-token"' for v in volumes
               if isinstance(v, dict) and v.get("name") == "istio-token"]
