@@ -47,6 +47,9 @@ EVIDENCE = (
     "UpstreamGroup, or a TCP Gateway (also MatchableHttpGateway/MatchableTcpGateway, and "
     "Gateways embedded in the gloo-custom-resource-config ConfigMap or the rollout Job)",
     "an upstream reference named kube-svc:…",
+    "Gloo's Knative integration on, which makes every Knative route a kube destination: a "
+    "knative-external-proxy, knative-internal-proxy or clusteringress-proxy workload, or a "
+    "Settings with spec.knative",
     "Gloo 1.17.x (or a version not found in the stream) with the Kubernetes Gateway API on: a "
     "GatewayClass with controllerName solo.io/gloo-gateway or a gateway.gloo.solo.io "
     "GatewayParameters; HTTPRoute backendRefs to Services are named too",
@@ -111,8 +114,10 @@ def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
 
 
 def _routes(index: StreamIndex) -> list[str]:
-    """Every kube destination routed to, in stream order: built once per render."""
-    return index.view(f"{ID}/routes", ROUTING_KINDS + EMBEDDING_KINDS, _all_routes)
+    """Every kube destination the stream shows, in stream order (the decision and the
+    final-state check read the same list): Knative's, then the routes (built once per render)."""
+    return _knative(index) + index.view(f"{ID}/routes", ROUTING_KINDS + EMBEDDING_KINDS,
+                                        _all_routes)
 
 
 def _all_routes(index: StreamIndex) -> list[str]:
@@ -125,6 +130,23 @@ def _all_routes(index: StreamIndex) -> list[str]:
             where = f" ({e.resource.located})" if e.resource is not None else ""
             found += [f"{e.origin} {path}{where}"
                       for path in _kube_destinations(e.data.get("spec"), "spec", "")]
+    return found
+
+
+KNATIVE_ROLES = ("knative-external-proxy", "knative-internal-proxy", "clusteringress-proxy")
+
+
+def _knative(index: StreamIndex) -> list[str]:
+    """Gloo's Knative integration translates every Knative Ingress split into a kube
+    destination (``Destination_Kube`` in ``serviceForSplit``,
+    ``projects/knative/pkg/translator/translate.go:247,262-269@v1.22.1``), so it stops
+    routing with the setting on, though no route in any stream names one."""
+    found = [f"{p} (Gloo's Knative integration: every Knative route is a kube destination)"
+             for p in index.proxies if p.role in KNATIVE_ROLES]
+    for settings in index.of_kind("Settings", group="gloo.solo.io"):
+        if mapping(mapping(settings.tree.get("spec")).get("knative")):
+            found.append(f"{settings.origin} spec.knative (Gloo's Knative integration: every "
+                         f"Knative route is a kube destination) ({settings.located})")
     return found
 
 
