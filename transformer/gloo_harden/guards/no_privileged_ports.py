@@ -49,7 +49,11 @@ EVIDENCE = (
     "gloo-custom-resource-config ConfigMap (1.14+) or its rollout Job's script (1.12-1.13)",
     "a kgateway GatewayParameters with omitDefaultSecurityContext: true (the deployer then "
     "adds no net.ipv4.ip_unprivileged_port_start sysctl) and no such sysctl of its own, used "
-    "by a Gateway with a listener below 1024",
+    "by a Gateway with a listener below 1024 (its own, or one of a ListenerSet or "
+    "XListenerSet whose parentRef names it)",
+    "(not evidence: ports at or above the proxy pod's net.ipv4.ip_unprivileged_port_start "
+    "sysctl, which lets any user bind them, except on hostNetwork, where a pod cannot set "
+    "network sysctls and the node's value applies)",
     "no Gloo Gateway in the stream or the evidence while a gateway proxy adds NET_BIND_SERVICE "
     "(disableGeneratedGateways, Gateways applied as Helm hooks that a Helm 3 post-renderer is "
     "not handed), or no Gateway API Gateway for such GatewayParameters: kept, with an "
@@ -91,9 +95,28 @@ def _low_ports(target: Target, index: StreamIndex) -> list[tuple[int, str]]:
     proxy = target.proxy
     if proxy is None or target.scope != "proxy-container":
         return []
-    host = " on the host network" if proxy.spec.get("hostNetwork") is True else ""
-    return (_container_ports(target.node, host) + _service_ports(proxy, target.node, index)
-            + _gateway_ports(proxy, index))
+    return _ports_below(proxy, target.node, index)
+
+
+def _ports_below(proxy: Proxy, container: Any, index: StreamIndex) -> list[tuple[int, str]]:
+    """(port, evidence) for every port below what an unprivileged user may bind that this
+    proxy's Envoy ``container`` binds. A pod sysctl ``net.ipv4.ip_unprivileged_port_start``
+    lowers that bound, as kgateway's deployer does (gateway-api.md §1c); the kubelet refuses
+    network sysctls on ``hostNetwork`` pods (``pkg/kubelet/sysctl/allowlist.go``, evidence.md
+    §c), so there it counts for nothing."""
+    on_host = proxy.spec.get("hostNetwork") is True
+    host = " on the host network" if on_host else ""
+    start = None if on_host else port_start(proxy.spec)
+    below = PRIVILEGED if start is None else min(start, PRIVILEGED)
+    return (_container_ports(container, host, below)
+            + _service_ports(proxy, container, index, below)
+            + _gateway_ports(proxy, index, below))
+
+
+def low_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str]:
+    """Every port of ``_ports_below`` as its statement (the decision and other modules read
+    the same list)."""
+    return [said for _, said in _ports_below(proxy, container, index)]
 
 
 def _port(value: Any) -> int | None:
@@ -165,19 +188,21 @@ def port_start(pod: Any) -> int | None:
     return None
 
 
-def _container_ports(container: Any, host: str) -> list[tuple[int, str]]:
+def _container_ports(container: Any, host: str, below: int = PRIVILEGED
+                     ) -> list[tuple[int, str]]:
     found = []
     for port in items(container.get("ports")):
         if not isinstance(port, dict):
             continue
         for key in ("containerPort", "hostPort"):
             number = _port(port.get(key))
-            if number is not None and number < PRIVILEGED:
+            if number is not None and number < below:
                 found.append((number, f"{key} {number}{host}"))
     return found
 
 
-def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[tuple[int, str]]:
+def _service_ports(proxy: Proxy, container: Any, index: StreamIndex,
+                   below: int = PRIVILEGED) -> list[tuple[int, str]]:
     named = {str(p.get("name")): _port(p.get("containerPort"))
              for p in items(container.get("ports")) if isinstance(p, dict)}
     found = []
@@ -187,15 +212,17 @@ def _service_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[tup
                 continue
             target = port.get("targetPort", port.get("port"))
             number = named.get(str(target)) if isinstance(target, str) else _port(target)
-            if number is not None and number < PRIVILEGED:
+            if number is not None and number < below:
                 found.append((number, f"Service {service.namespace or '-'}/{service.name} "
                               f"targetPort {number}"))
     return found
 
 
-def _gateway_ports(proxy: Proxy, index: StreamIndex) -> list[tuple[int, str]]:
-    return list(index.view(f"{ID}/gateway-ports", GATEWAY_KINDS + EMBEDDING_KINDS,
-                           _privileged_binds).get(proxy.name, ()))
+def _gateway_ports(proxy: Proxy, index: StreamIndex, below: int = PRIVILEGED
+                   ) -> list[tuple[int, str]]:
+    return [(number, said) for number, said in index.view(
+        f"{ID}/gateway-ports", GATEWAY_KINDS + EMBEDDING_KINDS,
+        _privileged_binds).get(proxy.name, ()) if number < below]
 
 
 def _privileged_binds(index: StreamIndex) -> dict[str, list[tuple[int, str]]]:
@@ -240,6 +267,8 @@ def _omitted_port_sysctl(parameters: Resource, index: StreamIndex) -> list[str]:
     NET_BIND_SERVICE is the only way such a listener binds."""
     if not _omits_sysctl(parameters):
         return []
+    start = parameters_port_start(mapping(mapping(parameters.tree.get("spec")).get("kube")))
+    below = PRIVILEGED if start is None else min(start, PRIVILEGED)
     users = [g for g in index.seen("Gateway", group="gateway.networking.k8s.io")
              if g.namespace == parameters.namespace and mapping(mapping(mapping(
                  g.tree.get("spec")).get("infrastructure")).get("parametersRef")).get("name")
@@ -247,11 +276,42 @@ def _omitted_port_sysctl(parameters: Resource, index: StreamIndex) -> list[str]:
     omitted = f"omitDefaultSecurityContext: true (no {UNPRIVILEGED_PORT_START} sysctl)"
     found = []
     for gateway in users:
-        for listener in items(mapping(gateway.tree.get("spec")).get("listeners")):
-            number = _port(mapping(listener).get("port"))
-            if number is not None and number < PRIVILEGED:
+        for where, number in listener_ports(gateway, index):
+            if number < below:
                 found.append(f"{omitted} for Gateway {gateway.namespace or '-'}/{gateway.name} "
-                             f"listener port {number}")
+                             f"{where} port {number}")
+    return found
+
+
+def parameters_port_start(kube: Any) -> int | None:
+    """The unprivileged-port sysctl a GatewayParameters' ``spec.kube`` gives its pods."""
+    return port_start(mapping(mapping(kube).get("podTemplate")))
+
+
+LISTENER_SETS = (("ListenerSet", "gateway.networking.k8s.io"),
+                 ("XListenerSet", "gateway.networking.x-k8s.io"))
+
+
+def listener_ports(gateway: Resource, index: StreamIndex) -> list[tuple[str, int]]:
+    """(where, port) of every listener of a Gateway API ``gateway``: its own, and those of
+    each ListenerSet (standard since Gateway API v1.5) or XListenerSet (v1.3-1.4
+    experimental) whose ``spec.parentRef`` names it: the Gateway "will have the merged list of
+    all listeners from itself and attached ListenerSets" (kgateway-dev/kgateway#11255,
+    evidence.md §c). Counted even when the Gateway's ``allowedListeners`` would refuse them:
+    the conservative side."""
+    found = [("listener", number) for listener in items(mapping(gateway.tree.get("spec"))
+                                                       .get("listeners"))
+             if (number := _port(mapping(listener).get("port"))) is not None]
+    for kind, group in LISTENER_SETS:
+        for listener_set in index.seen(kind, group=group):
+            ref = mapping(mapping(listener_set.tree.get("spec")).get("parentRef"))
+            namespace = ref.get("namespace") or listener_set.namespace
+            if ref.get("name") != gateway.name or ref.get("kind", "Gateway") != "Gateway" \
+                    or namespace not in (gateway.namespace, None):
+                continue
+            found += [(f"{listener_set.origin} listener", number)
+                      for listener in items(mapping(listener_set.tree.get("spec")).get("listeners"))
+                      if (number := _port(mapping(listener).get("port"))) is not None]
     return found
 
 
@@ -262,4 +322,4 @@ def _omits_sysctl(parameters: Resource) -> bool:
     if parameters.group != "gateway.kgateway.dev" \
             or kube.get("omitDefaultSecurityContext") is not True:
         return False
-    return port_start(mapping(kube.get("podTemplate"))) != 0
+    return parameters_port_start(kube) != 0

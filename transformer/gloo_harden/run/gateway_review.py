@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.guards.no_privileged_ports import parameters_port_start
 from gloo_harden.gloo.release_detection import Generation, Product
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, mapping, pod_spec
@@ -113,10 +114,16 @@ def _omit(resource: Resource, found: Generation) -> list[Result]:
     field = "spec.kube.omitDefaultSecurityContext"
     if found.product is Product.GLOO:
         return []
+    # parameters that carry the unprivileged-port sysctl themselves bind any port
+    own_sysctl = parameters_port_start(mapping(resource.tree.get("spec")).get("kube")) == 0
+    binds = ("" if own_sysctl else ", and adds no unprivileged-port sysctl: listeners below "
+             "1024 need the sysctl in podTemplate or NET_BIND_SERVICE")
     if found.version is None:
         what = "kgateway 2.1.x discards the whole class-level GatewayParameters, 2.2.0 its " \
                "Envoy securityContext"
     elif found.at_least(2, 3):
+        if own_sysctl:
+            return []
         return [_result(Severity.WARNING, NBS, resource, field,
                         f"kgateway {found.version} keeps the class-level fields but adds no "
                         "net.ipv4.ip_unprivileged_port_start sysctl: its Gateways cannot bind "
@@ -129,8 +136,7 @@ def _omit(resource: Resource, found: Generation) -> list[Result]:
         return []
     return [_result(Severity.WARNING, hid, resource, field,
                     f"{what} for Gateways using this one, so it must carry the hardening itself "
-                    "(gloo-harden hardens it here), and adds no unprivileged-port sysctl: "
-                    "listeners below 1024 need the sysctl in podTemplate or NET_BIND_SERVICE")
+                    f"(gloo-harden hardens it here){binds}")
             for hid in (NBS, READ_ONLY)]
 
 

@@ -29,7 +29,7 @@ from gloo_harden.yamltext.stream import Document
 INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
     "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
     "Gateway", "MatchableHttpGateway", "MatchableTcpGateway", "GatewayClass", "HTTPRoute",
-    "VirtualService", "RouteTable", "UpstreamGroup", "List",
+    "VirtualService", "RouteTable", "UpstreamGroup", "List", "ListenerSet", "XListenerSet",
 }
 
 
