@@ -95,6 +95,10 @@ GLOO_GATEWAY_PARAMETERS = ObjectKind("GatewayParameters", "gateway.gloo.solo.io"
                                      "gatewayparameters")
 KGATEWAY_PARAMETERS = ObjectKind("GatewayParameters", "gateway.kgateway.dev",
                                  "gatewayparameters")
+LISTENER_OPTION = ObjectKind("ListenerOption", "gateway.solo.io", "listeneroptions")
+HTTP_LISTENER_POLICY = ObjectKind("HTTPListenerPolicy", "gateway.kgateway.dev",
+                                  "httplistenerpolicies")
+LISTENER_POLICY = ObjectKind("ListenerPolicy", "gateway.kgateway.dev", "listenerpolicies")
 
 class Evidence(NamedTuple):
     """What ``--evidence`` handed in: its objects (read only), and the resources its files are

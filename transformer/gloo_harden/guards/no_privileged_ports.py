@@ -228,7 +228,7 @@ def _gateway_ports(proxy: Proxy, index: StreamIndex, below: int = PRIVILEGED
 def _privileged_binds(index: StreamIndex) -> dict[str, list[tuple[int, str]]]:
     """proxy name → (port, each Gateway that binds it below 1024), in stream order."""
     found: dict[str, list[tuple[int, str]]] = {}
-    for origin, gateway in _gateways(index):
+    for origin, gateway in edge_gateways(index):
         spec = mapping(gateway.get("spec"))
         number = _port(spec.get("bindPort"))
         if number is None or number >= PRIVILEGED:
@@ -241,7 +241,7 @@ def _privileged_binds(index: StreamIndex) -> dict[str, list[tuple[int, str]]]:
     return found
 
 
-def _gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
+def edge_gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
     documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", _plain(r))
                  for r in index.seen(*GATEWAY_KINDS) if r.group == "gateway.solo.io"]
     hidden, _ = index.embedded()

@@ -30,6 +30,7 @@ INDEXED_KINDS = frozenset(POD_SPEC_PATHS) | {
     "ServiceAccount", "Service", "Settings", "GatewayParameters", "Namespace",
     "Gateway", "MatchableHttpGateway", "MatchableTcpGateway", "GatewayClass", "HTTPRoute",
     "VirtualService", "RouteTable", "UpstreamGroup", "List", "ListenerSet", "XListenerSet",
+    "ListenerOption", "HTTPListenerPolicy", "ListenerPolicy",
 }
 
 
