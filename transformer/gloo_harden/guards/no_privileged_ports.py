@@ -51,6 +51,9 @@ EVIDENCE = (
     "adds no net.ipv4.ip_unprivileged_port_start sysctl) and no such sysctl of its own, used "
     "by a Gateway with a listener below 1024 (its own, or one of a ListenerSet or "
     "XListenerSet whose parentRef names it)",
+    "(after the change, never reported as hardened: privileged: true, capabilities.add [ALL], "
+    "or runAsUser 0 without drop [ALL] keep NET_BIND_SERVICE in effect; a warning says so and "
+    "--check fails)",
     "(not evidence: ports at or above the proxy pod's net.ipv4.ip_unprivileged_port_start "
     "sysctl, which lets any user bind them, except on hostNetwork, where a pod cannot set "
     "network sysctls and the node's value applies)",
@@ -117,6 +120,59 @@ def low_ports(proxy: Proxy, container: Any, index: StreamIndex) -> list[str]:
     """Every port of ``_ports_below`` as its statement (the decision and other modules read
     the same list)."""
     return [said for _, said in _ports_below(proxy, container, index)]
+
+
+def in_effect(target: Target, index: StreamIndex) -> list[str]:
+    """Why NET_BIND_SERVICE stays in effect on an Envoy container that no longer adds it:
+    ``privileged: true`` and ``capabilities.add: [ALL]`` grant every capability, and a
+    container that runs as root (``runAsUser: 0``) keeps the runtime's default set, which holds
+    NET_BIND_SERVICE for containerd and CRI-O, unless it drops ALL or NET_BIND_SERVICE
+    (``../shared/notes/evidence.md`` §d)."""
+    if target.scope != "proxy-container":
+        return []
+    context = mapping(target.node.get("securityContext"))
+    capabilities = mapping(context.get("capabilities"))
+    added = {_capability(c) for c in items(capabilities.get("add"))}
+    dropped = {_capability(c) for c in items(capabilities.get("drop"))}
+    if NET_BIND in added:
+        return []  # kept on purpose (a guard, an opt-out): not claimed as hardened
+    found = []
+    if context.get("privileged") is True:
+        found.append("privileged: true grants every capability, NET_BIND_SERVICE included")
+    if "ALL" in added:
+        found.append("capabilities.add [ALL] grants NET_BIND_SERVICE")
+    if _user(target) == 0 and not dropped & {"ALL", NET_BIND}:
+        found.append("it runs as root (runAsUser 0) without capabilities.drop [ALL], so "
+                     "NET_BIND_SERVICE stays in the runtime's default set; drop ALL (or "
+                     "NET_BIND_SERVICE) to take it away")
+    return found
+
+
+NET_BIND = "NET_BIND_SERVICE"
+
+
+def _capability(name: Any) -> str:
+    """A capability as runtimes read it: upper case, without ``CAP_``."""
+    text = str(name).upper()
+    return text[len("CAP_"):] if text.startswith("CAP_") else text
+
+
+def _user(target: Target) -> int | None:
+    """The user the container runs as: its own runAsUser, else its pod's."""
+    for context in (mapping(target.node.get("securityContext")), _pod_context(target)):
+        user = context.get("runAsUser")
+        if isinstance(user, int) and not isinstance(user, bool):
+            return user
+    return None
+
+
+def _pod_context(target: Target) -> Any:
+    if target.proxy is not None:
+        return mapping(target.proxy.spec.get("securityContext"))
+    if target.resource.kind == "GatewayParameters":
+        kube = mapping(mapping(target.resource.tree.get("spec")).get("kube"))
+        return mapping(mapping(kube.get("podTemplate")).get("securityContext"))
+    return {}
 
 
 def _port(value: Any) -> int | None:

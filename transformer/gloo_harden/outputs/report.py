@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gloo_harden.errors import EXIT_OK, EXIT_REFUSED
-from gloo_harden.resources.results import BROKEN, UNDONE, Result, Severity
+from gloo_harden.resources.results import BROKEN, IN_EFFECT, UNDONE, Result, Severity
 
 
 def exit_code(results: Iterable[Result], changed: int, check: bool) -> int:
     if any(r.severity is Severity.ERROR for r in results):
         return EXIT_REFUSED
-    if check and (changed or any(r.tag in (BROKEN, UNDONE) for r in results)):
+    if check and (changed or any(r.tag in (BROKEN, UNDONE, IN_EFFECT) for r in results)):
         return EXIT_REFUSED
     return EXIT_OK
 

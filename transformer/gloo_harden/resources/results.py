@@ -23,6 +23,9 @@ BROKEN = "already-broken"
 UNSEEN = "evidence-unseen"
 #: ``Result.tag``: something applied after gloo-harden (a kgateway overlay) undoes a hardening
 UNDONE = "hardening-undone"
+#: ``Result.tag``: the target is in the hardened state, but what the hardening takes away
+#: stays in effect another way (a root container's default capabilities, ``privileged``)
+IN_EFFECT = "still-in-effect"
 #: what each tag means, as ``gloo-harden explain TAG`` prints it
 TAGS = {
     BROKEN: "a warning tagged already-broken: the input is already in the hardened state, and "
@@ -38,6 +41,10 @@ TAGS = {
             "applied after the merge undoes a hardening (adds capabilities, makes the root "
             "writable, replaces the securityContext, mounts the token). --check fails on it "
             "unless the GatewayParameters opts out with gloo-harden.dev/skip.",
+    IN_EFFECT: "a warning tagged still-in-effect: the target is in the hardened state, but what "
+               "the hardening takes away stays in effect another way (NET_BIND_SERVICE on a "
+               "privileged container, one that adds ALL, or a root one without drop [ALL]). "
+               "Drop ALL or opt out. --check fails on it.",
 }
 
 

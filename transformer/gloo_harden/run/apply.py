@@ -23,7 +23,7 @@ from gloo_harden.patching.body import diff, patch
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.patching.targets import select as targets_of
 from gloo_harden.resources.model import SKIP_ANNOTATION, child_path
-from gloo_harden.resources.results import BROKEN, UNSEEN, Result, Severity, show_value
+from gloo_harden.resources.results import BROKEN, IN_EFFECT, UNSEEN, Result, Severity, show_value
 from gloo_harden.scopes import SCOPES, ScopeOptions, Target
 from gloo_harden.yamltext import aliases, yamlio
 
@@ -185,7 +185,8 @@ def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, li
                      "patched there (createMissing: true creates it)", item, target, where)
              for where in report.missing]
     if not changes:
-        return False, notes + _already_broken(item, target, run)
+        return False, notes + _already_broken(item, target, run) \
+            + _in_effect(item, target, run.stream)
     refused, unseen = _refusal(item, target, run, changes)
     notes += unseen
     if refused:
@@ -194,6 +195,7 @@ def _apply_one(item: Hardening, target: Target, run: RunState) -> tuple[bool, li
     if patched is None:
         return False, notes + copied
     target, notes = patched, notes + copied
+    notes += _in_effect(item, target, run.stream)
     document = target.resource.document
     if not document.round_trip:  # the writer may need the same change on a round-trip tree
         document.replay.append(functools.partial(_patch_at, item, target.path, target.type_name))
@@ -266,6 +268,16 @@ def _already_broken(item: Hardening, target: Target, run: RunState) -> list[Resu
     message = (f"{target.what} is already hardened this way, and that breaks the gateway now: "
                + "; ".join(evidence))
     return [_result(run.refusal, message, item, target)._replace(tag=BROKEN, guard=first)]
+
+
+def _in_effect(item: Hardening, target: Target, index: StreamIndex) -> list[Result]:
+    """What a target in the hardened state still has another way (a guard's ``in_effect``,
+    e.g. NET_BIND_SERVICE from a root container's default set): never reported as hardened,
+    and ``--check`` fails on it."""
+    return [_result(Severity.WARNING, f"{target.what}: not hardened: {why}", item,
+                    target)._replace(tag=IN_EFFECT, guard=guard)
+            for guard in item.guards if (judge := getattr(GUARDS[guard], "in_effect", None))
+            for why in judge(target, index)]
 
 
 def _kept(item: Hardening, target: Target, changes: list[tuple[str, Any, Any]],
