@@ -244,3 +244,13 @@ def test_an_application_teams_objects_give_the_version() -> None:
     assert found.source.startswith("app.kubernetes.io/version")
     other = APP_TEAM_PARAMETERS.replace("envoy-wrapper", "my-envoy")
     assert detect(_docs(other)).version is None
+
+
+def test_kgateway_2_4_is_recognised() -> None:
+    """kgateway 2.4 (gateway-api.md §9): its chart label, and its row in releases.py."""
+    from gloo_harden.gloo import releases
+
+    found = detect(_docs(KGATEWAY_SA.replace("2.1.2", "2.4.0")))
+    assert releases.find("kgateway-2.4") is not None
+    assert (found.product, found.version) == (Product.KGATEWAY, Version(2, 4, 0))
+    assert found.gateway_api

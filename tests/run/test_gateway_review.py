@@ -185,3 +185,19 @@ def test_a_class_kgateway_in_the_stream_without_parameters_is_said(
 def test_every_built_in_review_topic_is_one_the_review_says() -> None:
     said = {topic for h in hardenings.builtin() for topic in h.review}
     assert said <= gateway_review.TOPICS and said == gateway_review.TOPICS
+
+
+def test_kgateway_2_4_overlays_must_keep_podinfo_too() -> None:
+    """kgateway 2.4 mounts a downwardAPI volume podinfo on the proxy (gateway-api.md §9): an
+    overlay replacing volumes with only xds-token drops it; 2.3 has no podinfo to drop."""
+    overlay = {"spec": {"template": {"spec": {"volumes": [
+        {"$patch": "replace"}, {"name": "xds-token", "projected": {"sources": []}}]}}}}
+    results = _review([_parameters({"deploymentOverlay": overlay})], (2, 4, 0))
+    base = "spec.kube.deploymentOverlay.spec.template.spec"
+    assert _said(results) == [("warning", "disable-sa-token-automount", f"{base}.volumes")]
+    assert "podinfo" in results[0].message
+    kept = {"spec": {"template": {"spec": {"volumes": [
+        {"$patch": "replace"}, {"name": "xds-token", "projected": {"sources": []}},
+        {"name": "podinfo", "downwardAPI": {"items": []}}]}}}}
+    assert _said(_review([_parameters({"deploymentOverlay": kept})], (2, 4, 0))) == []
+    assert _said(_review([_parameters({"deploymentOverlay": overlay})], (2, 3, 0))) == []

@@ -38,8 +38,8 @@ _EDGE_YOU_MUST = (
     "Nothing where the guards pass. Where they keep something back they say why: a port below "
     "1024 keeps NET_BIND_SERVICE (bind 1024+ or use the `net.ipv4.ip_unprivileged_port_start` "
     "sysctl, then opt out with `gloo-harden.dev/skip`); Istio integration keeps the token; "
-    "routes to `kube` destinations block `disableKubernetesDestinations` (route through "
-    "Upstreams first). No Settings in the stream (`settings.create: false`): set it on the "
+    "routes to `kube` destinations (and Gloo's Knative integration) block "
+    "`disableKubernetesDestinations` (route through Upstreams first). No Settings in the stream (`settings.create: false`): set it on the "
     "Settings you apply.")
 _GATEWAY_PARAMETERS_HARDENED = (
     "`spec.kube.envoyContainer.securityContext` of every GatewayParameters of group `{group}` in "
@@ -182,6 +182,19 @@ RELEASES: tuple[Release, ...] = (
         + _NO_SETTINGS,
         "gateway-api.md §0.2, §0.5, §4b, §6 (kgateway 2.3.0); corpus kgateway-2.3.0-default.yaml; "
         "proof tests/e2e/test_deployer_proof.py (kgw-2.3)"),
+    Release(
+        "kgateway-2.4", GATEWAY_API, "kgateway 2.4",
+        "as 2.3; overlays must keep the podinfo volume too",
+        _GATEWAY_PARAMETERS_HARDENED.format(group="gateway.kgateway.dev") + " Defaults, "
+        "`omitDefaultSecurityContext`, the sysctl rule, merge semantics, automount off and "
+        "`xds-token` unchanged since 2.3; the proxy also mounts a downwardAPI volume `podinfo` "
+        "at `/etc/podinfo` (#14288).",
+        "nothing",
+        "As 2.3. An overlay that replaces `volumes` must keep `podinfo` as well as `xds-token` "
+        "(the review warns when it does not)." + _NO_SETTINGS,
+        "gateway-api.md §9 (kgateway v2.4.x branch 6c33df28ec: pkg/deployer/"
+        "gateway_parameters.go@549c5cd50b:194-201, #14288); no 2.4 render in the corpus "
+        "(tests/gloo/test_releases.py hardens a 2.4 controller and team parameters)"),
 )
 TOPIC = "releases"
 

@@ -74,13 +74,15 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
     out: list[Result] = []
     parameters = [r for group in PARAMETER_GROUPS
                   for r in index.of_kind("GatewayParameters", group=group)]
+    podinfo = found.product is Product.KGATEWAY and found.at_least(2, 4)
     for resource in parameters:
         kube = mapping(mapping(resource.tree.get("spec")).get("kube"))
         if kube.get("omitDefaultSecurityContext") is True:
             out += _omit(resource, found)
         for key in OVERLAYS:
             if isinstance(kube.get(key), dict):
-                for severity, hid, path, message, undoes in _overlay(key, to_plain(kube[key])):
+                for severity, hid, path, message, undoes in _overlay(key, to_plain(kube[key]),
+                                                                     podinfo):
                     said = _result(severity, hid, resource, f"spec.kube.{key}{path}", message)
                     out.append(said._replace(tag=UNDONE) if undoes else said)
     out += _references(index, parameters)
@@ -158,9 +160,10 @@ def _undone(result: Result, parameters: Mapping[Any, Resource], strict: bool) ->
                            f'"{result.hardening}=<reason>")')
 
 
-def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str, bool]]:
+def _overlay(key: str, overlay: Any, podinfo: bool = False
+             ) -> Iterator[tuple[Severity, str, str, str, bool]]:
     """(severity, hardening, path, message, undoes a hardening) for each thing an overlay
-    undoes or breaks."""
+    undoes or breaks; ``podinfo``: the release mounts the podinfo volume (kgateway 2.4+)."""
     applied = "applied after the merge, it"
     for path, node in _walk(overlay, ""):
         if not isinstance(node, dict):
@@ -187,18 +190,23 @@ def _overlay(key: str, overlay: Any) -> Iterator[tuple[Severity, str, str, str, 
                    f"{applied} renames the proxy ServiceAccount; kgateway derives the proxy's "
                    "xDS identity from the Gateway's ServiceAccount name", False)
         volumes = node.get("volumes")
-        if isinstance(volumes, list) and _drops_xds_token(volumes):
+        if isinstance(volumes, list) and _drops(volumes, "xds-token"):
             yield (Severity.WARNING, AUTOMOUNT, f"{path}.volumes",
                    f"{applied} drops the projected xds-token volume kgateway ≥2.0.5 "
                    "authenticates xDS with: the proxy gets no configuration", False)
+        if isinstance(volumes, list) and podinfo and _drops(volumes, "podinfo"):
+            yield (Severity.WARNING, AUTOMOUNT, f"{path}.volumes",
+                   f"{applied} drops the downwardAPI podinfo volume kgateway ≥2.4 mounts at "
+                   "/etc/podinfo on the proxy (#14288): keep it as well as xds-token", False)
 
 
-def _drops_xds_token(volumes: list[Any]) -> bool:
+def _drops(volumes: list[Any], name: str) -> bool:
+    """An overlay's ``volumes`` delete the volume ``name``, or replace the list without it."""
     names = {str(v.get("name")): v for v in volumes if isinstance(v, dict)}
-    if names.get("xds-token", {}).get("$patch") == "delete":
+    if names.get(name, {}).get("$patch") == "delete":
         return True
     replaced = any(isinstance(v, dict) and v.get("$patch") == "replace" for v in volumes)
-    return replaced and "xds-token" not in names
+    return replaced and name not in names
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, Any]]:
