@@ -63,6 +63,7 @@ def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
     from gloo_harden.guards import (
         keeps_host_network,
         known_non_root_user,
+        known_third_party_user,
         no_custom_seccomp,
         no_istio_integration,
         no_kube_destinations,
@@ -74,8 +75,8 @@ def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
 
     ordered: tuple[Guard, ...] = (
         no_privileged_ports, no_istio_integration, no_token_injectors, only_proxies_use_account,
-        no_kube_destinations, known_non_root_user, writable_paths_on_volumes, no_custom_seccomp,
-        keeps_host_network)
+        no_kube_destinations, known_non_root_user, known_third_party_user,
+        writable_paths_on_volumes, no_custom_seccomp, keeps_host_network)
     complete: tuple[CompleteGuard, ...] = (
         no_privileged_ports, no_istio_integration, no_token_injectors, no_kube_destinations,
         known_non_root_user, writable_paths_on_volumes)
