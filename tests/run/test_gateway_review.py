@@ -201,3 +201,46 @@ def test_kgateway_2_4_overlays_must_keep_podinfo_too() -> None:
         {"name": "podinfo", "downwardAPI": {"items": []}}]}}}}
     assert _said(_review([_parameters({"deploymentOverlay": kept})], (2, 4, 0))) == []
     assert _said(_review([_parameters({"deploymentOverlay": overlay})], (2, 3, 0))) == []
+
+
+def _controller(version: str, env: list[dict[str, str]], annotations: dict[str, str] | None = None
+                ) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "kgateway", "namespace": "kgateway-system",
+                         "labels": {"app.kubernetes.io/name": "kgateway",
+                                    "app.kubernetes.io/instance": "kgw"},
+                         "annotations": annotations or {}},
+            "spec": {"template": {"spec": {"containers": [
+                {"name": "kgateway", "image": f"cr.kgateway.dev/kgateway-dev/kgateway:v{version}",
+                 "env": [{"name": "KGW_XDS_SERVICE_NAME", "value": "kgateway"}, *env]}]}}}}
+
+
+def test_kgateway_2_1_waypoint_class_keeps_net_bind_service_said() -> None:
+    """waypoint.enabled (KGW_ENABLE_WAYPOINT) on 2.0/2.1: class kgateway-waypoint's proxies
+    take the default that adds NET_BIND_SERVICE (gateway-api.md §9); not on 2.2."""
+    waypoint = [{"name": "KGW_ENABLE_WAYPOINT", "value": "true"}]
+    results = _review([_controller("2.1.2", waypoint)], (2, 1, 2))
+    (said,) = [r for r in results if "kgateway-waypoint" in r.message]
+    assert said.severity is Severity.WARNING and said.hardening == "drop-net-bind-service"
+    assert "ambient.istio.io/waypoint-inbound-binding" in said.message
+    assert not [r for r in _review([_controller("2.1.2", [])], (2, 1, 2))
+                if "kgateway-waypoint" in r.message]
+    assert not [r for r in _review([_controller("2.2.0", waypoint)], (2, 2, 0))
+                if "kgateway-waypoint" in r.message]
+
+
+def test_upgrade_past_the_added_class_is_a_warning_under_helm() -> None:
+    """The GatewayClass added for 2.0/2.1 is part of a Helm release: the next upgrade that no
+    longer renders it (2.2+, or the hardening off) deletes it; said with the safe path."""
+    helm4 = {"postrenderer.helm.sh/postrender-filename": "kgateway/templates/deployment.yaml"}
+    added = _review([_controller("2.1.2", [], helm4)], (2, 1, 2), added_class=True)
+    (said,) = [r for r in added if "becomes part of" in r.message]
+    assert said.severity is Severity.WARNING
+    assert "kubectl annotate gatewayclass kgateway helm.sh/resource-policy=keep" in said.message
+    plain = _review([_controller("2.1.2", [])], (2, 1, 2), added_class=True)
+    assert [r.severity for r in plain if "becomes part of" in r.message] == [Severity.INFO]
+    later = _review([_controller("2.2.0", [], helm4)], (2, 2, 0))
+    (said,) = [r for r in later if "this upgrade leaves it out" in r.message]
+    assert said.severity is Severity.WARNING and said.hardening == "add-kgateway-class-parameters"
+    assert not [r for r in _review([_controller("2.2.0", [])], (2, 2, 0))
+                if "this upgrade leaves it out" in r.message]

@@ -254,10 +254,16 @@ def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> l
     if found.product is not Product.KGATEWAY or found.version is None:
         return []
     deployments = controllers(index)
+    helm = _by_helm(index, deployments)
+    out: list[Result] = _waypoint(found, deployments)
     if added_class:
         release = deployments[0].labels.get("app.kubernetes.io/instance", "RELEASE")
         namespace = deployments[0].namespace or "NAMESPACE"
-        return [Result(Severity.INFO, f"kgateway {found.version} creates GatewayClass kgateway "
+        out.append(Result(Severity.WARNING if helm else Severity.INFO,
+                          f"GatewayClass kgateway, added here, becomes part of what you apply "
+                          f"({'the Helm release' if helm else 'with Helm: the release'}): "
+                          f"{UPGRADE_DELETES}", hardening=ADD_CLASS))
+        return out + [Result(Severity.INFO, f"kgateway {found.version} creates GatewayClass kgateway "
                        "itself when it is missing, so an installed release already has one: "
                        "kubectl apply updates it; Helm adopts it only once labelled and "
                        "annotated for the release (kubectl label gatewayclass kgateway "
@@ -265,7 +271,7 @@ def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> l
                        f"kgateway meta.helm.sh/release-name={release} "
                        f"meta.helm.sh/release-namespace={namespace})", hardening=ADD_CLASS)]
     if not found.at_least(2, 2):
-        return [_result(Severity.WARNING, NBS, gateway_class, "spec.parametersRef",
+        return out + [_result(Severity.WARNING, NBS, gateway_class, "spec.parametersRef",
                         f"kgateway {found.version} builds this class's proxies on its default, "
                         "which adds NET_BIND_SERVICE, and no class-level GatewayParameters is "
                         "added while the stream has this class: set spec.parametersRef to a "
@@ -278,7 +284,10 @@ def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> l
     refs = {}
     for deployment in deployments:
         refs.update(_env_refs(deployment))
-    out = []
+    if helm and deployments and not any(c.name == "kgateway" for c in index.of_kind("GatewayClass")):
+        out.append(Result(Severity.WARNING, f"kgateway {found.version} under Helm: if an earlier "
+                          "run on kgateway 2.0/2.1 added GatewayClass kgateway to this release, "
+                          f"this upgrade leaves it out: {UPGRADE_DELETES}", hardening=ADD_CLASS))
     for gateway_class in index.of_kind("GatewayClass"):
         ref = mapping(mapping(gateway_class.tree.get("spec")).get("parametersRef"))
         if gateway_class.name in ("kgateway", "kgateway-waypoint") and ref and \
@@ -295,6 +304,52 @@ def _class_wiring(index: StreamIndex, found: Generation, added_class: bool) -> l
                           "class-level GatewayParameters is added (central ones go in Helm "
                           f"gatewayClassParametersRefs, env {CLASS_REFS_ENV})", hardening=NBS))
     return out
+
+
+#: What happens to the GatewayClass added for kgateway 2.0/2.1 once it is no longer added, and
+#: the safe path (README "Upgrading kgateway 2.0/2.1").
+UPGRADE_DELETES = (
+    "after moving to kgateway 2.2+ (nothing is added there) or disabling "
+    "add-kgateway-class-parameters, the next helm upgrade deletes the class every Gateway uses. "
+    "Before that upgrade, run: kubectl annotate gatewayclass kgateway "
+    "helm.sh/resource-policy=keep (Helm then leaves it), and afterwards remove its parametersRef "
+    "if the GatewayParameters goes too")
+
+
+def _by_helm(index: StreamIndex, deployments: list[Resource]) -> bool:
+    """The stream comes from a Helm post-renderer: Helm 3 (``gloo.clients``) or Helm 4 (its
+    annotation on each document)."""
+    from gloo_harden.gloo.clients import HELM3_POST_RENDERER, HELM4_ANNOTATION
+
+    return index.client == HELM3_POST_RENDERER or any(
+        HELM4_ANNOTATION.decode() in d.annotations for d in deployments)
+
+
+def _waypoint(found: Generation, deployments: list[Resource]) -> list[Result]:
+    """kgateway 2.0/2.1 with ``waypoint.enabled`` (env ``KGW_ENABLE_WAYPOINT``) also serves
+    class ``kgateway-waypoint``, whose Envoy proxies take the in-memory default that adds
+    NET_BIND_SERVICE unless the class has parameters (gateway-api.md §9). Said, not hardened:
+    the class carries Istio's ``ambient.istio.io/waypoint-inbound-binding`` annotation, which
+    an added copy would have to repeat exactly."""
+    if found.at_least(2, 2):
+        return []
+    return [_result(Severity.WARNING, NBS, d, "spec.template.spec.containers",
+                    f"kgateway {found.version} with waypoint enabled (env KGW_ENABLE_WAYPOINT) "
+                    "also serves GatewayClass kgateway-waypoint, whose Envoy proxies keep the "
+                    "controller's default NET_BIND_SERVICE: give that class a parametersRef to "
+                    "a GatewayParameters with envoyContainer.securityContext.capabilities.add: "
+                    "[] (keep the class's ambient.istio.io/waypoint-inbound-binding "
+                    "annotation), or move to kgateway 2.2+")
+            for d in deployments if _env(d, "KGW_ENABLE_WAYPOINT").lower() == "true"]
+
+
+def _env(deployment: Resource, name: str) -> str:
+    located = pod_spec(deployment.tree, deployment.kind)
+    for container in containers(located[0] if located else {}):
+        for env in listed(container.get("env")):
+            if isinstance(env, dict) and env.get("name") == name:
+                return str(env.get("value") or "")
+    return ""
 
 
 def _env_refs(deployment: Resource) -> dict[str, Any]:
