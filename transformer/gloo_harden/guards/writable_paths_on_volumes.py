@@ -5,9 +5,9 @@ Envoy writes files when told to: ``--log-path`` (the server log) and ``--admin-a
 in its args (in Gloo through ``gatewayProxies.NAME.extraEnvoyArgs``, each entry one argv item,
 so ``--log-path /var/log/envoy.log`` arrives as one string), an access log ``fileSink.path`` of
 a Gloo Edge Gateway whose ``proxyNames`` include the proxy (``spec.options.accessLoggingService``
-and ``listenerAccessLoggingService``, also Gateways embedded by the chart), of a Gloo
-``ListenerOption``, or of a kgateway ``HTTPListenerPolicy``/``ListenerPolicy`` (those two are
-read for every GatewayParameters in the stream). Such a file must be under ``/dev`` ("already
+and ``listenerAccessLoggingService``, also Gateways embedded by the chart), and for
+GatewayParameters (the Gateway API proxies) of a Gloo ``ListenerOption`` or a kgateway
+``HTTPListenerPolicy``/``ListenerPolicy`` anywhere in the stream. Such a file must be under ``/dev`` ("already
 writable", Gloo's access-logging guide) or on a writable volume (emptyDir, PVC, hostPath,
 ephemeral) the container mounts; else Envoy exits at start or rejects the listener
 (``../shared/notes/evidence.md`` §b). The decision and the final-state check read the same
@@ -31,7 +31,8 @@ from typing import Any
 
 from gloo_harden.gloo import evidence as kinds
 from gloo_harden.gloo.evidence import KindRead, Unseen
-from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.gloo.index import EMBEDDING_KINDS, StreamIndex
+from gloo_harden.guards.no_privileged_ports import GATEWAY_KINDS, edge_gateways
 from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.resources.results import show_text
 from gloo_harden.scopes import Target
@@ -44,8 +45,8 @@ EVIDENCE = (
     "an Envoy container told to write a file on no writable volume: --log-path or "
     "--admin-address-path in its args (Gloo's extraEnvoyArgs), an access-log fileSink.path of "
     "a gateway.solo.io Gateway whose proxyNames include the proxy (also those the chart "
-    "embeds), of a ListenerOption, or of a kgateway HTTPListenerPolicy or ListenerPolicy (for "
-    "GatewayParameters); /dev/... and emptyDir, PVC, hostPath or ephemeral mounts are writable",
+    "embeds), or for GatewayParameters of a ListenerOption, kgateway HTTPListenerPolicy or "
+    "ListenerPolicy; /dev/... and emptyDir, PVC, hostPath or ephemeral mounts are writable",
     "a container known to write outside its volumes: kubectl (its cache under $HOME/.kube, "
     "unless a volume is mounted there)",
     "a container whose writable paths are not known: any but Envoy and Gloo's control plane "
@@ -55,7 +56,8 @@ EVIDENCE = (
 )
 KINDS_READ = (
     KindRead(kinds.GLOO_GATEWAY, "access-log fileSink.path of the Gateways naming a proxy"),
-    KindRead(kinds.LISTENER_OPTION, "access-log fileSink.path Envoy writes"),
+    KindRead(kinds.LISTENER_OPTION, "access-log fileSink.path a GatewayParameters' Envoy "
+             "writes"),
     KindRead(kinds.HTTP_LISTENER_POLICY, "access-log fileSink.path a GatewayParameters' Envoy "
              "writes"),
     KindRead(kinds.LISTENER_POLICY, "access-log fileSink.path a GatewayParameters' Envoy "
@@ -125,22 +127,15 @@ def envoy_writes(target: Target, index: StreamIndex) -> list[str]:
         kube = mapping(mapping(target.resource.tree.get("spec")).get("kube"))
         volumes = items(mapping(kube.get("podTemplate")).get("extraVolumes"))
         mounts = items(container.get("volumeMounts")) + items(container.get("extraVolumeMounts"))
-        for kind, group in POLICY_KINDS:
-            for policy in index.seen(kind, group=group):
-                writes += [(path, f"access log fileSink of {policy.origin}")
-                           for path in _file_sinks(policy.tree.get("spec"))]
+        writes += index.view(f"{ID}/policy-sinks", [k for k, _ in POLICY_KINDS], _policy_sinks)
     else:
         proxy = target.proxy or next((p for p in index.proxies
                                       if p.resource is target.resource), None)
         volumes = items(proxy.spec.get("volumes")) if proxy is not None else []
         mounts = items(container.get("volumeMounts"))
         if proxy is not None:
-            writes += [(path, f"access log fileSink of {origin}")
-                       for origin, gateway in _gateways_of(proxy.name, index)
-                       for path in _file_sinks(gateway.get("spec"))]
-            writes += [(path, f"access log fileSink of {policy.origin}")
-                       for policy in index.seen("ListenerOption", group="gateway.solo.io")
-                       for path in _file_sinks(policy.tree.get("spec"))]
+            writes += index.view(f"{ID}/gateway-sinks", GATEWAY_KINDS + EMBEDDING_KINDS,
+                                 _gateway_sinks).get(proxy.name, [])
     writable = _writable_mounts(mounts, volumes)
     return [f"Envoy writes {path} ({why}), which no writable volume covers" for path, why in writes
             if not _covered(path, writable)]
@@ -175,12 +170,24 @@ def _file_sinks(node: Any) -> list[str]:
     return found
 
 
-def _gateways_of(proxy_name: str, index: StreamIndex) -> list[tuple[str, Any]]:
-    from gloo_harden.guards.no_privileged_ports import edge_gateways  # the same Gateways
+def _gateway_sinks(index: StreamIndex) -> dict[str, list[tuple[str, str]]]:
+    """proxy name → (path, why) of every access-log file sink of the gateway.solo.io Gateways
+    that name it (default ``[gateway-proxy]``): read once per render (``StreamIndex.view``)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for origin, gateway in edge_gateways(index):
+        spec = mapping(gateway.get("spec"))
+        sinks = [(path, f"access log fileSink of {origin}") for path in _file_sinks(spec)]
+        for name in (items(spec.get("proxyNames")) or ["gateway-proxy"]) if sinks else []:
+            found.setdefault(str(name), []).extend(sinks)
+    return found
 
-    return [(origin, gateway) for origin, gateway in edge_gateways(index)
-            if proxy_name in (items(mapping(gateway.get("spec")).get("proxyNames"))
-                              or ["gateway-proxy"])]
+
+def _policy_sinks(index: StreamIndex) -> list[tuple[str, str]]:
+    """(path, why) of every access-log file sink of a listener policy (kgateway) or
+    ListenerOption (Gloo), once per render."""
+    return [(path, f"access log fileSink of {policy.origin}")
+            for kind, group in POLICY_KINDS for policy in index.seen(kind, group=group)
+            for path in _file_sinks(policy.tree.get("spec"))]
 
 
 def _writable_mounts(mounts: list[Any], volumes: list[Any]) -> list[str]:
