@@ -28,7 +28,7 @@ OPTIONS = Options(hardenings.builtin())
 EXPECTED_CHANGES = {
     "gloo-1.13.0-daemonset-hostnetwork.yaml": 3,
     "gloo-1.13.0-default.yaml": 3,
-    "gloo-1.13.0-ingress-knative.yaml": 7,
+    "gloo-1.13.0-ingress-knative.yaml": 6,  # Settings kept: Knative routes are kube destinations
     "gloo-1.13.0-istio-sds.yaml": 1,
     "gloo-1.13.0-istio-sidecar-injection.yaml": 1,
     "gloo-1.13.0-multiple-proxies.yaml": 4,
