@@ -39,8 +39,8 @@ _EDGE_YOU_MUST = (
     "1024 keeps NET_BIND_SERVICE (bind 1024+ or use the `net.ipv4.ip_unprivileged_port_start` "
     "sysctl, then opt out with `gloo-harden.dev/skip`); Istio integration keeps the token; "
     "routes to `kube` destinations (and Gloo's Knative integration) block "
-    "`disableKubernetesDestinations` (route through Upstreams first). No Settings in the stream (`settings.create: false`): set it on the "
-    "Settings you apply.")
+    "`disableKubernetesDestinations` (route through Upstreams first). No Settings in the "
+    "stream (`settings.create: false`): set it on the Settings you apply.")
 _GATEWAY_PARAMETERS_HARDENED = (
     "`spec.kube.envoyContainer.securityContext` of every GatewayParameters of group `{group}` in "
     "the stream, class-level and per-Gateway alike: NET_BIND_SERVICE removed from "

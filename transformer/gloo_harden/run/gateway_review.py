@@ -36,8 +36,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from gloo_harden.gloo.index import StreamIndex
-from gloo_harden.guards.no_privileged_ports import parameters_port_start
 from gloo_harden.gloo.release_detection import Generation, Product
+from gloo_harden.guards.no_privileged_ports import parameters_port_start
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, mapping, pod_spec
 from gloo_harden.resources.podspec import items as listed
