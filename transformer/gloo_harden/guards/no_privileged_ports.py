@@ -298,6 +298,12 @@ def _privileged_binds(index: StreamIndex) -> dict[str, list[tuple[int, str]]]:
 
 
 def edge_gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
+    """Every gateway.solo.io Gateway as (origin, plain data): documents and those the chart
+    embeds, read once per render for every guard that needs them."""
+    return index.view(f"{ID}/gateways", GATEWAY_KINDS + EMBEDDING_KINDS, _edge_gateways)
+
+
+def _edge_gateways(index: StreamIndex) -> list[tuple[str, dict[str, Any]]]:
     documents = [(f"{r.kind} {r.namespace or '-'}/{r.name}", _plain(r))
                  for r in index.seen(*GATEWAY_KINDS) if r.group == "gateway.solo.io"]
     hidden, _ = index.embedded()

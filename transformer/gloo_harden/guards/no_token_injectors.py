@@ -66,9 +66,7 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     if target.scope == "proxy-pod" and target.proxy is not None:
         return consumers(target.proxy, index)
     if target.scope == "proxy-service-account":
-        account = target.resource
-        return [f"{e} in {p}" for p in index.proxies if p.service_account == account.name
-                and (None in (p.namespace, account.namespace) or p.namespace == account.namespace)
+        return [f"{e} in {p}" for p in index.proxies_running_as(target.resource)
                 for e in consumers(p, index)]
     return []
 
@@ -101,9 +99,8 @@ def consumers(proxy: Proxy, index: StreamIndex) -> list[str]:
         found.append(f'pod {KUMA}: "{marks[KUMA]}" (Kuma reads the automounted token)')
     elif marks.get(KUMA, "").lower() != "disabled":
         found += [f'Namespace {ns.name} label {KUMA}: "enabled" (Kuma reads the automounted '
-                  "token)" for ns in index.of_kind("Namespace")
-                  if ns.api_version == "v1" and proxy.namespace in (ns.name, None)
-                  and ns.labels.get(KUMA, "").lower() == "enabled"]
+                  "token)" for ns in index.namespaces(proxy.namespace)
+                  if ns.labels.get(KUMA, "").lower() == "enabled"]
     for field in ("initContainers", "containers"):
         for container in items(proxy.spec.get(field)):
             name = str(mapping(container).get("name", ""))

@@ -107,6 +107,8 @@ def broken(target: Target, index: StreamIndex) -> list[str]:
     if not isinstance(context, dict) or context.get("readOnlyRootFilesystem") is not True:
         return []
     if _is_envoy(target, index):
+        if target.scope != "proxy-container":
+            return []  # said once, by read-only-root-filesystem (not again by a profile)
         return [f"the root filesystem is read-only, but {e}" for e in envoy_writes(target, index)]
     name = str(target.node.get("name", ""))
     found = check(target, index) if name in WRITES else []

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 BUILTIN = (
     "drop-net-bind-service",
-    # before read-only-root-filesystem: a GatewayParameters without envoyContainer gets one
-    # here, which read-only-root-filesystem then hardens in the same run
-    "clear-default-capabilities",
     "disable-sa-token-automount",
     # before read-only-root-filesystem: it writes the envoyContainer of a GatewayParameters that
     # has none (omitDefaultSecurityContext: true alone), which read-only-root-filesystem then
