@@ -30,6 +30,7 @@ EVIDENCE = (
 
 KINDS_READ: tuple[KindRead, ...] = ()  # only the target itself
 
+
 def check(target: Target, index: StreamIndex) -> list[str]:
     if target.resource.kind == "GatewayParameters":
         return []  # the Envoy container template: Gloo's and kgateway's own image

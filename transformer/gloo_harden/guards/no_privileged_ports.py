@@ -191,7 +191,7 @@ def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
     if proxy is None or target.scope != "proxy-container" or proxy.role != "gateway-proxy":
         return []
     if any(index.covers(k) for k in GLOO_GATEWAY_KINDS) or index.view(
-            f"{ID}/any-gateway", GATEWAY_KINDS + EMBEDDING_KINDS, lambda i: bool(_gateways(i))):
+            f"{ID}/any-gateway", GATEWAY_KINDS + EMBEDDING_KINDS, lambda i: bool(edge_gateways(i))):
         return []
     hooks = helm_hooks.unseen_gateways(index)
     why = f" ({'; '.join(hooks)})" if hooks else ""
