@@ -12,7 +12,7 @@ the decision record to the form ``KIND`` (``emit.FORMS``). Where the artefact go
 ``--check`` writes nothing: it computes the artefact again and compares it with the one at
 ``-o PATH``; exit 1 when they differ, saying whether the render changed under it (the stamp's
 input hash) and which files differ. A refusal (an error result, exit 1) writes no artefact.
-What the form cannot express is one warning result per item (``artefact.NOT_EXPRESSIBLE``).
+What the form cannot express is one warning result per item (``resources.results.NOT_EXPRESSIBLE``).
 An adapter, beside ``pipe`` (whose reading and writing it uses): the only place emit touches
 files and exit codes.
 """

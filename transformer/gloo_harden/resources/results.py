@@ -26,6 +26,8 @@ UNDONE = "hardening-undone"
 #: ``Result.tag``: the target is in the hardened state, but what the hardening takes away
 #: stays in effect another way (a root container's default capabilities, ``privileged``)
 IN_EFFECT = "still-in-effect"
+#: ``Result.tag``: ``gloo-harden emit`` cannot carry a decision in the form asked for
+NOT_EXPRESSIBLE = "not-expressible"
 #: what each tag means, as ``gloo-harden explain TAG`` prints it
 TAGS = {
     BROKEN: "a warning tagged already-broken: the input is already in the hardened state, and "
@@ -45,6 +47,12 @@ TAGS = {
                "the hardening takes away stays in effect another way (NET_BIND_SERVICE on a "
                "privileged container, one that adds ALL, or a root one without drop [ALL]). "
                "Drop ALL or opt out. --check fails on it.",
+    NOT_EXPRESSIBLE: "a warning tagged not-expressible (gloo-harden emit): the form asked for "
+                     "cannot carry one decision (Flux post-renderer patches cannot create "
+                     "objects, Helm values cannot set what the chart has no value for, an "
+                     "admission policy cannot see a Gateway's ports). The result names the "
+                     "hardening and the resource; apply that part with the post-renderer, the "
+                     "kustomize Component or the --check gate.",
 }
 
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from gloo_harden.resources.results import ResourceRef, Result, Severity
+from gloo_harden.resources.results import NOT_EXPRESSIBLE, ResourceRef, Result, Severity
 from gloo_harden.yamltext import yamlio
-
-#: ``Result.tag`` of a decision the emitted form cannot carry
-NOT_EXPRESSIBLE = "not-expressible"
 
 
 class Unexpressed(NamedTuple):
