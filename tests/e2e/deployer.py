@@ -29,6 +29,9 @@ from helmtools import BIN_DIR, REPO, helm, objects
 
 EMULATOR = REPO.parent / "shared" / "tools" / "deployer-emulator"
 CORPUS = REPO.parent / "shared" / "corpus"
+CHARTS = Path(os.environ.get("GLOO_HARDEN_CHARTS") or REPO.parent / "shared" / "charts")
+#: ``Version.render`` naming a chart of CHARTS, rendered with the Gateway API on
+CHART_RENDER = "chart:"
 KGATEWAY_CONTROLLER = "kgateway.dev/kgateway"
 UNPRIVILEGED_PORT_START = "net.ipv4.ip_unprivileged_port_start"
 TEAM_PARAMETERS = "team-params"
@@ -43,7 +46,7 @@ class Version(NamedTuple):
     label: str
     family: str        # emulate.py --family
     chart: str         # folder under the emulator's charts/
-    render: str        # file in ../shared/corpus
+    render: str        # file in ../shared/corpus, or CHART_RENDER + a chart of ../shared/charts
     gateway_class: str
     release: str       # what ``--assume-version`` takes for streams that do not show it
     #: kgateway ≥2.2 applies the class itself, parametersRef from KGW_GATEWAY_CLASS_PARAMETERS_REFS
@@ -66,6 +69,9 @@ VERSIONS = (
             "gloo-1.17.0"),
     Version("gloo-1.19", "gloo-1.19", "gloo-1.19.0", "gloo-1.17.0-kubegateway.yaml", "gloo-gateway",
             "gloo-1.19.0"),
+    # the 1.22.1 chart's own render (kubeGateway.enabled=true); its deployer is 1.19's (notes §1a)
+    Version("gloo-1.22", "gloo-1.19", "gloo-1.19.0", f"{CHART_RENDER}gloo-1.22.1", "gloo-gateway",
+            "gloo-1.22.1"),
     Version("kgw-2.0", "kgw-2.0", "kgw-2.0.5", "kgateway-2.0.5-default.yaml", "kgateway",
             "kgateway-2.0.5"),
     Version("kgw-2.1", "kgw-2.1", "kgw-2.1.2", "kgateway-2.1.2-default.yaml", "kgateway",
@@ -132,9 +138,28 @@ def application_stream(version: Version, team: bool) -> str:
 
 
 def platform_stream(version: Version) -> str:
-    """The chart render of the corpus (read, never copied)."""
+    """The chart render of the corpus (read, never copied), or the chart rendered here."""
     emulator()
+    if version.render.startswith(CHART_RENDER):
+        return _chart_render(version.render.removeprefix(CHART_RENDER))
     return (CORPUS / version.render).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _chart_render(chart: str) -> str:
+    """``helm template`` of a Gloo chart of ../shared/charts with the Gateway API on, as a
+    platform team installs it (release gloo, namespace gloo-system)."""
+    folder = CHARTS / chart
+    if not folder.is_dir():
+        message = f"{folder} not found: the deployer proof needs ../shared/charts"
+        if os.environ.get("GLOO_HARDEN_REQUIRE_CLIENTS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    done = subprocess.run([helm(3), "template", "gloo", str(folder), "-n", "gloo-system",
+                           "--set", "kubeGateway.enabled=true"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def join(*texts: str) -> str:
@@ -255,6 +280,11 @@ class Proxy(NamedTuple):
     def added_capabilities(self) -> list[str]:
         context = self.envoy.get("securityContext") or {}
         return list((context.get("capabilities") or {}).get("add") or [])
+
+    @property
+    def dropped_capabilities(self) -> list[str]:
+        context = self.envoy.get("securityContext") or {}
+        return list((context.get("capabilities") or {}).get("drop") or [])
 
 
 def proxy(version: Version, rendered: tuple[dict[str, Any], ...]) -> Proxy:

@@ -45,6 +45,7 @@ WRITABLE = "root filesystem not read-only"
 UNHARDENED = {
     ("gloo-1.17", False): [NBS], ("gloo-1.17", True): [NBS, WRITABLE],
     ("gloo-1.19", False): [NBS], ("gloo-1.19", True): [NBS, WRITABLE],
+    ("gloo-1.22", False): [NBS], ("gloo-1.22", True): [NBS, WRITABLE],
     ("kgw-2.0", False): [NBS], ("kgw-2.0", True): [NBS, WRITABLE],
     ("kgw-2.1", False): [NBS], ("kgw-2.1", True): [NBS, WRITABLE],
     ("kgw-2.3", False): [], ("kgw-2.3", True): [NBS, WRITABLE],
@@ -183,3 +184,50 @@ def test_omitted_default_security_context_keeps_what_port_80_needs(label: str) -
     assert ("kept for envoyContainer: omitDefaultSecurityContext: true (no "
             "net.ipv4.ip_unprivileged_port_start sysctl) for Gateway apps/web listener port 80"
             in results(stream))
+
+
+RESTRICTED = ("--profile", "restricted")
+
+
+@pytest.mark.parametrize(("version", "team", "name"), cases(HARDENED))
+def test_restricted_proxies_drop_all_exactly_once(version: Version, team: bool, name: str) -> None:
+    """``--profile restricted`` writes ``drop: [ALL]`` where the merge chain first needs it,
+    once: both deployers append lists (Gloo ``merge.go`` deepMergeSlices, kgateway the same; the
+    real kgateway 2.2.0 controller renders a drop written at two levels as ``[ALL, ALL]``), so
+    Gloo's per-Gateway parameters get none when the class-level ones drop ALL, and kgateway's
+    none over the deployer's default."""
+    stream = join(platform_stream(version), application_stream(version, team))
+    rendered = render(version, cluster(version, harden(stream, *RESTRICTED)), name)
+    assert violations(version, rendered, name) == []
+    assert proxy(version, rendered).dropped_capabilities == ["ALL"]
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+def test_a_drop_written_at_both_levels_is_appended(version: Version) -> None:
+    """The check above can fail: the team's parameters given drop: [ALL] by hand, over the
+    hardened class-level ones (Gloo) or the deployer's default (kgateway), render [ALL, ALL]."""
+    stream = join(platform_stream(version), application_stream(version, True))
+    text = harden(stream, *RESTRICTED)
+    docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+    (team,) = [d for d in docs if d["kind"] == "GatewayParameters"
+               and d["metadata"]["name"] == "team-params"]
+    context = team["spec"]["kube"]["envoyContainer"]["securityContext"]
+    assert "drop" not in context.get("capabilities", {})
+    context.setdefault("capabilities", {})["drop"] = ["ALL"]
+    rendered = render(version, cluster(version, yaml.safe_dump_all(docs, sort_keys=False)), "web")
+    assert proxy(version, rendered).dropped_capabilities == ["ALL", "ALL"]
+
+
+@pytest.mark.parametrize("label", ["kgw-2.1", "kgw-2.3"])
+def test_restricted_omitted_default_security_context_drops_all_once(label: str) -> None:
+    """Parameters with omitDefaultSecurityContext: true lose the deployer's default, drop ALL
+    included: the restricted profile writes it there, and the proxy drops ALL once."""
+    version = BY_LABEL[label]
+    omitting = team_parameters(version)
+    omitting["spec"]["kube"]["omitDefaultSecurityContext"] = True
+    stream = join(platform_stream(version), application_stream(version, True).replace(
+        yaml.safe_dump(team_parameters(version), sort_keys=False),
+        yaml.safe_dump(omitting, sort_keys=False)))
+    for name, _ in GATEWAYS:
+        rendered = render(version, cluster(version, harden(stream, *RESTRICTED)), name)
+        assert proxy(version, rendered).dropped_capabilities == ["ALL"], name

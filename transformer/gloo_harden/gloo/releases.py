@@ -107,7 +107,10 @@ RELEASES: tuple[Release, ...] = (
         "`GatewayParameters gloo-gateway` (class-level) adds NET_BIND_SERVICE; listener ports "
         "below 1024 are mapped to +8000, so no proxy needs it. The Edge objects of the same "
         "render (chart proxies' `automountServiceAccountToken`, Settings "
-        "`disableKubernetesDestinations` from 1.18, …) are hardened as in Gloo Edge 1.14–1.22.",
+        "`disableKubernetesDestinations` from 1.18, …) are hardened as in Gloo Edge 1.14–1.22. "
+        "`--profile restricted` writes `capabilities.drop: [ALL]` into per-Gateway "
+        "GatewayParameters only where their class-level ones do not drop ALL: the deployer "
+        "appends lists on merge, so a second ALL would reach the proxy as `[ALL, ALL]`.",
         "nothing",
         _PER_GATEWAY_OUTSIDE.format(
             selector="the Gateway annotation `gateway.gloo.solo.io/gateway-parameters-name`")
@@ -117,7 +120,7 @@ RELEASES: tuple[Release, ...] = (
         "`kube-svc` upstreams the setting removes; 1.18 fixed that, so upgrade to get it.",
         "gateway-api.md §0.2, §0.5, §1a, §2b, §4b, §6; patches/disable-kubernetes-destinations"
         ".yaml; corpus gloo-1.17.0-kubegateway.yaml; "
-        "proof tests/e2e/test_deployer_proof.py (gloo-1.17, gloo-1.19)"),
+        "proof tests/e2e/test_deployer_proof.py (gloo-1.17, gloo-1.19, gloo-1.22)"),
     Release(
         "kgateway-2.0", GATEWAY_API, "kgateway 2.0 (2.0.0 – 2.0.5)",
         "chart renders only the controller; GatewayParameters (gateway.kgateway.dev) in the stream",

@@ -1,0 +1,91 @@
+"""What the deployers merge each GatewayParameters over (``gloo.parameters_merge``): Gloo's
+class-level parameters first, a Gateway's own over them; kgateway's default unless omitted;
+unknown where the stream does not show a use."""
+
+from __future__ import annotations
+
+from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.gloo.parameters_merge import DEFAULT, chains
+from gloo_harden.resources.model import Resource
+from gloo_harden.yamltext import yamlio
+from gloo_harden.yamltext.stream import split
+
+GLOO = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gloo-gateway}
+spec:
+  controllerName: solo.io/gloo-gateway
+  parametersRef: {group: gateway.gloo.solo.io, kind: GatewayParameters, name: gloo-gateway,
+                  namespace: gloo-system}
+---
+apiVersion: gateway.gloo.solo.io/v1alpha1
+kind: GatewayParameters
+metadata: {name: gloo-gateway, namespace: gloo-system}
+spec: {kube: {}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: web
+  namespace: apps
+  annotations: {gateway.gloo.solo.io/gateway-parameters-name: team}
+spec: {gatewayClassName: gloo-gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: other
+  namespace: apps
+  annotations: {gateway.gloo.solo.io/gateway-parameters-name: elsewhere}
+spec: {gatewayClassName: not-in-the-stream}
+---
+apiVersion: gateway.gloo.solo.io/v1alpha1
+kind: GatewayParameters
+metadata: {name: team, namespace: apps}
+spec: {kube: {}}
+---
+apiVersion: gateway.gloo.solo.io/v1alpha1
+kind: GatewayParameters
+metadata: {name: team, namespace: other}
+spec: {kube: {}}
+---
+apiVersion: gateway.gloo.solo.io/v1alpha1
+kind: GatewayParameters
+metadata: {name: elsewhere, namespace: apps}
+spec: {kube: {}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: GatewayParameters
+metadata: {name: kgw, namespace: apps}
+spec: {kube: {}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: GatewayParameters
+metadata: {name: kgw-omit, namespace: apps}
+spec: {kube: {omitDefaultSecurityContext: true}}
+"""
+
+
+def _index() -> tuple[StreamIndex, dict[tuple[str, str | None, str | None], Resource]]:
+    resources = []
+    for position, doc in enumerate(split(GLOO, "t.yaml")):
+        doc.tree, doc.round_trip = yamlio.load_for_reading(doc.text, doc.where)
+        resources.append(Resource(doc, position, doc.tree, ""))
+    return StreamIndex(resources), {(r.group, r.namespace, r.name): r for r in resources}
+
+
+def test_gloo_parameters_merge_over_their_gateways_class_parameters() -> None:
+    index, by = _index()
+    gloo = "gateway.gloo.solo.io"
+    assert chains(by[gloo, "gloo-system", "gloo-gateway"], index) == [()]  # class-level: first
+    assert chains(by[gloo, "apps", "team"], index) == [(by[gloo, "gloo-system", "gloo-gateway"],)]
+    assert chains(by[gloo, "other", "team"], index) is None  # no Gateway of its namespace
+    assert chains(by[gloo, "apps", "elsewhere"], index) is None  # its Gateway's class unseen
+
+
+def test_kgateway_parameters_merge_over_the_default_unless_omitted() -> None:
+    index, by = _index()
+    kgw = "gateway.kgateway.dev"
+    assert chains(by[kgw, "apps", "kgw"], index) == [(DEFAULT,)]
+    assert chains(by[kgw, "apps", "kgw-omit"], index) == [()]
