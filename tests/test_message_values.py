@@ -26,6 +26,7 @@ OPTION_SETS: dict[str, dict[str, Any]] = {
     "restricted": {"profile_names": ("restricted",)},
     "strict": {"strict": True},
     "sidecars": {"sidecars": True},
+    "restricted-sidecars": {"profile_names": ("restricted",), "sidecars": True},
     "kgateway-2.1.2": {"assume_version": "kgateway-2.1.2"},
     "istio-all": {"istio_injected": ("all",)},
 }
@@ -165,11 +166,10 @@ def test_no_message_holds_a_python_repr_and_none_is_said_twice(option_set: str) 
         results = _said(sources, {**flags, **OPTION_SETS[option_set]})
         lines = [str(r) for r in results] + [r.message for r in results]
         problems += [f"{name}: {line}" for line in lines if REPR.search(line)]
-        # a statement about an object is made once, whatever hardenings it concerns; one
-        # about the whole stream is made per hardening ("no Gloo proxy container in the
-        # stream" for each one that has nothing to do), and named by it
-        said = [(r.severity, r.resource, r.field, r.message, r.file, r.document,
-                 None if r.resource else r.hardening) for r in results]
+        # a statement is made once, whatever hardenings it concerns (one about the whole
+        # stream too: "no Gloo proxy container in the stream" for two hardenings of one scope)
+        said = [(r.severity, r.resource, r.field, r.message, r.file, r.document, r.tag, r.guard)
+                for r in results]
         problems += [f"{name}: said {said.count(s)} times: {s[3]}" for s in set(said)
                      if said.count(s) > 1]
     assert problems == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 
@@ -124,6 +125,25 @@ class Result(NamedTuple):
         path = f" {self.field}" if self.field else ""
         tag = f" ({self.hardening})" if self.hardening else ""
         return f"{named}[{self.severity.value}]{where}{path}: {self.message}{tag}"
+
+
+def said_once(results: Iterable[Result]) -> list[Result]:
+    """``results`` with each statement made once, at its first place: results that differ only
+    in the hardening they name say the same thing (severity, message, resource, field, place,
+    tag, guard). That happens where one statement concerns several hardenings: Envoy's
+    capabilities and its root filesystem (a kgateway ``omitDefaultSecurityContext``), a scope
+    two hardenings share holding nothing in the stream. The first stays, under the hardening
+    that runs first; ``--disable`` of that one lets the next one say it. A run's results pass
+    here once (``run.pipeline``), so no emitter has to keep its own count."""
+    said: set[tuple[Any, ...]] = set()
+    out = []
+    for r in results:
+        key = (r.severity, r.message, r.resource, r.field, r.file, r.document, r.line, r.tag,
+               r.guard)
+        if key not in said:
+            said.add(key)
+            out.append(r)
+    return out
 
 
 def show_value(value: Any) -> str:

@@ -41,7 +41,14 @@ from gloo_harden.guards.no_privileged_ports import parameters_port_start
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, mapping, pod_spec
 from gloo_harden.resources.podspec import items as listed
-from gloo_harden.resources.results import UNDONE, Result, Severity, show_text, show_value
+from gloo_harden.resources.results import (
+    UNDONE,
+    Result,
+    Severity,
+    said_once,
+    show_text,
+    show_value,
+)
 from gloo_harden.yamltext.yamlio import to_plain
 
 if TYPE_CHECKING:
@@ -94,22 +101,10 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
                              "with (kept)" if found.product is Product.KGATEWAY else "")
                           + "; nothing to change", hardening=AUTOMOUNT))
     by_ref = {r.ref: r for r in parameters}
-    return _once([_undone(r._replace(hardening=owned[topic]), by_ref, strict) for r in out
-                  if (topic := r.hardening) is not None and topic in owned])
-
-
-def _once(results: list[Result]) -> list[Result]:
-    """``results`` with each statement made once: one that concerns two hardenings (Envoy's
-    capabilities and its root filesystem, two topics) is said under the first hardening that
-    owns one of them and runs, the id ``--disable`` silences it with."""
-    seen: set[tuple[object, ...]] = set()
-    out = []
-    for r in results:
-        key = (r.severity, r.resource, r.field, r.message, r.file, r.document)
-        if key not in seen:
-            seen.add(key)
-            out.append(r)
-    return out
+    # one statement that concerns two topics (capabilities and the root filesystem) is
+    # said once, under the first hardening that owns one of them and runs
+    return said_once([_undone(r._replace(hardening=owned[topic]), by_ref, strict) for r in out
+                      if (topic := r.hardening) is not None and topic in owned])
 
 
 def _omit(resource: Resource, found: Generation) -> list[Result]:

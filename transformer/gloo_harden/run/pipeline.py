@@ -15,7 +15,7 @@ from gloo_harden.gloo.index import PROXY_ROLES, StreamIndex, proxy_accounts
 from gloo_harden.patching.hardening import Hardening
 from gloo_harden.resources.model import Resource, list_items
 from gloo_harden.resources.podspec import POD_SPEC_PATHS
-from gloo_harden.resources.results import Result, Severity
+from gloo_harden.resources.results import Result, Severity, said_once
 from gloo_harden.run import invariants
 from gloo_harden.run.apply import RunState, apply_all
 from gloo_harden.scopes import SCOPES, ScopeOptions
@@ -293,7 +293,7 @@ def harden_documents(documents: list[Document], options: Options) -> tuple[list[
         applied += gateway_review.review(index, gateway_review.owners(options.hardenings),
                                          any(a.ref.kind == "GatewayClass" for a in added),
                                          options.strict)
-    return sorted(changed), results + applied
+    return sorted(changed), said_once(results + applied)
 
 
 def text_of(document: Document) -> str:
