@@ -5,7 +5,7 @@ unknown where the stream does not show a use."""
 from __future__ import annotations
 
 from gloo_harden.gloo.index import StreamIndex
-from gloo_harden.gloo.parameters_merge import DEFAULT, chains
+from gloo_harden.gloo.parameters_merge import DEFAULT, chains, inherited_user
 from gloo_harden.resources.model import Resource
 from gloo_harden.yamltext import yamlio
 from gloo_harden.yamltext.stream import split
@@ -22,7 +22,7 @@ spec:
 apiVersion: gateway.gloo.solo.io/v1alpha1
 kind: GatewayParameters
 metadata: {name: gloo-gateway, namespace: gloo-system}
-spec: {kube: {}}
+spec: {kube: {envoyContainer: {securityContext: {runAsUser: 10101}}}}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -64,6 +64,11 @@ apiVersion: gateway.kgateway.dev/v1alpha1
 kind: GatewayParameters
 metadata: {name: kgw-omit, namespace: apps}
 spec: {kube: {omitDefaultSecurityContext: true}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: GatewayParameters
+metadata: {name: kgw-floating, namespace: apps}
+spec: {kube: {floatingUserId: true}}
 """
 
 
@@ -89,3 +94,14 @@ def test_kgateway_parameters_merge_over_the_default_unless_omitted() -> None:
     kgw = "gateway.kgateway.dev"
     assert chains(by[kgw, "apps", "kgw"], index) == [(DEFAULT,)]
     assert chains(by[kgw, "apps", "kgw-omit"], index) == [()]
+
+
+def test_the_user_comes_from_the_chain() -> None:
+    index, by = _index()
+    gloo, kgw = "gateway.gloo.solo.io", "gateway.kgateway.dev"
+    assert inherited_user(by[gloo, "apps", "team"], index) == [10101]  # the class-level one's
+    assert inherited_user(by[gloo, "gloo-system", "gloo-gateway"], index) == [None]  # first link
+    assert inherited_user(by[gloo, "apps", "elsewhere"], index) is None  # not known
+    assert inherited_user(by[kgw, "apps", "kgw"], index) == [10101]  # the deployer's default
+    assert inherited_user(by[kgw, "apps", "kgw-omit"], index) == [None]
+    assert inherited_user(by[kgw, "apps", "kgw-floating"], index) is None  # deleted on the way

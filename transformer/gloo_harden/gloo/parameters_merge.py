@@ -31,7 +31,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden.gloo.deployer_defaults import KGATEWAY_GROUP, kgateway_defaults_apply
+from gloo_harden.gloo.deployer_defaults import (
+    DEFAULT_ENVOY_SECURITY_CONTEXT,
+    KGATEWAY_GROUP,
+    kgateway_defaults_apply,
+)
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import mapping
@@ -96,3 +100,42 @@ def _gloo_uses(index: StreamIndex) -> dict[tuple[str | None, str | None], list[C
         base = by_class.get(mapping(gateway.tree.get("spec")).get("gatewayClassName"))
         uses.setdefault((gateway.namespace, name), []).append(None if base is None else (base,))
     return uses
+
+
+def inherited_user(parameters: Resource, index: StreamIndex) -> list[int | None] | None:
+    """The ``runAsUser`` the Envoy container of ``parameters``' proxies gets from what they are
+    merged over, one per use (``chains``): the last link that sets it on the Envoy container
+    wins, else on the pod (``podTemplate.securityContext``); kgateway's default sets 10101.
+    ``None`` for a use that gets none, or for all when the uses are not known or a
+    ``floatingUserId: true`` on the way deletes it (Gloo 1.17.3+, kgateway 2.0/2.1)."""
+    found = chains(parameters, index)
+    if found is None or _floating(parameters):
+        return None
+    users: list[int | None] = []
+    for chain in found:
+        if any(link is not None and _floating(link) for link in chain):
+            return None
+        container = pod = None
+        for link in chain:
+            context = DEFAULT_ENVOY_SECURITY_CONTEXT if link is None \
+                else _kube(link, "envoyContainer")
+            if (value := _user(context)) is not None:
+                container = value
+            if link is not None and (value := _user(_kube(link, "podTemplate"))) is not None:
+                pod = value
+        users.append(container if container is not None else pod)
+    return users
+
+
+def _kube(parameters: Resource, key: str) -> Any:
+    kube = mapping(mapping(parameters.tree.get("spec")).get("kube"))
+    return mapping(mapping(kube.get(key)).get("securityContext"))
+
+
+def _floating(parameters: Resource) -> bool:
+    return mapping(mapping(parameters.tree.get("spec")).get("kube")).get("floatingUserId") is True
+
+
+def _user(context: Any) -> int | None:
+    value = mapping(context).get("runAsUser")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

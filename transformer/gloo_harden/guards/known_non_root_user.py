@@ -7,11 +7,14 @@ guard never sets or changes ``runAsUser`` itself. Evidence: no ``runAsUser`` any
 image's user is unknown: ingress/knative proxies, Gloo 1.2, the kgateway controller, Istio
 sidecars), or ``runAsUser: 0``.
 
-A kgateway GatewayParameters (``gateway.kgateway.dev``) is a template the deployer merges over
-its default Envoy securityContext, which has ``runAsNonRoot: true`` and ``runAsUser: 10101`` in
-every 2.x release (``gloo.deployer_defaults``). So its user is known unless the parameters set
-``omitDefaultSecurityContext: true``, which removes that default (a ``runAsUser: 0`` of their own
-still counts). Only the target itself is read.
+A GatewayParameters is a template the deployer merges over others (``gloo.parameters_merge``):
+kgateway's default Envoy securityContext, which has ``runAsNonRoot: true`` and ``runAsUser:
+10101`` in every 2.x release (``gloo.deployer_defaults``) unless the parameters set
+``omitDefaultSecurityContext: true``; for a Gloo Gateway per-Gateway GatewayParameters, the
+class-level one its Gateways' class names (the chart's sets 10101). So its user is known when
+every use of it gets a ``runAsUser`` that way (a ``runAsUser: 0`` of its own, or inherited, still
+counts); a use the stream does not show (the Gateway's class or its parameters), or a
+``floatingUserId: true`` on the way, leaves it unknown. Read from the stream only.
 
 The final state is judged too (``broken``): ``runAsNonRoot: true`` with ``runAsUser: 0`` is a
 container the kubelet refuses to start ("container has runAsNonRoot and image will run as
@@ -22,9 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gloo_harden.gloo.deployer_defaults import DEFAULT_ENVOY_SECURITY_CONTEXT, kgateway_defaults_apply
 from gloo_harden.gloo.evidence import KindRead, Unseen
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.gloo.parameters_merge import inherited_user
 from gloo_harden.resources.podspec import pod_spec
 from gloo_harden.scopes import Target
 
@@ -43,8 +46,10 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     if user is None:
         located = pod_spec(target.resource.tree, target.resource.kind)
         user = _user(located[0]) if located is not None else None
-    if user is None and kgateway_defaults_apply(target.resource):
-        user = DEFAULT_ENVOY_SECURITY_CONTEXT["runAsUser"]
+    if user is None and target.resource.kind == "GatewayParameters":
+        inherited = inherited_user(target.resource, index)
+        if inherited and all(u is not None for u in inherited):
+            user = min(u for u in inherited if u is not None)
     if user is None:
         return ["no runAsUser on the container or its pod, so the image's user is not known "
                 "to be non-root (set runAsUser, e.g. 10101)"]
