@@ -137,6 +137,9 @@ def test_restricted_proxies_are_admitted_by_pod_security(control_plane: ControlP
     text, results = hardened("--profile", "restricted")
     written = apply(control_plane, docs(text), labels=RESTRICTED, prefix="restricted")
     assert judged(written) == {name: [] for name in GATEWAYS}
+    # drop: [ALL] is written where the merge first needs it (lists are appended), so once
+    assert {name: proxy(KGW_2_2, w.objects).dropped_capabilities for name, w in written.items()} \
+        == {name: ["ALL"] for name in GATEWAYS}
     refused = {name: w.refusal for name, w in written.items() if not w.admitted}
     for name in refused:  # only where gloo-harden warned that it kept something back
         params = GATEWAYS[name][1]
