@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import EMPTY_CLUSTER, REPO
 from gloo_harden.adapters import krm, krmio, krmtext
@@ -259,3 +261,20 @@ def test_the_header_comes_back_as_it_came_with_our_results_after_it() -> None:
 def test_items_lines_are_found_where_a_multiline_regex_finds_them(text: str) -> None:
     regex = re.compile(r"^items:[ \t]*(?:\n|$)", re.MULTILINE)
     assert krmtext._items_lines(text) == [(m.start(), m.end()) for m in regex.finditer(text)]
+
+
+_ANNOTATION_PIECES = ["  ", "\t", "    ", "'", '"', "internal.", "config.kubernetes.io/",
+                      "path", "index", ":", " ", "a.yaml", "'0'", "\n", "\r\n", "x: y",
+                      "- ", "config.kubernetes.io/path: b.yaml", "#"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_ANNOTATION_PIECES), max_size=40))
+def test_annotation_lines_are_what_the_patterns_find_in_the_whole_text(pieces: list[str]) -> None:
+    """The KRM route reads an item's path and index annotations from the lines naming
+    ``config.kubernetes.io/`` only (a whole-text regex scan of every item was 44% of a run):
+    the same pairs, in the same order, as ``findall`` over the whole text."""
+    text = "".join(pieces)
+    for pattern in (krm._FILE_LINE, krm._PATH_LINE):
+        assert krm._annotation_lines(pattern, text) == pattern.findall(text), text
+        assert krm._annotation_lines(pattern, text + "\n") == pattern.findall(text + "\n")

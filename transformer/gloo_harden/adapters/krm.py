@@ -46,6 +46,7 @@ _FILE_LINE = re.compile(r"^[ \t]+[\"']?((?:internal\.)?config\.kubernetes\.io/(?
                         r"[\"']?:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _PATH_LINE = re.compile(r"^[ \t]+[\"']?((?:internal\.)?config\.kubernetes\.io/path)[\"']?:"
                         r"[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+_ANNOTATION = "config.kubernetes.io/"  # in every line the two patterns above can match
 
 
 def is_resource_list(data: bytes) -> bool:
@@ -326,7 +327,7 @@ def _placement_keys(document: Document) -> list[str]:
     if document.tree is not None:
         annotations = _mapping_at(document.tree, "metadata", "annotations")
         return [key for key in PATH_KEYS + INDEX_KEYS if key in annotations]
-    found = {match[0] for match in _FILE_LINE.findall(document.text)}
+    found = {match[0] for match in _annotation_lines(_FILE_LINE, document.text)}
     return [key for key in PATH_KEYS + INDEX_KEYS if key in found]
 
 
@@ -352,7 +353,7 @@ def _annotated(text: str, annotations: dict[str, str] | None, where: str) -> str
 def _text_file(document: Document) -> tuple[str, int]:
     """The file and index an item's text says it came from, found without parsing it."""
     path = _text_path(document)
-    found = dict(_FILE_LINE.findall(document.text))
+    found = dict(_annotation_lines(_FILE_LINE, document.text))
     index = next((found[k].strip("'\"") for k in INDEX_KEYS if k in found), "0")
     return path, int(index) if index.isdigit() else 0
 
@@ -360,12 +361,30 @@ def _text_file(document: Document) -> tuple[str, int]:
 def _text_path(document: Document) -> str:
     """The file an item's text says it came from (its path annotation), found without parsing
     it: a render per file must not cost a parse of every item."""
-    found = dict(_PATH_LINE.findall(document.text))
+    found = dict(_annotation_lines(_PATH_LINE, document.text))
     if not found and "config.kubernetes.io/path" in document.text:  # flow style: parse it
         file = _file(yamlio.load(document.text, document.where))
         return file[0] if file else ""
     path = next((found[k] for k in PATH_KEYS if k in found), "")
     return path.strip().strip("'\"")
+
+
+def _annotation_lines(pattern: re.Pattern[str], text: str) -> list[tuple[str, str]]:
+    """``pattern.findall(text)`` for ``_FILE_LINE`` or ``_PATH_LINE`` (one line each, from its
+    start to its end), tried only on the lines that name a ``config.kubernetes.io/``
+    annotation: found with ``str.find``, where a regex tried at every line start of every item
+    (CRDs of 70 KB among them) took 44% of a 60-item KRM run's instructions."""
+    found = []
+    at = text.find(_ANNOTATION)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        match = pattern.match(text, start, end)  # ^ holds at start, $ at end (as in the text)
+        if match is not None:
+            found.append((match.group(1), match.group(2)))
+        at = text.find(_ANNOTATION, end)
+    return found
 
 
 def _file(item: Any) -> tuple[str, int] | None:
