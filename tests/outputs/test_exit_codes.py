@@ -218,3 +218,35 @@ def test_stderr_on_a_full_device_is_still_exit_2(tmp_path: Path) -> None:
         done = subprocess.run([GLOO_HARDEN, str(EXAMPLE)], stdout=subprocess.PIPE,
                               stderr=stderr, env=tool_env(), timeout=300)
     assert (done.returncode, done.stdout) == (2, b"")
+
+
+@pytest.mark.parametrize("args", [[str(EXAMPLE)], [str(EXAMPLE), "/nonexistent/x.yaml"]])
+def test_a_plain_run_ends_without_teardown_as_sys_exit_would(args: list[str]) -> None:
+    """``exits.leave``: the atexit callbacks still run, stdout and stderr are complete, the
+    code is the run's, and what the imports made was frozen out of the collector's way."""
+    import sys
+
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import atexit, gc, sys\n"
+         "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000, "
+         "gc.isenabled(), file=sys.stderr))\n"
+         f"sys.argv = ['gloo-harden', *{args!r}]\n"
+         "from gloo_harden.__main__ import main\n"
+         "main()\n"], capture_output=True, text=True, env=tool_env(), timeout=60)
+    plain = subprocess.run([GLOO_HARDEN, *args], capture_output=True, text=True,
+                           env=tool_env(), timeout=60)
+    assert probe.stderr.splitlines()[-1] == "frozen True True"
+    assert (probe.returncode, probe.stdout) == (plain.returncode, plain.stdout)
+    assert probe.stderr.splitlines()[:-1] == plain.stderr.splitlines()
+    assert plain.returncode == (0 if len(args) == 1 else 2)
+    assert plain.stdout.endswith("\n") if len(args) == 1 else plain.stdout == ""
+
+
+def test_leave_keeps_sys_exit_for_a_code_that_is_not_a_number() -> None:
+    from gloo_harden.outputs import exits
+
+    done = SystemExit("a message")
+    with pytest.raises(SystemExit) as left:
+        exits.leave(done)
+    assert left.value is done

@@ -5,10 +5,17 @@ version probe (Helm plugin managers, CI logs) should cost no more than starting 
 text is click's ``version_option`` output, byte for byte. A command line of file names only
 (or none: Helm, kpt and kustomize call it so) is run without click (``plain_files``);
 every other one goes to ``cli.main`` unchanged.
+
+A plain run imports with the cyclic garbage collector off and then freezes what the imports
+made (modules, classes, functions: they live as long as the process), so the collections
+during the run never walk them again; and it ends with ``exits.leave``, without tearing that
+down object by object (callgrind, the corpus render ``gloo-1.22.1-istio-integration.yaml``:
+326M -> 295M instructions, 10% of the run).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import NoReturn
@@ -25,11 +32,18 @@ def main() -> NoReturn:
         sys.exit(0)
     files = plain_files(sys.argv[1:])
     if files is not None:  # nothing for click to parse: every option at its default
+        gc.disable()
         from gloo_harden.adapters import pipe
         from gloo_harden.outputs import exits
+        from gloo_harden.run import pipeline  # noqa: F401 - imported before the freeze
         from gloo_harden.run.options import Request
 
-        exits.run(lambda: pipe.harden(Request(files)))
+        gc.freeze()
+        gc.enable()
+        try:
+            exits.run(lambda: pipe.harden(Request(files)))
+        except SystemExit as done:
+            exits.leave(done)
     from gloo_harden.cli import main as cli_main
 
     cli_main()
