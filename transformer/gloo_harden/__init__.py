@@ -4,7 +4,8 @@ The package is a pure pipeline (``run.pipeline.harden``) plus thin adapters in `
 and the command line in ``cli``. Packages are layers a request passes through, each importing
 only the ones below it (``tests/test_layering.py``; ``docs/architecture.md``), bottom first:
 
-- ``errors`` (a module): the exceptions every layer may raise;
+- ``errors`` (a module): the exceptions every layer may raise; ``patterns`` (a module):
+  regular expressions compiled at their first use;
 - ``yamltext``: reading and writing YAML text;
 - ``resources``: the Kubernetes objects of the stream and the results about them;
 - ``gloo``: what gloo-harden knows about Gloo, kgateway and the clients that render them;

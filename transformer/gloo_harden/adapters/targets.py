@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 import sys
 from collections.abc import Iterable
 from typing import NamedTuple, TextIO
 
 from gloo_harden.errors import TransformerError
+from gloo_harden.patterns import lazy
 
 #: ``/proc/self/fd/N`` (and ``thread-self``, ``<pid>``, ``<pid>/task/<tid>``) once its folder
 #: is resolved: a descriptor of some process, reached through a magic link
-_PROC_FD = re.compile(r"/proc/(?:self|thread-self|(\d+))(?:/task/\d+)?/fd/(\d+)")
+_PROC_FD = lazy(r"/proc/(?:self|thread-self|(\d+))(?:/task/\d+)?/fd/(\d+)")
 _LINKS = 40  # Linux's SYMLOOP_MAX: more links than this in one path is a loop
 
 

@@ -12,13 +12,14 @@ import re
 from typing import Any, NamedTuple
 
 from gloo_harden.errors import InputError
+from gloo_harden.patterns import lazy
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import containers, items, mapping, pod_spec
 from gloo_harden.resources.results import show_text
 from gloo_harden.yamltext import limits, yamlio
 
 CUSTOM_RESOURCE_CONFIGMAP = "gloo-custom-resource-config"
-_HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n(.*?)\n[ \t]*\1[ \t]*$", re.S | re.M)
+_HEREDOC = lazy(r"<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n(.*?)\n[ \t]*\1[ \t]*$", re.S | re.M)
 
 
 class Embedded(NamedTuple):

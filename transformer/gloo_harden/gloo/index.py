@@ -10,22 +10,22 @@ size (proxies × Gateways, Services, routes).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
 
 from gloo_harden.gloo import embedded
 from gloo_harden.gloo.evidence import NO_EVIDENCE, Evidence, ObjectKind
 from gloo_harden.gloo.release_detection import Generation, Product
+from gloo_harden.patterns import lazy
 from gloo_harden.resources.model import Resource, child_path
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, containers, mapping, pod_labels, pod_spec
 from gloo_harden.resources.results import show_text
 
 T = TypeVar("T")
 #: where a Gloo version can be read: chart labels and the images the chart renders
-_CHART = re.compile(r"^gloo(?:-ee)?-v?(\d+)\.(\d+)\.")
-_IMAGE = re.compile(r"/gloo(?:-ee)?(?:-envoy-wrapper)?:v?(\d+)\.(\d+)\.")
-_TAG = re.compile(r"^v?(\d+)\.(\d+)\.")
+_CHART = lazy(r"^gloo(?:-ee)?-v?(\d+)\.(\d+)\.")
+_IMAGE = lazy(r"/gloo(?:-ee)?(?:-envoy-wrapper)?:v?(\d+)\.(\d+)\.")
+_TAG = lazy(r"^v?(\d+)\.(\d+)\.")
 
 #: Values of the ``gloo`` label that mark an Envoy proxy workload, by chart template.
 PROXY_ROLES = (

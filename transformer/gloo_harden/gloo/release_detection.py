@@ -25,12 +25,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from gloo_harden.errors import ConfigError
+from gloo_harden.patterns import lazy
 from gloo_harden.yamltext.stream import Document
 
 _VERSION = r"v?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.-]*)?"
-_CHART = re.compile(r"helm\.sh/chart:[ \t]*[\"']?(gloo-ee|gloo|kgateway)-" + _VERSION
+_CHART = lazy(r"helm\.sh/chart:[ \t]*[\"']?(gloo-ee|gloo|kgateway)-" + _VERSION
                     + r"[\"']?[ \t]*$", re.MULTILINE)
-_APP_VERSION = re.compile(r"app\.kubernetes\.io/version:[ \t]*[\"']?" + _VERSION
+_APP_VERSION = lazy(r"app\.kubernetes\.io/version:[ \t]*[\"']?" + _VERSION
                           + r"[\"']?[ \t]*$", re.MULTILINE)
 #: Images whose tag is the release: the controllers and the Envoy wrapper of each product.
 _IMAGE = re.compile(r"image:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|gloo-envoy-wrapper"
@@ -39,16 +40,16 @@ _IMAGE = re.compile(r"image:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|g
 #: An image written in fields (GatewayParameters ``envoyContainer.image``: registry,
 #: repository, tag; keys in any order, ``tag`` after ``repository`` as Helm and kubectl sort
 #: them), as an application team's GatewayParameters write it.
-_SPLIT_IMAGE = re.compile(r"repository:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|"
+_SPLIT_IMAGE = lazy(r"repository:[ \t]*[\"']?(?:[^\s\"'/]+/)*(gloo-ee-envoy-wrapper|"
                           r"gloo-envoy-wrapper|envoy-wrapper)[\"']?[ \t]*\n"
                           r"(?:[ \t]*[A-Za-z]+:[^\n]*\n){0,3}?[ \t]*tag:[ \t]*[\"']?" + _VERSION
                           + r"[\"']?[ \t]*$", re.MULTILINE)
 #: ``app.kubernetes.io/name`` of an object that is Gloo's or kgateway's own without a chart
 #: label (an application team's copy of the chart's objects): its ``app.kubernetes.io/version``
 #: is the release.
-_APP_NAME = re.compile(r"app\.kubernetes\.io/name:[ \t]*[\"']?(kgateway|gloo)[\"']?[ \t]*$",
+_APP_NAME = lazy(r"app\.kubernetes\.io/name:[ \t]*[\"']?(kgateway|gloo)[\"']?[ \t]*$",
                        re.MULTILINE)
-_ASSUMED = re.compile(r"(gloo|kgateway)-" + _VERSION)
+_ASSUMED = lazy(r"(gloo|kgateway)-" + _VERSION)
 _PRODUCT_OF_IMAGE = {"gloo-ee-envoy-wrapper": "gloo", "gloo-envoy-wrapper": "gloo",
                      "gloo-ee": "gloo", "gloo": "gloo", "kgateway": "kgateway",
                      "envoy-wrapper": "kgateway"}

@@ -21,13 +21,14 @@ import re
 from typing import Any, NamedTuple
 
 from gloo_harden.errors import PatchError
+from gloo_harden.patterns import lazy
 from gloo_harden.resources.model import Resource
 
 FIELDS = ("group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector")
 _KEY = r"[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?"
 _VALUE = r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?"
-_SET = re.compile(rf"^({_KEY})\s+(in|notin)\s*\(([^()]*)\)$")
-_COMPARE = re.compile(rf"^({_KEY})\s*(==|=|!=)\s*(\S*)$")
+_SET = lazy(rf"^({_KEY})\s+(in|notin)\s*\(([^()]*)\)$")
+_COMPARE = lazy(rf"^({_KEY})\s*(==|=|!=)\s*(\S*)$")
 
 
 class Requirement(NamedTuple):

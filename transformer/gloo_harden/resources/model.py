@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
+from gloo_harden.patterns import lazy
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_annotations
 from gloo_harden.resources.results import ResourceRef, show_text
 from gloo_harden.yamltext.stream import Document
@@ -104,7 +104,7 @@ class Resource(NamedTuple):
 
 #: Where a new ``<id>[=<reason>]`` entry starts after a comma: an id (no spaces) then ``=``
 #: or the end of the entry. Anything else after a comma goes on the reason before it.
-_ENTRY = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9_.-]*\s*(?:=|$)")
+_ENTRY = lazy(r"\s*[A-Za-z0-9][A-Za-z0-9_.-]*\s*(?:=|$)")
 
 
 def _entries(value: str) -> list[str]:

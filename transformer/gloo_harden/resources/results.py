@@ -6,9 +6,10 @@ The shape follows kyaml's ``framework.Result`` so the KRM adapter can emit it un
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
+
+from gloo_harden.patterns import lazy
 
 
 class Severity(str, enum.Enum):
@@ -162,7 +163,7 @@ def show_text(value: Any) -> str:
 
 #: A string YAML writes plain, in flow context, and reads back as the same string (a few
 #: more need quotes in YAML 1.1: ``yamlio.is_ambiguous``).
-_PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*")
+_PLAIN = lazy(r"[A-Za-z_./][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*")
 
 
 def _flow(value: Any) -> str:

@@ -16,11 +16,11 @@ with an ``&`` have anchors, so no other document pays for this.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 
+from gloo_harden.patterns import lazy
 from gloo_harden.yamltext.yamlio import child_path
 
 
@@ -152,7 +152,7 @@ def _keys(path: str) -> list[Any]:
     return [int(index) if index else key for index, key in _KEY.findall(path)]
 
 
-_KEY = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+_KEY = lazy(r"\[(\d+)\]|([^.\[\]]+)")
 
 
 def _at(node: Any, rest: str) -> Any:

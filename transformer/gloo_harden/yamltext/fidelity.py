@@ -16,10 +16,10 @@ is tried, and last the full dump, which is always correct, only noisier.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from gloo_harden.errors import InputError, InvariantError
+from gloo_harden.patterns import lazy
 from gloo_harden.yamltext import textedit, yamlio
 from gloo_harden.yamltext.stream import Document
 
@@ -185,7 +185,7 @@ def _same_line(dumped: str, original: str) -> bool:
     return _line_key(dumped) == _line_key(original)
 
 
-_KEY = re.compile(r"^(-\s+)*[^\s:#'\"][^:#]*?:(?=\s|$)")
+_KEY = lazy(r"^(-\s+)*[^\s:#'\"][^:#]*?:(?=\s|$)")
 
 
 def _line_key(line: str) -> str:

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
 from collections.abc import Iterator
 from typing import IO, NamedTuple
 
 from gloo_harden.errors import InputError
+from gloo_harden.patterns import lazy
 
 _UNITS = {"": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3,
           "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
-_SIZE = re.compile(r"^\s*([0-9]+)\s*([a-zA-Z]*)\s*$")
+_SIZE = lazy(r"^\s*([0-9]+)\s*([a-zA-Z]*)\s*$")
 _CHUNK = 1 << 20
 
 

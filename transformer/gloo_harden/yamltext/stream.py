@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from gloo_harden.errors import InputError
+from gloo_harden.patterns import lazy
 
 _SEPARATOR = re.compile(r"^---(?:[ \t]*(?:#[^\n]*)?(?:\n|$)|[ \t]*(?=[^-\s]))", re.MULTILINE)
 _KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9_.-]+)", re.MULTILINE)
@@ -194,7 +195,7 @@ def inner_byte_order_marks(documents: list[Document]) -> Iterator[tuple[Document
             yield doc, doc.line - doc.separator.count("\n") + before.count("\n") + 1
 
 
-_LINE_START_BOM = re.compile(r"(?:^|(?<=[\r\n]))\ufeff")
+_LINE_START_BOM = lazy(r"(?:^|(?<=[\r\n]))\ufeff")
 
 
 class _Offsets:
@@ -232,10 +233,10 @@ def restyled(document: Document, text: str) -> str:
     return "".join(out)
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE = lazy(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 #: lines of a normalised text: cut at LF only (``str.splitlines`` also cuts at form feeds,
 #: U+2028 and others, which YAML keeps inside a line)
-_LF_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+_LF_LINE = lazy(r"[^\n]*\n|[^\n]+$")
 
 
 def blank(text: str, start: int, end: int) -> bool:

@@ -16,17 +16,17 @@ as is any result that does not parse back to exactly the hardened data.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from gloo_harden.patterns import lazy
 from gloo_harden.yamltext import yamlio
 
 #: A string written plain means the same string to YAML 1.1 and 1.2 readers unless it is one
 #: of the spellings ``yamlio.quote_if_ambiguous`` knows (numbers, booleans, null, dates).
-_PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*")
+_PLAIN = lazy(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*")
 #: Between a key and its value: the colon and white space only (a comment there is left alone).
-_KEY_GAP = re.compile(r"[ \t]*:[ \t]*(?:\n[ \t]*)*")
-_DASH = re.compile(r"[ \t]*-[ \t]+")
+_KEY_GAP = lazy(r"[ \t]*:[ \t]*(?:\n[ \t]*)*")
+_DASH = lazy(r"[ \t]*-[ \t]+")
 _STR = "tag:yaml.org,2002:str"
 
 

@@ -22,11 +22,12 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from gloo_harden.errors import InputError
+from gloo_harden.patterns import lazy
 from gloo_harden.yamltext.limited_yaml import LimitedComposer, LimitedScanner
 from gloo_harden.yamltext.limits import LimitExceeded
 
 #: Plain strings a YAML 1.1 reader would take for something else (bool, null, number, time).
-_YAML11_AMBIGUOUS = re.compile(
+_YAML11_AMBIGUOUS = lazy(
     r"""^(?:
         y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
       | ~|null|Null|NULL|
@@ -147,7 +148,7 @@ def _describe(exc: MarkedYAMLError) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
-_POSITION = re.compile(r"line (\d+), column (\d+)")
+_POSITION = lazy(r"line (\d+), column (\d+)")
 
 
 def _in_file(message: str, origin: tuple[int, int]) -> str:
