@@ -427,3 +427,37 @@ def test_built_in_patch_files_are_read_by_the_c_parser() -> None:
         text = path.read_text()
         assert yamlio._fast_may_read(text), f"{path}: the C parser may not read it"
         assert yamlio.load_for_reading(text, str(path))[1] is False, path
+
+
+@pytest.mark.parametrize(("example", "stdin"), [
+    ("pipe/gloo-rendered.yaml", False), ("pipe/gloo-rendered.yaml", True),
+    ("kgateway/kgateway-rendered.yaml", False)])
+def test_a_plain_run_compiles_no_annotation(example: str, stdin: bool) -> None:
+    """A NamedTuple whose fields are annotated with strings (``from __future__ import
+    annotations``) builds a ``typing.ForwardRef`` per field, each a ``compile()``; the first
+    one initialises CPython's AST types, 10M instructions. The modules of a plain run (and of
+    the KRM route) that define NamedTuples evaluate their annotations, so a run compiles
+    nothing in ``eval`` mode (``exec`` is importlib compiling a module without bytecode)."""
+    source = REPO / "examples" / example
+    text = source.read_text()
+    if stdin:
+        items = "".join("- " + doc.replace("\n", "\n  ").rstrip(" ") + "\n"
+                        for doc in re.split(r"^---\n", text, flags=re.M) if doc.strip())
+        text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import atexit, builtins, sys\n"
+         "compiled = []\n"
+         "original = builtins.compile\n"
+         "def counting(source, filename, mode, *args, **kwargs):\n"
+         "    if mode == 'eval':\n"
+         "        compiled.append(source)\n"
+         "    return original(source, filename, mode, *args, **kwargs)\n"
+         "builtins.compile = counting\n"
+         "atexit.register(lambda: print(compiled, file=sys.stderr))\n"
+         f"sys.argv = ['gloo-harden'{'' if stdin else ', ' + repr(str(source))}]\n"
+         "from gloo_harden.__main__ import main\n"
+         "main()\n"], input=text if stdin else None, capture_output=True, text=True,
+        env=tool_env(), timeout=60)
+    assert probe.returncode in (0, 1), probe.stderr
+    assert probe.stderr.splitlines()[-1] == "[]"

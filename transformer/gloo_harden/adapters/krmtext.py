@@ -13,7 +13,9 @@ the caller parses the whole list as before; so does a header whose top-level key
 text, are not exactly the keys ruamel reads (a quoted scalar running onto column 0).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import bisect
 import re

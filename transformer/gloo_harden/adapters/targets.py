@@ -19,7 +19,9 @@ Every ``OSError`` a path or a full disk can cause becomes a ``TransformerError``
 naming the path, exit 2 (``outputs.exits``).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import errno
 import os

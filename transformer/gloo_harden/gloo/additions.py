@@ -9,7 +9,9 @@ the target's namespace and the target's labels (the chart's: ``helm.sh/chart``,
 stream's last one. A second run finds what the first added and adds nothing (the scope's job).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import copy
 from typing import Any, NamedTuple

@@ -5,7 +5,9 @@ Since 1.12 the default Gateways (which carry ``bindPort``) are not documents of 
 1.14+ keep them in ConfigMap ``gloo-custom-resource-config`` under ``data.custom-resources``.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import functools
 import re

@@ -15,7 +15,9 @@ empty ``kind: List`` from ``kubectl get`` names no kind, but its file does.
 (``../shared/notes/evidence.md`` §g: what to collect and what it proves.)
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import os
 from typing import NamedTuple

@@ -8,7 +8,9 @@ guards run once per target, and a scan of the stream in each would cost time qua
 size (proxies × Gateways, Services, routes).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
@@ -130,7 +132,7 @@ class StreamIndex:
         self._forget(resource.kind)
         self._views.pop("kinds-present", None)
 
-    def view(self, key: str, kinds: Iterable[str], build: Callable[[StreamIndex], T]) -> T:
+    def view(self, key: str, kinds: Iterable[str], build: "Callable[[StreamIndex], T]") -> T:
         """``build(self)``: data derived from every resource of ``kinds``, built once per
         render and rebuilt only after one of them is patched, given new nodes or added;
         callers must not change it. ``key`` names the view (a guard's: ``"<guard id>/…"``).

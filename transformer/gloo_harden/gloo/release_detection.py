@@ -17,7 +17,9 @@ used; the result of every run that makes a version-dependent decision says which
 assumed and where it came from. Pure: documents in, a ``Generation`` out.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import enum
 import re
@@ -159,7 +161,7 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
 
 
 def _versions(text: str, doc: Document, kind: str | None, tree: Any = None
-              ) -> Iterator[tuple[Product, Version | None, int, _Source]]:
+              ) -> "Iterator[tuple[Product, Version | None, int, _Source]]":
     """Every (product, version, trust, source) the text shows (trust: 0 chart label, 1 app
     version, 2 image tag; the lowest wins); version None for a placeholder chart."""
     where = _Where(doc, kind, tree)
@@ -249,7 +251,7 @@ class _Source:
     """``image tag "…:1.19.3" of Deployment gloo-system/gloo``, written only for the version
     decisions assume (finding the object's name costs a search of its text)."""
 
-    def __init__(self, trust: int, match: re.Match[str], where: _Where) -> None:
+    def __init__(self, trust: int, match: re.Match[str], where: "_Where") -> None:
         self.trust, self.match, self.where = trust, match, where
 
     def __str__(self) -> str:

@@ -28,7 +28,9 @@ User patches (``--patches DIR``) may name a kustomize-style ``target:`` instead 
 find (kubectl's behaviour); by default they are reported.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import os
 from typing import Any, NamedTuple

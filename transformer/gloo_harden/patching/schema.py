@@ -6,7 +6,9 @@ element by element; a list field with the ``None`` key is a primitive list merge
 list of a custom resource, because CRDs carry no merge keys.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 from typing import NamedTuple
 

@@ -15,7 +15,9 @@ Selectors use the Kubernetes label-selector syntax: ``k=v``, ``k==v``, ``k!=v``,
 ``k in (a,b)``, ``k notin (a,b)``, ``k`` (exists) and ``!k`` (does not exist), joined by commas.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import re
 from typing import Any, NamedTuple

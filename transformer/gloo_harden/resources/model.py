@@ -1,6 +1,8 @@
 """Resources: the parsed Kubernetes objects of the stream, with their place in it."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 from typing import Any, NamedTuple
 
@@ -87,7 +89,7 @@ class Resource(NamedTuple):
             reasons[opt_out.hardening] = reasons.get(opt_out.hardening) or opt_out.reason
         return reasons
 
-    def opt_outs(self) -> list[OptOut]:
+    def opt_outs(self) -> "list[OptOut]":
         """Every entry of ``SKIP_ANNOTATION``: on the object, then on its pod template (where
         Helm users can put it, e.g. the Gloo chart's ``podTemplate.extraAnnotations``)."""
         found = []

@@ -3,7 +3,9 @@
 The shape follows kyaml's ``framework.Result`` so the KRM adapter can emit it unchanged.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import enum
 from collections.abc import Iterable

@@ -4,7 +4,9 @@ A target is patched only when the patch would change it; only then are opt-outs 
 consulted, so a proxy that is already hardened produces no noise.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import copy
 import functools

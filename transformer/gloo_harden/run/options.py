@@ -33,7 +33,9 @@ How to add a field
    ``image/README.md``, the function's documentation (a test checks every key is there).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import os
 from enum import Enum
@@ -231,7 +233,7 @@ class ConfigProblems(ConfigError):
         self.problems = problems
 
 
-def resolve(request: Request, config: Any = None) -> tuple[Request, Options]:
+def resolve(request: Request, config: Any = None) -> "tuple[Request, Options]":
     """``request`` with the choices of ``config`` (a functionConfig object, or None for none)
     applied, and the pipeline options of that run.
 

@@ -3,7 +3,9 @@
 No I/O here: adapters hand in text and options and get back text and results.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple

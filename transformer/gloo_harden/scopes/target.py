@@ -4,7 +4,9 @@ Kept apart from the registry (``scopes/__init__``) so scope modules import this,
 package that imports them.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 from typing import Any, NamedTuple
 

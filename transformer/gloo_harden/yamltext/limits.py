@@ -20,7 +20,9 @@ whatever they hold. The active limits are a context variable so the one YAML fac
 them without every caller passing them down.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: a NamedTuple field annotated with a string
+# costs a compile() (typing.ForwardRef), and the first one 10M instructions (see
+# tests/test_performance_design.py). Forward references are quoted.
 
 import contextlib
 import contextvars
