@@ -7,8 +7,11 @@ import re
 import subprocess
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import tool_env
-from gloo_harden.patterns import lazy
+from gloo_harden.patterns import lazy, line_matches
 
 TEXT = "kind: Deployment\nimage: gloo:1.2.3\n  - x: y\nimage: kgateway:v2.1.0\n"
 
@@ -51,3 +54,18 @@ def test_a_plain_run_compiles_at_import_only_the_patterns_every_run_uses() -> No
     assert probe.returncode == 0, probe.stderr
     assert eval(probe.stdout) == ["gloo_harden.gloo.release_detection"] * 2 + \
         ["gloo_harden.yamltext.stream"] * 4  # noqa: S307 - our own probe's list
+
+
+_LINE_PIECES = ["  ", "\t", "gloo:", " gateway-proxy", " gloo", "'", "\n", "x: y", "- ",
+                "gloo: ingress-proxy", "#", "\r"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=30))
+def test_line_matches_are_the_matches_of_the_whole_text(pieces: list[str]) -> None:
+    from gloo_harden.gloo.release_detection import _EDGE_PROXY
+
+    text = "".join(pieces)
+    for pattern in (_EDGE_PROXY, lazy(r"^[ \t]*gloo:[ \t]*(\w*)[ \t]*$", re.MULTILINE)):
+        assert [m.span() for m in line_matches(pattern, text, "gloo:")] == \
+            [m.span() for m in pattern.finditer(text)], text

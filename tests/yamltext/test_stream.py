@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import empty_cluster
 from gloo_harden.run import hardenings
@@ -134,3 +136,17 @@ def test_blank_reads_a_document_in_place_as_is_blank_reads_its_copy(text: str) -
     for start, end in stream.spans(text):
         assert stream.blank(text, start, end) == \
             stream.Document(0, "t", "", text[start:end]).is_blank
+
+
+_SEPARATOR_PIECES = ["---", "\n", "-", " ", "\t", "#", "a: b", "--- #c", "...", "\r\n", "---x",
+                     "- ---", "\n---\n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SEPARATOR_PIECES), max_size=30))
+def test_separators_are_found_as_the_pattern_finds_them(pieces: list[str]) -> None:
+    """The splitter tries its pattern only where a line starts with ``---`` (``str.find``),
+    not at every character of the stream: the same matches as ``finditer``."""
+    text = "".join(pieces)
+    assert [m.span() for m in stream._separators(text)] == \
+        [m.span() for m in stream._SEPARATOR.finditer(text)], text

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from gloo_harden.errors import ConfigError
-from gloo_harden.patterns import lazy
+from gloo_harden.patterns import lazy, line_matches
 from gloo_harden.yamltext.stream import Document
 
 _VERSION = r"v?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.-]*)?"
@@ -132,7 +132,7 @@ def detect(documents: Iterable[Document], assumed: tuple[Product, Version] | Non
     edge = gateway_api = False
     for doc in documents:
         kind, group, text, tree = _identity(doc)
-        if group in EDGE_GROUPS or ("gloo:" in text and _EDGE_PROXY.search(text)):
+        if group in EDGE_GROUPS or next(line_matches(_EDGE_PROXY, text, "gloo:"), None):
             edge = True
         if group in GATEWAY_API_GROUPS:
             gateway_api = True
