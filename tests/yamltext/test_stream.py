@@ -150,3 +150,18 @@ def test_separators_are_found_as_the_pattern_finds_them(pieces: list[str]) -> No
     text = "".join(pieces)
     assert [m.span() for m in stream._separators(text)] == \
         [m.span() for m in stream._SEPARATOR.finditer(text)], text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([" " * 100, " " * 99, " ", "a: b", "\n", "\r", "\r\n", "\x85", "\u2028",
+                                 "\x0c", "[", "- "]), max_size=25))
+def test_deep_indentation_is_seen_as_splitlines_sees_it(pieces: list[str]) -> None:
+    """The C parser's pre-check finds a line indented past the depth limit without splitting
+    every document into lines (a search for a newline and the indent), as before."""
+    from gloo_harden.yamltext import limits, yamlio
+
+    text = "".join(pieces)
+    depth = limits.active().max_depth
+    wanted = text.count("[") + text.count("{") >= depth or any(
+        len(line) - len(line.lstrip(" ")) >= depth for line in text.splitlines())
+    assert yamlio._maybe_deep(text) is wanted, repr(text)
