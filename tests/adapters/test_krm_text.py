@@ -278,3 +278,22 @@ def test_annotation_lines_are_what_the_patterns_find_in_the_whole_text(pieces: l
     for pattern in (krm._FILE_LINE, krm._PATH_LINE):
         assert krm._annotation_lines(pattern, text) == pattern.findall(text), text
         assert krm._annotation_lines(pattern, text + "\n") == pattern.findall(text + "\n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["  ", " ", "\n", "a: b", "- c", "#x", "\t", "\r\n", "\x85",
+                                 "    d: e"]), max_size=30))
+def test_items_are_dedented_and_read_as_line_by_line(pieces: list[str]) -> None:
+    """An item's text is moved left by a replace when every indented line has two spaces,
+    and its first content line is found without splitting all of it: as line by line."""
+    item = "- " + "".join(pieces)
+    lines = item.splitlines(keepends=True)
+    out = [lines[0][2:]] + [line[2:] if line.startswith("  ") else line.lstrip(" ")
+                            for line in lines[1:]]
+    wanted = "".join(out)
+    assert krmtext._dedent(item) == (wanted if wanted.endswith("\n") else wanted + "\n")
+    text = "".join(pieces)
+    first = next((line for line in text.splitlines()
+                  if line.strip() and not line.lstrip().startswith("#")), None)
+    assert krmtext._is_mapping(text) is (first is not None
+                                         and krmtext._ITEM_KEY.match(first) is not None)

@@ -262,13 +262,13 @@ def _maybe_deep(text: str) -> bool:
     indent = " " * depth  # a line indented this deep starts the text or follows a newline
     if text.startswith(indent) or "\n" + indent in text:
         return True
-    if any(other in text for other in _OTHER_LINE_BREAKS):  # lines splitlines() also ends
+    if any(other in text for other in OTHER_LINE_BREAKS):  # lines splitlines() also ends
         return any(len(line) - len(line.lstrip(" ")) >= depth for line in text.splitlines())
     return False
 
 
 #: What ``str.splitlines`` ends a line at, besides "\n".
-_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 def _fast_plain(text: str) -> Any:
