@@ -376,6 +376,9 @@ def _c_reader() -> Any:
 
         _source: Any = None  # set on the class: ruamel's rules, one table for every document
         _by_first: dict[str, list[Any]] = {}  # rules by first character, filled as met
+        #: one Tag per resolved tag, shared as ruamel shares DEFAULT_SCALAR_TAG: a Tag works
+        #: out its text (a loop in Python) once, not once per scalar
+        _tags: dict[str, Any] = {}
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is not ScalarNode or self.yaml_path_resolvers:
@@ -390,7 +393,10 @@ def _c_reader() -> Any:
                     rules = Rules._by_first[first] = _compiled(Rules._source, first)
                 for tag, match in rules:
                     if match(value):
-                        return Tag(suffix=tag)
+                        found = Rules._tags.get(tag)
+                        if found is None:
+                            found = Rules._tags[tag] = Tag(suffix=tag)
+                        return found
             return self.DEFAULT_SCALAR_TAG
 
     class Reader(CParser, SafeConstructor, Rules):  # type: ignore[misc]
