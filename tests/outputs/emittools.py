@@ -3,6 +3,7 @@ compare object streams as data (kustomize rewrites layout, quoting and key order
 
 from __future__ import annotations
 
+import copy
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 
 from conftest import run_tool
+from gloo_harden.resources.podspec import pod_spec
 
 
 def objects(text: str) -> list[Any]:
@@ -55,13 +57,48 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def same_objects(a: str, b: str, as_stored: bool = False) -> tuple[list[Any], list[Any]]:
+#: keys a container inherits from its pod's ``securityContext`` (Kubernetes
+#: ``PodSecurityContext``): "if set in both SecurityContext and PodSecurityContext, the value
+#: specified in SecurityContext takes precedence", so a container's value equal to its pod's
+#: has no effect of its own
+POD_LEVEL = ("runAsNonRoot", "runAsUser", "runAsGroup", "seccompProfile", "seLinuxOptions",
+             "windowsOptions", "appArmorProfile")
+
+
+def _effective(obj: Any) -> Any:
+    """A workload with each container's security-context keys that repeat its pod's removed
+    (an empty context then removed too): the same pods, as the kubelet runs them."""
+    if not isinstance(obj, dict):
+        return obj
+    if pod_spec(obj, str(obj.get("kind", ""))) is None:
+        return obj
+    obj = copy.deepcopy(obj)
+    spec, _ = pod_spec(obj, str(obj["kind"])) or ({}, "")
+    pod = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    for field in ("initContainers", "containers"):
+        for container in spec.get(field) or []:
+            context = container.get("securityContext") if isinstance(container, dict) else None
+            if not isinstance(context, dict):
+                continue
+            for key in POD_LEVEL:
+                if key in context and key in pod and context[key] == pod[key]:
+                    del context[key]
+            if not context:
+                del container["securityContext"]
+    return obj
+
+
+def same_objects(a: str, b: str, as_stored: bool = False,
+                 effective: bool = False) -> tuple[list[Any], list[Any]]:
     """Objects only in ``a`` and only in ``b`` (order does not count; kustomize sorts);
-    ``as_stored``: built-in objects compared as the API server stores them (``_stored``)."""
+    ``as_stored``: built-in objects compared as the API server stores them (``_stored``);
+    ``effective``: workloads compared as the kubelet runs them (``_effective``)."""
     def key(obj: Any) -> str:
         group = str(obj.get("apiVersion", "")).rpartition("/")[0]
         if as_stored and group in BUILTIN_GROUPS:
             obj = _stored(obj)
+        if effective and group in BUILTIN_GROUPS:
+            obj = _effective(obj)
         return yaml.safe_dump(_number(obj), sort_keys=True)
 
     left, right = Counter(map(key, objects(a))), Counter(map(key, objects(b)))

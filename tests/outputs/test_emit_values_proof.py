@@ -7,7 +7,13 @@ from R0, render again with the overlay after the user's values (R1). Then
 - gloo-harden over R1 writes the same objects, as data, as gloo-harden over R0: the overlay
   changes nothing but the hardening, and turns on nothing a guard kept back. Built-in objects
   are compared as the API server stores them: ``disableNetBind`` renders no ``add`` where
-  gloo-harden writes ``add: []``, and ``Capabilities.Add`` is ``omitempty``.
+  gloo-harden writes ``add: []``, and ``Capabilities.Add`` is ``omitempty``; and workloads as
+  the kubelet runs them: the chart's restricted defaults write ``seccompProfile`` (and
+  ``runAsNonRoot``) on each container where gloo-harden writes it on the pod, and a
+  container's value equal to its pod's has no effect of its own.
+
+Every run is pinned to the hardenings these expectations were written for (``pinned()``), so a
+new built-in changes nothing here; its own tests say what it does.
 """
 
 from __future__ import annotations
@@ -22,11 +28,23 @@ import pytest
 import yaml
 from emittools import hardened, same_objects
 
-from conftest import REPO, run_tool, unavailable
+from conftest import PINNED, REPO, pinned, run_tool, unavailable
 from e2e.helmtools import helm
 
 CHARTS = Path(os.environ.get("GLOO_HARDEN_CHARTS") or REPO.parent / "shared" / "charts")
 GLOO = "gloo-system"
+
+RESTRICTED_IDS = ("restricted-seccomp", "restricted-no-privilege-escalation",
+                  "restricted-drop-all-capabilities", "restricted-run-as-non-root",
+                  "restricted-read-only-root-filesystem", "restricted-host-namespaces")
+RESTRICTED = ("--profile", "restricted")
+EVERY_COMPONENT: dict[str, Any] = {
+    "discovery": {"enabled": True}, "ingress": {"enabled": True},
+    "accessLogger": {"enabled": True},
+    "settings": {"integrations": {"knative": {"enabled": True, "version": "0.24.0"}}},
+    "global": {"glooMtls": {"enabled": True},
+               "istioIntegration": {"enabled": True, "enableAutoMtls": True},
+               "istioSDS": {"enabled": True}}}
 
 CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
     ("gloo-1.13.0", "defaults", {}),
@@ -53,9 +71,34 @@ CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tu
     ("gloo-1.22.1", "two-proxies", {"gatewayProxies": {
         "gatewayProxy": {"podTemplate": {"disableNetBind": False}},
         "publicGw": {"podTemplate": {"glooContainerSecurityContext": {"runAsUser": 20000}}}}}),
-    ("gloo-1.22.1", "profile-restricted", {}, ("--profile", "restricted")),
+    ("gloo-1.22.1", "profile-restricted", {}, RESTRICTED),
+    ("gloo-1.17.0", "profile-restricted", {}, RESTRICTED),
+    # every component the chart's restricted defaults reach: the Envoy and SDS sidecars of
+    # gloo, discovery, ingress, ingress/knative proxies, the access logger, Istio sidecars
+    ("gloo-1.22.1", "restricted-every-component", EVERY_COMPONENT, RESTRICTED),
+    ("gloo-1.17.0", "restricted-every-component", EVERY_COMPONENT, RESTRICTED),
+    # no runAsUser anywhere: runAsNonRoot kept back on ingress, whose pod already has it
+    ("gloo-1.22.1", "restricted-floating-user", {
+        "global": {"securitySettings": {"floatingUserId": True}},
+        "gateway": {"enabled": True}, "ingress": {"enabled": True}}, RESTRICTED),
+    # a guard keeps a key the restricted defaults would set: a custom pod seccomp profile on
+    # the proxy (guard no-custom-seccomp) and a third-party kubectl image running as an
+    # unknown user (guard known-third-party-user keeps drop [ALL]): no chart switch
+    ("gloo-1.22.1", "restricted-custom-seccomp", {"gatewayProxies": {"gatewayProxy": {
+        "podTemplate": {"podSecurityContext": {
+            "mergePolicy": "helm-merge",
+            "seccompProfile": {"type": "Localhost", "localhostProfile": "envoy.json"}}}}}},
+     RESTRICTED),
+    ("gloo-1.22.1", "restricted-third-party-kubectl", {"gateway": {"rolloutJob": {
+        "image": {"registry": "docker.io", "repository": "bitnami/kubectl", "tag": "1.31"},
+        "runAsUser": None}}}, RESTRICTED),
     ("kgateway-2.1.2", "defaults", {}),
     ("kgateway-2.2.0", "defaults", {}),
+    ("kgateway-2.1.2", "profile-restricted", {}, RESTRICTED),
+    ("kgateway-2.2.0", "profile-restricted", {}, RESTRICTED),
+    ("kgateway-2.2.0", "restricted-user-contexts", {
+        "podSecurityContext": {"runAsUser": 10101, "fsGroup": 10101},
+        "securityContext": {"readOnlyRootFilesystem": True}}, RESTRICTED),
 ]
 
 
@@ -88,6 +131,7 @@ def _changes(results: Path) -> set[tuple[str, str, str]]:
 def test_values_overlay_does_what_values_can_and_names_the_rest(
         chart: str, case: str, user_values: dict[str, Any], options: tuple[str, ...],
         tmp_path: Path) -> None:
+    options = (*options, *pinned(*PINNED, *(RESTRICTED_IDS if options else ())))
     user = tmp_path / "user-values.yaml"
     user.write_text(yaml.safe_dump(user_values))
     r0 = tmp_path / "r0.yaml"
@@ -106,5 +150,5 @@ def test_values_overlay_does_what_values_can_and_names_the_rest(
     assert _changes(tmp_path / "check.json") == named, (
         overlay.read_text(), emitted.stderr.decode(), check.stderr.decode())
     only_r1, only_r0 = same_objects(hardened(r1, *options), hardened(r0, *options),
-                                    as_stored=True)
+                                    as_stored=True, effective=True)
     assert (only_r1, only_r0) == ([], []), overlay.read_text()

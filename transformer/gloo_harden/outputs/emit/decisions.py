@@ -79,6 +79,7 @@ class Decisions(NamedTuple):
     results: tuple[Result, ...]  # every result of the run, as a normal run reports them
     changed_documents: int = 0  # documents the run changed or added (its summary's count)
     enabled: tuple[str, ...] = ()  # ids of the hardenings the run had enabled (empty: unknown)
+    inputs: tuple[dict[str, Any], ...] = ()  # every object as read, changed or not (stream order)
 
     def edits_of(self, hardening: str) -> Iterator[tuple[Change, Edit]]:
         """Every edit ``hardening`` made, with the object it made it on."""
@@ -114,7 +115,7 @@ def record(objects: list[dict[str, Any]], outcome: Outcome,
             for r in outcome.results
             if r.guard and r.tag is None and r.severity is not Severity.INFO]
     return Decisions(provenance, tuple(changes), tuple(additions), tuple(kept),
-                     tuple(outcome.results), len(outcome.changed), enabled)
+                     tuple(outcome.results), len(outcome.changed), enabled, tuple(objects))
 
 
 def objects_of(documents: list[Document]) -> Iterator[dict[str, Any]]:

@@ -36,18 +36,52 @@ the envoyContainer of             ``kubeGateway.gatewayParameters.glooGateway.  
 GatewayParameters ``gloo-gateway``  envoyContainer.securityContext``: the whole
 (Gloo Gateway, ``kubeGateway``)   hardened context (written verbatim by
                                   ``43-gatewayparameters.yaml``)
+``--profile restricted``, every   ``global.podSecurityStandards.container.              1.17+
+container the chart's helper      enableRestrictedContainerDefaults: true`` (and
+``gloo.containerSecurityContext`` ``defaultSeccompProfileType: RuntimeDefault``;
+renders                           ``_helpers.tpl:197-230`` v1.17.0, ``:261-306``
+                                  v1.22.1): only when, on every container it
+                                  reaches, the keys it fills in are what the run
+                                  wrote (a key equal to the pod's counts as the
+                                  same); else the component's own value
+                                  (``gateway.rolloutJob.containerSecurityContext``,
+                                  ``…certGenJob…``, ``gloo.deployment.glooContainer
+                                  SecurityContext``, ``global.glooMtls.*.
+                                  securityContext`` …) with the whole hardened
+                                  context, one value per component, so only when
+                                  its containers agree (``values_restricted.py``)
+``--profile restricted``, pod     ``gloo.deployment.podSecurityContext``,               1.17+
+``seccompProfile`` of the gloo    ``gatewayProxies.<key>.podTemplate.
+Deployment and a gateway proxy    podSecurityContext``: the whole hardened pod
+                                  context (``1-gloo-deployment.yaml:45-50``,
+                                  ``7-gateway-proxy-deployment.yaml:109-110``
+                                  v1.22.1)
+kgateway controller Deployment    ``podSecurityContext`` / ``securityContext``: the     2.x
+(pod label ``kgateway:            whole hardened pod / container context (written
+kgateway``): any change to its    verbatim, kgateway chart ``templates/
+pod or container context          deployment.yaml:35-38`` / ``:41-44`` at v2.1.2
+                                  and v2.2.0)
 ================================  ====================================================  ========
 
-Never by a value: the ``restricted`` profile's changes (the chart's own restricted defaults,
-``global.podSecurityStandards.container.enableRestrictedContainerDefaults`` from 1.17, put
-``seccompProfile`` on each container where the profile puts it on the pod, and reach
-containers the profile's guards keep: gloo-harden over that render would differ), a pod-level
-``automountServiceAccountToken`` (the templates render it on ServiceAccounts only), anything
-on ingress/knative proxies before 1.17 (hard-coded), objects gloo-harden adds (the kgateway
+Never by a value: a pod-level ``automountServiceAccountToken`` (the templates render it on
+ServiceAccounts only); the pod ``seccompProfile`` of discovery, ingress, the access logger,
+the ingress/knative proxies and every Job and CronJob (no pod value: the switch puts it on
+their containers, but ``restricted-seccomp`` decides at pod level and ``--check`` asks for
+it there); ``restricted-host-namespaces``; containers the chart's helper does not render
+(extra and init containers from values); a change the chart's switch would make together
+with a key a guard kept back, when the component's value is shared by containers whose
+hardened contexts differ; anything on ingress/knative proxies before 1.17 (hard-coded) and
+anything of the restricted profile before 1.17 (no switch, no per-component values);
+objects gloo-harden adds and the changes later hardenings make on them (the kgateway
 2.0/2.1 chart has no ``gatewayClassParametersRefs``; from 2.2 the default proxy needs none,
-and central GatewayParameters go in that value), and changes made by user patches. A gateway
+and central GatewayParameters go in that value: the chart cannot render the object itself),
+GatewayParameters of a kgateway 2.2+ render, and changes made by user patches. A gateway
 proxy's key is its Deployment name in camelCase (the chart names it
 ``{{ $name | kebabcase }}``; inference: ``public-gw`` ← ``publicGw``).
+
+Limit: the switch does not reach a container whose values replace the chart's defaults
+(no ``mergePolicy: helm-merge``), which the render does not show; ``--check`` over the render
+with the overlay (or ``emit --check``) then finds the keys it lacks.
 """
 
 from __future__ import annotations
@@ -55,8 +89,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gloo_harden.outputs.emit import values_restricted
 from gloo_harden.outputs.emit.artefact import Artefact, Unexpressed, to_yaml
 from gloo_harden.outputs.emit.decisions import Change, Decisions, Edit
+from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_labels
+from gloo_harden.resources.results import Severity
 
 NAME = "values"
 SUMMARY = "a Helm values overlay for the Gloo or kgateway chart (stdout, or -o FILE)"
@@ -73,8 +110,14 @@ def emit(decisions: Decisions) -> Artefact:
     values: dict[str, Any] = {}
     unexpressed: list[Unexpressed] = []
     knative: dict[str, Any] = {}  # proxy name → its hardened context
+    restricted: list[tuple[Change, Edit]] = []
     for change in decisions.changes:
         for edit in _unique(change.edits):
+            if product == "gloo" and version >= (1, 17) \
+                    and edit.hardening.startswith(values_restricted.PREFIX) \
+                    and change.ref.kind in POD_SPEC_PATHS:
+                restricted.append((change, edit))
+                continue
             where = _value_for(change, edit, product, version, values, knative)
             if where is not None:
                 unexpressed.append(Unexpressed(edit.hardening, change.ref, where))
@@ -88,8 +131,13 @@ def emit(decisions: Decisions) -> Artefact:
                                     "and their hardened security contexts differ")
                         for change in decisions.changes if _proxy_name(change) in knative
                         for h in change.hardenings]
-    unexpressed += [Unexpressed(a.hardening, a.ref, _addition_why(product, version))
-                    for a in decisions.additions]
+    values_restricted.apply(decisions, restricted, values, unexpressed, _set)
+    for a in decisions.additions:  # the object, and every later change made on it
+        later = dict.fromkeys(r.hardening for r in decisions.results
+                              if r.resource == a.ref and r.hardening and r.field
+                              and r.severity is Severity.INFO and r.hardening != a.hardening)
+        unexpressed += [Unexpressed(h, a.ref, _addition_why(product, version))
+                        for h in (a.hardening, *later) if h]
     text = decisions.provenance.comment(NAME)
     text += ("# Give it to helm after your own values (-f yours.yaml -f this.yaml); what no "
              "value can do\n# is named on stderr: keep the post-renderer or the patches for "
@@ -106,6 +154,9 @@ def _value_for(change: Change, edit: Edit, product: str, version: tuple[int, ...
         return ("the kgateway chart renders no GatewayParameters: apply this one hardened "
                 "(gloo-harden emit kustomize) and name it in the chart's "
                 "gatewayClassParametersRefs")
+    if product == "kgateway" and kind == "Deployment" \
+            and pod_labels(change.before, kind).get("kgateway") == "kgateway":
+        return _kgateway_controller(change, edit, values)
     if product != "gloo":
         return (f"the {product or 'unknown'} chart has no value for it; keep the post-renderer "
                 "or patches")
@@ -132,11 +183,9 @@ def _value_for(change: Change, edit: Edit, product: str, version: tuple[int, ...
     if edit.hardening in _PROXY_CONTAINER_HARDENINGS and container and role is not None:
         return _container_value(change, edit, int(container.group(2)), role, version, values,
                                 knative)
-    if edit.hardening.startswith("restricted-") and version >= (1, 17):
-        return ("the chart's restricted defaults (global.podSecurityStandards.container."
-                "enableRestrictedContainerDefaults) write seccompProfile on every container, "
-                "including those this profile's guards keep, so they would change more than "
-                "the profile decided")
+    if edit.hardening.startswith(values_restricted.PREFIX):
+        return ("before Gloo 1.17 the chart has no restricted defaults and no value for this "
+                "object's security context")
     return ("no chart value is known for this change (a profile's or a user's patch, or an "
             "object the chart does not render from values)")
 
@@ -172,6 +221,21 @@ def _container_value(change: Change, edit: Edit, index: int, role: str,
         return None
     knative[name] = after
     return None
+
+
+def _kgateway_controller(change: Change, edit: Edit, values: dict[str, Any]) -> str | None:
+    """The kgateway controller's contexts: ``podSecurityContext`` and ``securityContext`` are
+    written verbatim (``templates/deployment.yaml:35-38`` and ``:41-44`` at v2.1.2 and v2.2.0),
+    so each takes the whole hardened context."""
+    spec = change.after["spec"]["template"]["spec"]
+    if edit.field.startswith("spec.template.spec.securityContext"):
+        _set(values, "podSecurityContext", spec.get("securityContext") or {})
+        return None
+    if edit.field.startswith("spec.template.spec.containers[0].securityContext"):
+        _set(values, "securityContext", spec["containers"][0].get("securityContext") or {})
+        return None
+    return ("the kgateway chart's values set only the controller's pod and container "
+            "security contexts (podSecurityContext, securityContext)")
 
 
 def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
