@@ -24,6 +24,7 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from gloo_harden.adapters import pipe
+from gloo_harden.adapters.evidence import with_evidence
 from gloo_harden.errors import EXIT_OK, EXIT_REFUSED, ConfigError
 from gloo_harden.outputs import report
 from gloo_harden.run.options import Request, resolve
@@ -50,6 +51,7 @@ def emit(form_name: str, request: Request) -> NoReturn:
     if request.results_file and request.results_file != "-":
         pipe._check_folder(request.results_file)
     _, options = resolve(request)
+    options = with_evidence(request, options)  # the guards read --evidence as in a normal run
     sources = list(pipe._read_all(request.files, request.limits.max_input_bytes))
     decisions = forms.decide(sources, options)
     artefact = form.emit(decisions)
