@@ -77,10 +77,16 @@ CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tu
     # gloo, discovery, ingress, ingress/knative proxies, the access logger, Istio sidecars
     ("gloo-1.22.1", "restricted-every-component", EVERY_COMPONENT, RESTRICTED),
     ("gloo-1.17.0", "restricted-every-component", EVERY_COMPONENT, RESTRICTED),
-    # no runAsUser anywhere: runAsNonRoot kept back on ingress, whose pod already has it
+    # no runAsUser anywhere: runAsNonRoot kept back on the ingress proxy (switch off; its
+    # value carries its context) and on ingress, whose pod already has it
     ("gloo-1.22.1", "restricted-floating-user", {
         "global": {"securitySettings": {"floatingUserId": True}},
         "gateway": {"enabled": True}, "ingress": {"enabled": True}}, RESTRICTED),
+    # the brief's case: runAsNonRoot kept back for an unknown user (the proxy's SDS sidecar,
+    # no runAsUser anywhere, no pod context) turns the chart's switch off, named with the guard
+    ("gloo-1.22.1", "restricted-floating-user-sds", {"global": {
+        "securitySettings": {"floatingUserId": True}, "glooMtls": {"enabled": True}}},
+     RESTRICTED),
     # a guard keeps a key the restricted defaults would set: a custom pod seccomp profile on
     # the proxy (guard no-custom-seccomp) and a third-party kubectl image running as an
     # unknown user (guard known-third-party-user keeps drop [ALL]): no chart switch
@@ -131,7 +137,7 @@ def _changes(results: Path) -> set[tuple[str, str, str]]:
 def test_values_overlay_does_what_values_can_and_names_the_rest(
         chart: str, case: str, user_values: dict[str, Any], options: tuple[str, ...],
         tmp_path: Path) -> None:
-    options = (*options, *pinned(*PINNED, *(RESTRICTED_IDS if options else ())))
+    options = (*options, *pinned(*PINNED, *(RESTRICTED_IDS if options == RESTRICTED else ())))
     user = tmp_path / "user-values.yaml"
     user.write_text(yaml.safe_dump(user_values))
     r0 = tmp_path / "r0.yaml"
@@ -147,6 +153,20 @@ def test_values_overlay_does_what_values_can_and_names_the_rest(
     r1.write_text(_template(chart, tmp_path, user, overlay))
     check = run_tool("--check", str(r1), "--results", str(tmp_path / "check.json"), *options)
     assert check.returncode in (0, 1), check.stderr.decode()
+    if case.startswith(("profile-restricted", "restricted-")) and chart.startswith("gloo"):
+        # the chart's switch is on where every container it reaches agrees, and where it is
+        # off the line says which guard kept what back
+        switch_off = {"restricted-floating-user-sds": "guard known-non-root-user",
+                      "restricted-third-party-kubectl": "guard known-third-party-user",
+                      "restricted-custom-seccomp": "",
+                      # runAsNonRoot kept on the ingress proxy: its own value carries the rest
+                      "restricted-floating-user": ""}
+        assert ("enableRestrictedContainerDefaults: true" in overlay.read_text()) \
+            == (case not in switch_off), overlay.read_text()
+        assert f"{switch_off.get(case)} kept it back" in emitted.stderr.decode() \
+            or not switch_off.get(case)
+    if case.startswith(("profile-restricted", "restricted-")) and chart.startswith("kgateway"):
+        assert "\nsecurityContext:" in overlay.read_text()  # the controller's, verbatim
     assert _changes(tmp_path / "check.json") == named, (
         overlay.read_text(), emitted.stderr.decode(), check.stderr.decode())
     only_r1, only_r0 = same_objects(hardened(r1, *options), hardened(r0, *options),
