@@ -119,3 +119,15 @@ def test_the_kgateway_controller_takes_its_whole_hardened_contexts() -> None:
                                             "seccompProfile": {"type": "RuntimeDefault"}},
                      "securityContext": {"runAsUser": 10101, **HARDENED}}
     assert lines == []
+
+
+def test_a_container_the_chart_helper_does_not_render_is_named() -> None:
+    proxy = _workload("Deployment", "gateway-proxy", "log-shipper", {"runAsUser": 10101},
+                      pod={"runAsUser": 10101})
+    proxy["spec"]["template"]["metadata"]["labels"] = {"gloo": "gateway-proxy"}
+    found, lines = _emit("gloo-1.22.1", [proxy], _restricted(proxy, HARDENED))
+    assert "global" not in found  # the container it would reach is not there
+    assert {(h, n) for h, n, _ in lines} >= {
+        ("restricted-no-privilege-escalation", "gateway-proxy"),
+        ("restricted-drop-all-capabilities", "gateway-proxy")}
+    assert any("extra container" in why for _, _, why in lines)
