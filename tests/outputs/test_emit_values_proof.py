@@ -98,6 +98,9 @@ CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tu
     ("gloo-1.22.1", "restricted-third-party-kubectl", {"gateway": {"rolloutJob": {
         "image": {"registry": "docker.io", "repository": "bitnami/kubectl", "tag": "1.31"},
         "runAsUser": None}}}, RESTRICTED),
+    # the proxy's context is an override: the chart's switch does not reach it
+    ("gloo-1.22.1", "restricted-securitycontext-override", {"gatewayProxies": {"gatewayProxy": {
+        "podTemplate": {"glooContainerSecurityContext": {"runAsUser": 20000}}}}}, RESTRICTED),
     ("kgateway-2.1.2", "defaults", {}),
     ("kgateway-2.2.0", "defaults", {}),
     ("kgateway-2.1.2", "profile-restricted", {}, RESTRICTED),

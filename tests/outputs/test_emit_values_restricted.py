@@ -131,3 +131,21 @@ def test_a_container_the_chart_helper_does_not_render_is_named() -> None:
         ("restricted-no-privilege-escalation", "gateway-proxy"),
         ("restricted-drop-all-capabilities", "gateway-proxy")}
     assert any("extra container" in why for _, _, why in lines)
+
+
+def test_before_1_17_a_proxy_override_carries_the_profile_keys_with_the_built_ins() -> None:
+    proxy = _workload("Deployment", "gateway-proxy", "gateway-proxy",
+                      {"runAsUser": 20000, "capabilities": {"add": ["NET_BIND_SERVICE"]}})
+    proxy["spec"]["template"]["metadata"]["labels"] = {"gloo": "gateway-proxy"}
+    after = copy.deepcopy(proxy)
+    after["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {
+        "runAsUser": 20000, "capabilities": {"add": []}, "allowPrivilegeEscalation": False}
+    change = Change(ref_of(proxy), proxy, after, (
+        Edit("drop-net-bind-service", f"{CONTAINER}.capabilities.add", ["NET_BIND_SERVICE"], []),
+        Edit("restricted-no-privilege-escalation", f"{CONTAINER}.allowPrivilegeEscalation",
+             None, False)))
+    found, lines = _emit("gloo-1.14.0", [proxy], change)
+    assert found == {"gatewayProxies": {"gatewayProxy": {"podTemplate": {
+        "glooContainerSecurityContext": {"capabilities": {"add": []},
+                                         "allowPrivilegeEscalation": False}}}}}
+    assert lines == []

@@ -184,6 +184,12 @@ def _value_for(change: Change, edit: Edit, product: str, version: tuple[int, ...
         return _container_value(change, edit, int(container.group(2)), role, version, values,
                                 knative)
     if edit.hardening.startswith(values_restricted.PREFIX):
+        containers = change.after["spec"]["template"]["spec"]["containers"]
+        if container and role == "gateway-proxy" \
+                and containers[int(container.group(2))].get("name") == name \
+                and values_restricted.get(values, f"gatewayProxies.{_camel(name)}.podTemplate."
+                                          "glooContainerSecurityContext") is not None:
+            return None  # its changed keys were taken from the hardened object: this one too
         return ("before Gloo 1.17 the chart has no restricted defaults and no value for this "
                 "object's security context")
     return ("no chart value is known for this change (a profile's or a user's patch, or an "

@@ -68,8 +68,7 @@ POD_LEVEL = ("runAsNonRoot", "runAsUser", "runAsGroup", "seccompProfile", "seLin
 _KUBECTL = "gateway.rolloutJob.containerSecurityContext"
 _CERTGEN = "gateway.certGenJob.containerSecurityContext"
 _KNATIVE = "settings.integrations.knative.proxy.containerSecurityContext"
-#: workload name → {container the helper renders: the value of its security context (None:
-#: a gateway proxy's Envoy container, whose value ``values.py`` writes for the built-ins)}. Lines at
+#: workload name → {container the helper renders: the value of its security context}. Lines at
 #: v1.17.0 / v1.22.1 of ``install/helm/gloo/templates``.
 CONTAINERS: dict[str, dict[str, str | None]] = {
     # 1-gloo-deployment.yaml:87,130,171 / :91,134,175
@@ -150,7 +149,8 @@ def slots(decisions: Decisions) -> list[Slot]:
 
 def _table(obj: dict[str, Any], kind: str, name: str) -> dict[str, str | None]:
     if pod_labels(obj, kind).get("gloo") == "gateway-proxy":
-        return {name: None, **_PROXY_SIDECARS}
+        return {name: f"gatewayProxies.{camel(name)}.podTemplate.glooContainerSecurityContext",
+                **_PROXY_SIDECARS}
     return CONTAINERS.get(name, {})
 
 
@@ -240,16 +240,17 @@ def _one(change: Change, edit: Edit, switch: bool, by_ref: dict[tuple[ResourceRe
         if switch and effective(with_switch(s.before), s.pod) == effective(s.after, s.pod):
             return None
         if s.value is None:
-            return (f"{why_not + '; ' if why_not else ''}the proxy's own container value is "
-                    "written only for the built-in hardenings")
+            return (f"{why_not + '; ' if why_not else ''}no chart value sets this container's "
+                    "security context")
         group = groups[s.value]
         if any(g.after != s.after for g in group):
             return (f"{why_not + '; ' if why_not else ''}one chart value ({s.value}) sets "
                     f"container {s.name} of {len(group)} workloads, and their hardened "
                     "security contexts differ")
-        if _get(values, s.value) not in (None, s.after):
-            return f"{s.value} already carries another change"
-        set_value(values, s.value, s.after)
+        if get(values, s.value) is None:
+            set_value(values, s.value, s.after)
+        # else the built-in pass wrote it from the same hardened object (a proxy's changed
+        # keys over its override, an ingress/knative proxy's whole context): it carries this
         return None
     if spec_path and field.startswith(f"{spec_path}.securityContext"):
         return _pod_value(change, spec_path, values, set_value)
@@ -284,7 +285,8 @@ def _at(obj: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     return found
 
 
-def _get(values: dict[str, Any], path: str) -> Any:
+def get(values: dict[str, Any], path: str) -> Any:
+    """The value at the dotted ``path`` of ``values``, or None."""
     node: Any = values
     for key in path.split("."):
         if not isinstance(node, dict) or key not in node:
