@@ -123,8 +123,8 @@ def slots(decisions: Decisions) -> list[Slot]:
     found: list[Slot] = []
     for obj in decisions.inputs:
         kind = str(obj.get("kind", ""))
-        if kind not in POD_SPEC_PATHS or mapping(obj.get("metadata")).get("labels", {}) \
-                .get("app") != "gloo":
+        if kind not in POD_SPEC_PATHS \
+                or mapping(mapping(obj.get("metadata")).get("labels")).get("app") != "gloo":
             continue
         ref = ref_of(obj)
         table = _table(obj, kind, ref.name or "")
