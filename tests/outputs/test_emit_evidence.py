@@ -106,3 +106,15 @@ def test_policy(cluster: Path, tmp_path: Path) -> None:
     assert "drop-net-bind-service" in enforces(tmp_path / "plain.yaml")
     assert "drop-net-bind-service" not in enforces(tmp_path / "seen.yaml")
     assert "guard no-privileged-ports kept it back in the render" in err and KEPT_PORT in err
+
+
+def test_check_fails_when_the_evidence_flips_a_guard(cluster: Path, tmp_path: Path) -> None:
+    """The render is the same, the evidence is not: ``emit --check`` against the artefact
+    emitted without it must fail, or CI would ship a patch that drops a needed capability."""
+    _emit("values", EMPTY_CLUSTER, tmp_path / "values.yaml")
+    same = run_tool("emit", "values", "--evidence", str(EMPTY_CLUSTER), *pinned(), str(RENDER),
+                    "-o", str(tmp_path / "values.yaml"), "--check")
+    assert same.returncode == 0, same.stderr.decode()
+    flipped = run_tool("emit", "values", "--evidence", str(cluster), *pinned(), str(RENDER),
+                       "-o", str(tmp_path / "values.yaml"), "--check")
+    assert flipped.returncode == 1, flipped.stderr.decode()
