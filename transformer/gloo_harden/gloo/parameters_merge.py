@@ -66,7 +66,10 @@ def chains(parameters: Resource, index: StreamIndex) -> list[Chain] | None:
         return [(DEFAULT,)] if kgateway_defaults_apply(parameters) else [()]
     if parameters.group != GLOO_GROUP:
         return [()]
-    uses = index.view("parameters-merge/gloo-uses", READS, _gloo_uses)
+    # rebuilt when a Gateway or GatewayClass changes, not when GatewayParameters are patched:
+    # it holds their names and references only (hardenings change neither), their contents are
+    # read where used; else every hardened GatewayParameters would rebuild it (quadratic)
+    uses = index.view("parameters-merge/gloo-uses", ("Gateway", "GatewayClass"), _gloo_uses)
     found = uses.get((parameters.namespace, parameters.name), [])
     known = [use for use in found if use is not None]
     return known if found and len(known) == len(found) else None
