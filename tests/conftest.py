@@ -37,6 +37,31 @@ def pinned(*ids: str) -> tuple[str, ...]:
     return tuple(arg for hid in ids or PINNED for arg in ("--enable", hid))
 
 
+def pinned_but(*left_out: str) -> tuple[str, ...]:
+    """The ids of ``PINNED`` but ``left_out``: what a test that disables those enables, in the
+    form its client takes (a functionConfig's ``enable``, kpt's ``enable=a,b``)."""
+    return tuple(hid for hid in PINNED if hid not in left_out)
+
+
+#: ``GLOO_HARDEN_UPDATE_GOLDEN=1``: the expectations made from a run (not written by hand) are
+#: written anew from this run before they are compared (``golden()``); ``git diff`` is the review.
+UPDATE_GOLDEN = bool(os.environ.get("GLOO_HARDEN_UPDATE_GOLDEN"))
+
+
+def golden(path: Path, actual: str) -> str:
+    """The expectation kept in ``path``, a file of the project made from a run (a whole run's
+    output, an example's output, an emitted artefact): under ``GLOO_HARDEN_UPDATE_GOLDEN=1``
+    ``actual`` is written there first. The caller compares ``actual`` with what is returned;
+    a missing file fails the test, naming the command that writes it."""
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    if not path.is_file():
+        pytest.fail(f"{path.relative_to(REPO)}: no expectation; run the test with "
+                    "GLOO_HARDEN_UPDATE_GOLDEN=1 and read git diff")
+    return path.read_text(encoding="utf-8")
+
+
 def unavailable(reason: str) -> NoReturn:
     """Skip the test for ``reason``, or fail it in CI (``GLOO_HARDEN_REQUIRE_CLIENTS=1``)."""
     if REQUIRED:

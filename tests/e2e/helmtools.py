@@ -103,6 +103,11 @@ def helm4_with_plugin(home: Path, plugin: Path = PLUGIN) -> Helm4:
     return helm4
 
 
+def post_renderer_args(*args: str) -> tuple[str, ...]:
+    """``--post-renderer-args ARG`` for each of ``args`` (e.g. ``conftest.pinned()``)."""
+    return tuple(part for arg in args for part in ("--post-renderer-args", arg))
+
+
 def run_helm(binary: str, *args: str, env: dict[str, str] | None = None,
              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EMPTY_CLUSTER
+from conftest import EMPTY_CLUSTER, PINNED
 from gloo_harden.run.options import CONFIG_KEYS
 from krmtools import (
     HARDENING_LINES,
@@ -31,6 +31,9 @@ from krmtools import (
 )
 
 pytestmark = pytest.mark.e2e
+
+#: the built-ins the package's expected lines and results were written for (functionConfig data)
+ENABLE = "enable=" + ",".join(PINNED)
 
 
 def kpt_eval(pkg: Path | str, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
@@ -56,7 +59,7 @@ def test_eval_directory_changes_only_the_hardening(tmp_path: Path) -> None:
     before = files(pkg)
     # the cluster's evidence (functionConfig data evidence=PATH): no route, no Gloo Gateway
     done = kpt_eval(pkg, "--results-dir", str(tmp_path / "results"), "--",
-                    f"evidence={EMPTY_CLUSTER}")
+                    f"evidence={EMPTY_CLUSTER}", ENABLE)
     assert done.returncode == 0, done.stderr
     lines = changed_lines(diff(pkg))
     assert [line for line in lines if not HARDENING_LINES.match(line)] == []
@@ -196,7 +199,7 @@ def test_eval_keeps_explicit_tags_anchors_and_merge_keys(tmp_path: Path) -> None
     proxy.write_text(tagged)
     pkg = normalised(tmp_path, source)
     proxy = pkg / "gateway-proxy.yaml"
-    done = kpt_eval(pkg)
+    done = kpt_eval(pkg, "--", ENABLE)
     assert done.returncode == 0, done.stderr
     lines = changed_lines(diff(pkg))
     assert lines and [line for line in lines if not HARDENING_LINES.match(line)] == []

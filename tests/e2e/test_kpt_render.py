@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pinned_but
 from gloo_harden.adapters.krmio import OUTCOME_TAG
 from krmtools import (
     HARDENING_LINES,
@@ -39,7 +40,8 @@ pipeline:
     - exec: gloo-harden   # a bare name: found on PATH
 {config}
 """
-TYPED = """\
+#: the built-ins the expected lines were written for are enabled (conftest.PINNED), but one
+TYPED = f"""\
 apiVersion: gloo-harden.dev/v1alpha1
 kind: GlooHardening
 metadata:
@@ -47,9 +49,12 @@ metadata:
   annotations:
     config.kubernetes.io/local-config: "true"
 spec:
+  enable: [{', '.join(pinned_but('disable-kubernetes-destinations'))}]
   disable: [disable-kubernetes-destinations]   # routes still use kube destinations
   strict: true
 """
+CONFIG_MAP = ("      configMap:\n        disable: read-only-root-filesystem\n"
+              f"        enable: {','.join(pinned_but('read-only-root-filesystem'))}")
 
 
 def render_package(tmp_path: Path, config: str, source: Path = PACKAGE) -> Path:
@@ -73,7 +78,7 @@ def render(pkg: Path, results: Path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("config, settings", [
     ("      configPath: harden.yaml", False),
-    ("      configMap:\n        disable: read-only-root-filesystem", True),
+    (CONFIG_MAP, True),
 ])
 def test_render_hardens_the_package_and_nothing_else(tmp_path: Path, config: str,
                                                      settings: bool) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pinned_but
 from krmtools import HOST_NETWORK, PLUGIN_ROOT, client, expected, kustomization, objects, run
 
 pytestmark = pytest.mark.e2e
@@ -26,6 +27,13 @@ def function_config(tmp_path: Path, **spec: str) -> Path:
     return path
 
 
+def pinned_config(tmp_path: Path, *disabled: str, **spec: str) -> Path:
+    """The shipped function config enabling the built-ins the expected objects were written
+    for (``conftest.PINNED``) but ``disabled``, which it disables."""
+    return function_config(tmp_path, enable=f"[{', '.join(pinned_but(*disabled))}]",
+                           disable=f"[{', '.join(disabled)}]", **spec)
+
+
 def build(folder: Path, *flags: str):  # type: ignore[no-untyped-def]
     return run(client("kustomize"), "build", *flags, folder)
 
@@ -33,7 +41,8 @@ def build(folder: Path, *flags: str):  # type: ignore[no-untyped-def]
 def test_kustomize_build_runs_the_exec_function(tmp_path: Path) -> None:
     baseline = build(kustomization(tmp_path / "plain", None))
     assert baseline.returncode == 0, baseline.stderr
-    done = build(kustomization(tmp_path / "k", FUNCTION), "--enable-alpha-plugins", "--enable-exec")
+    done = build(kustomization(tmp_path / "k", pinned_config(tmp_path)), "--enable-alpha-plugins",
+                 "--enable-exec")
     assert done.returncode == 0, done.stderr
     assert objects(done.stdout) == expected(objects(baseline.stdout))
     assert "config.kubernetes.io" not in done.stdout and "config.k8s.io" not in done.stdout
@@ -41,8 +50,7 @@ def test_kustomize_build_runs_the_exec_function(tmp_path: Path) -> None:
 
 
 def test_function_config_disable_and_typed_fields(tmp_path: Path) -> None:
-    harden = function_config(tmp_path, disable="[disable-kubernetes-destinations]",
-                             strict="true")
+    harden = pinned_config(tmp_path, "disable-kubernetes-destinations", strict="true")
     baseline = build(kustomization(tmp_path / "plain", None))
     done = build(kustomization(tmp_path / "k", harden), "--enable-alpha-plugins", "--enable-exec")
     assert done.returncode == 0, done.stderr
