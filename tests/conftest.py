@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import collections
+import fcntl
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -60,6 +61,23 @@ def golden(path: Path, actual: str) -> str:
         pytest.fail(f"{path.relative_to(REPO)}: no expectation; run the test with "
                     "GLOO_HARDEN_UPDATE_GOLDEN=1 and read git diff")
     return path.read_text(encoding="utf-8")
+
+
+def golden_parts(path: Path, make: Callable[[str], str]) -> str:
+    """The text of ``path``, a file whose generated parts are made from a run (README.md's
+    tables and corpus numbers): ``make(text)`` gives the text with those parts as they should
+    be, and the caller compares. Under ``GLOO_HARDEN_UPDATE_GOLDEN=1`` the file is first
+    rewritten to ``make(text)``, under an exclusive lock (several tests rewrite parts of one
+    file, and pytest-xdist runs them at once)."""
+    with path.open("r+", encoding="utf-8", newline="") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        text = handle.read()
+        if UPDATE_GOLDEN:
+            text = make(text)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(text)
+        return text
 
 
 def unavailable(reason: str) -> NoReturn:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import run_tool
+from conftest import pinned, run_tool
 
 RENDER = Path(__file__).parents[1] / "data" / "emit" / "gloo-render.yaml"
 STAMP = re.compile(r"^# gloo-harden \S+ emit (\w+); release gloo-1\.22\.1; "
@@ -88,7 +88,9 @@ def test_disable_and_skip_annotation_are_honoured(tmp_path: Path) -> None:
 
 def test_values_overlay_and_what_no_value_can_do(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
-    code, stdout, stderr = _emit("values", str(_render(tmp_path)), "--results", str(results))
+    # the built-ins the overlay and the one line were written for (conftest.PINNED)
+    code, stdout, stderr = _emit("values", str(_render(tmp_path)), *pinned(), "--results",
+                                 str(results))
     assert code == 0 and STAMP.match(stdout)
     assert yaml.safe_load(stdout) == {
         "gatewayProxies": {"gatewayProxy": {"podTemplate": {"disableNetBind": True}}},

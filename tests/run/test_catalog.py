@@ -6,21 +6,20 @@ the guards (``run.catalog``, ``run.builtins``): nothing about a hardening is wri
 
 from __future__ import annotations
 
-import os
-
-from conftest import REPO, run_tool
+from conftest import REPO, golden_parts, run_tool
 from gloo_harden.run import catalog, hardenings
 
 README = REPO / "README.md"
 
 
-def test_readme_tables_are_generated_from_the_patch_files_and_guards() -> None:
-    text = README.read_text(encoding="utf-8")
+def _with_tables(text: str) -> str:
     start, end = text.index(catalog.BEGIN), text.index(catalog.END) + len(catalog.END)
-    if os.environ.get("GLOO_HARDEN_UPDATE_GOLDEN"):
-        text = text[:start] + catalog.markdown() + text[end:]
-        README.write_text(text, encoding="utf-8")
-        start, end = text.index(catalog.BEGIN), text.index(catalog.END) + len(catalog.END)
+    return text[:start] + catalog.markdown() + text[end:]
+
+
+def test_readme_tables_are_generated_from_the_patch_files_and_guards() -> None:
+    text = golden_parts(README, _with_tables)
+    start, end = text.index(catalog.BEGIN), text.index(catalog.END) + len(catalog.END)
     assert text[start:end] == catalog.markdown(), \
         "README.md: the generated tables are stale; run GLOO_HARDEN_UPDATE_GOLDEN=1 pytest " \
         "tests/run/test_catalog.py"
