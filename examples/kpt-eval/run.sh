@@ -7,7 +7,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$here/package" "$work/pkg"
 
-echo "# 1. in place, all four hardenings (kpt prints the results on stderr)"
+echo "# 1. in place, every built-in hardening (kpt prints the results on stderr)"
 kpt fn eval "$work/pkg" --exec gloo-harden --results-dir "$work/results"
 diff -ru "$here/package" "$work/pkg" | grep -E '^[-+]([^-+]|$)' || true
 grep -c 'gloo-harden.dev/hardening' "$work/results/results.yaml"

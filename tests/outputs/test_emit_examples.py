@@ -45,22 +45,20 @@ def _shown(name: str, out: str) -> list[str]:
 
 
 def test_emit_kustomize_example() -> None:
-    kustomize = client("kustomize")
     if UPDATE_GOLDEN:
         _emit("kustomize", RENDER, "-o", EXAMPLES / "emit-kustomize" / "hardening")
-    out = _run(EXAMPLES / "emit-kustomize" / "run.sh", KUSTOMIZE=kustomize)
+    out = _run(EXAMPLES / "emit-kustomize" / "run.sh", KUSTOMIZE=client("kustomize"))
     assert out.splitlines() == [
         "kustomize build: hardened", "out of date: the render changed since it was emitted (input "]
 
 
 def test_emit_flux_example() -> None:
-    kustomize = client("kustomize")
     if UPDATE_GOLDEN:  # the postRenderers pasted at the end of the HelmRelease, under spec
         release = EXAMPLES / "emit-flux" / "helmrelease.yaml"
         text = release.read_text()
         head = text[:text.index("  # gloo-harden ")]
         release.write_text(head + textwrap.indent(_emit("flux", RENDER), "  "))
-    out = _run(EXAMPLES / "emit-flux" / "run.sh", KUSTOMIZE=kustomize)
+    out = _run(EXAMPLES / "emit-flux" / "run.sh", KUSTOMIZE=client("kustomize"))
     assert out.splitlines() == ["helmrelease.yaml: postRenderers are current",
                                 "built as Flux does: nothing left to harden"]
 
