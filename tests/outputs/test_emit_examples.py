@@ -20,7 +20,7 @@ from conftest import REPO, UPDATE_GOLDEN, golden, run_tool, tool_env, unavailabl
 from e2e.helmtools import helm
 from e2e.krmtools import client
 
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "examples"  # (each run.sh is named in full: tests/test_examples.py looks)
 SHOWN = REPO / "tests" / "data" / "examples"
 RENDER = EXAMPLES / "pipe" / "gloo-rendered.yaml"  # what emit-kustomize and emit-flux emit for
 
@@ -47,7 +47,7 @@ def _shown(name: str, out: str) -> list[str]:
 def test_emit_kustomize_example() -> None:
     if UPDATE_GOLDEN:
         _emit("kustomize", RENDER, "-o", EXAMPLES / "emit-kustomize" / "hardening")
-    out = _run(EXAMPLES / "emit-kustomize" / "run.sh", KUSTOMIZE=client("kustomize"))
+    out = _run(REPO / "examples" / "emit-kustomize" / "run.sh", KUSTOMIZE=client("kustomize"))
     assert out.splitlines() == [
         "kustomize build: hardened", "out of date: the render changed since it was emitted (input "]
 
@@ -58,7 +58,7 @@ def test_emit_flux_example() -> None:
         text = release.read_text()
         head = text[:text.index("  # gloo-harden ")]
         release.write_text(head + textwrap.indent(_emit("flux", RENDER), "  "))
-    out = _run(EXAMPLES / "emit-flux" / "run.sh", KUSTOMIZE=client("kustomize"))
+    out = _run(REPO / "examples" / "emit-flux" / "run.sh", KUSTOMIZE=client("kustomize"))
     assert out.splitlines() == ["helmrelease.yaml: postRenderers are current",
                                 "built as Flux does: nothing left to harden"]
 
@@ -76,7 +76,8 @@ def test_emit_values_example(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         render.write_text(done.stdout)
         _emit("values", render, "-o", example / "values-hardening.yaml")
-    out = _run(example / "run.sh", HELM3=helm(3), GLOO_HARDEN_CHARTS=str(CHARTS))
+    out = _run(REPO / "examples" / "emit-values" / "run.sh", HELM3=helm(3),
+               GLOO_HARDEN_CHARTS=str(CHARTS))
     shown = _shown("emit-values", out)
     for proxy in ("gateway-proxy", "public-gw"):  # no value stops the pods' token mount
         assert ("left to the post-renderer or patches: disable-sa-token-automount on "
@@ -88,7 +89,7 @@ def test_emit_policy_example() -> None:
     if UPDATE_GOLDEN:
         _emit("policy", example / "render.yaml", "--assume-version", "kgateway-2.2.0",
               "-o", example / "policy.yaml")
-    shown = _shown("emit-policy", _run(example / "run.sh"))
+    shown = _shown("emit-policy", _run(REPO / "examples" / "emit-policy" / "run.sh"))
     assert shown[0].startswith("ValidatingAdmissionPolicy (Kubernetes 1.30+). Enforces: ")
     assert {"drop-net-bind-service", "read-only-root-filesystem"} <= set(
         shown[0].removesuffix(".").split(": ", 1)[1].split(", "))
