@@ -212,10 +212,9 @@ def test_guards_read_each_gateway_once_for_all_proxies(monkeypatch: pytest.Monke
     assert set(calls.values()) == {1}
 
 
-def test_stream_wide_data_is_built_once_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What guards derive from the whole stream (Gateways, embedded objects, Services by
-    selector, proxies by ServiceAccount, routes, Namespaces) is built in the index a fixed
-    number of times per render: ten times the proxies and Gateways, not one build more."""
+@pytest.fixture
+def view_builds(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
+    """How many times each ``StreamIndex.view`` is built, by key, from here on."""
     from gloo_harden.gloo.index import StreamIndex
 
     builds: collections.Counter[str] = collections.Counter()
@@ -228,6 +227,15 @@ def test_stream_wide_data_is_built_once_per_render(monkeypatch: pytest.MonkeyPat
         return view(self, key, kinds, counted)
 
     monkeypatch.setattr(StreamIndex, "view", counting)
+    return builds
+
+
+def test_stream_wide_data_is_built_once_per_render(
+        view_builds: collections.Counter[str]) -> None:
+    """What guards derive from the whole stream (Gateways, embedded objects, Services by
+    selector, proxies by ServiceAccount, routes, Namespaces) is built in the index a fixed
+    number of times per render: ten times the proxies and Gateways, not one build more."""
+    builds = view_builds
     counts = []
     for docs in (2 * gen_gloo.DENSE_UNIT, 20 * gen_gloo.DENSE_UNIT):
         builds.clear()
@@ -495,24 +503,14 @@ spec: {{kube: {{envoyContainer: {{securityContext: {{readOnlyRootFilesystem: fal
 
 
 def test_what_gateway_parameters_are_merged_over_is_built_once_per_render(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        view_builds: collections.Counter[str]) -> None:
     """``gloo.parameters_merge`` finds each GatewayParameters' uses in a view that patching
     GatewayParameters does not forget: under --profile restricted its builds stay the same
     when a stream has ten times the per-Gateway parameters (forgotten on every patch, the run
     was quadratic: 2,000 teams took 129 s instead of 7)."""
-    from gloo_harden.gloo.index import StreamIndex
     from gloo_harden.run.options import Request, resolve
 
-    builds: collections.Counter[str] = collections.Counter()
-    view = StreamIndex.view
-
-    def counting(self: StreamIndex, key: str, kinds: Any, build: Any) -> Any:
-        def counted(index: StreamIndex) -> Any:
-            builds[key] += 1
-            return build(index)
-        return view(self, key, kinds, counted)
-
-    monkeypatch.setattr(StreamIndex, "view", counting)
+    builds = view_builds
     _, options = resolve(Request(profile_names=("restricted",)))
     counts = []
     for teams in (5, 50):

@@ -10,7 +10,7 @@ import yaml
 from conftest import CORPUS, needs_corpus, run_tool
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.gloo.release_detection import Generation, Product, Version
-from gloo_harden.resources.results import Result, Severity
+from gloo_harden.resources.results import Result, Severity, said_once
 from gloo_harden.run import gateway_review, hardenings
 from gloo_harden.run.pipeline import parse
 from gloo_harden.yamltext import stream
@@ -26,8 +26,9 @@ def _review(docs: list[dict[str, Any]], version: tuple[int, int, int] | None = (
     documents = stream.split(text, "t.yaml")
     resources, _ = parse(documents)
     found = Generation(product, Version(*version) if version else None, "test", False, True)
-    return gateway_review.review(StreamIndex(resources, generation=found), _owners(enabled),
-                                 added_class)
+    # as the run says them (run.pipeline): each statement once
+    return said_once(gateway_review.review(StreamIndex(resources, generation=found),
+                                           _owners(enabled), added_class))
 
 
 def _owners(enabled: frozenset[str]) -> dict[str, str]:

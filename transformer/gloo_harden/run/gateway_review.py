@@ -45,7 +45,6 @@ from gloo_harden.resources.results import (
     UNDONE,
     Result,
     Severity,
-    said_once,
     show_text,
     show_value,
 )
@@ -101,10 +100,10 @@ def review(index: StreamIndex, owned: Mapping[str, str], added_class: bool = Fal
                              "with (kept)" if found.product is Product.KGATEWAY else "")
                           + "; nothing to change", hardening=AUTOMOUNT))
     by_ref = {r.ref: r for r in parameters}
-    # one statement that concerns two topics (capabilities and the root filesystem) is
-    # said once, under the first hardening that owns one of them and runs
-    return said_once([_undone(r._replace(hardening=owned[topic]), by_ref, strict) for r in out
-                      if (topic := r.hardening) is not None and topic in owned])
+    # one statement that concerns two topics (capabilities and the root filesystem) comes
+    # once per owning hardening; the run says it once (results.said_once, run.pipeline)
+    return [_undone(r._replace(hardening=owned[topic]), by_ref, strict) for r in out
+            if (topic := r.hardening) is not None and topic in owned]
 
 
 def _omit(resource: Resource, found: Generation) -> list[Result]:
