@@ -46,6 +46,8 @@ from gloo_harden.yamltext.limits import DEFAULT as DEFAULT_LIMITS
 from gloo_harden.yamltext.limits import Limits
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gloo_harden.run.pipeline import Options
 
 API_VERSION = "gloo-harden.dev/v1alpha1"
@@ -411,19 +413,22 @@ def _strings(items: list[tuple[str, Any]], problems: list[Problem]) -> list[tupl
 
 
 def _existing_folders(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:
-    problems += [Problem(where, f'"{item}" is not a directory (relative paths start at '
-                         f"{os.getcwd()}); expected a folder of patch files (in a container: "
-                         "a mounted folder)")
-                 for where, item in located if not os.path.isdir(item)]
-    return tuple(item for _, item in located if os.path.isdir(item))
+    return _existing(located, problems, os.path.isdir, "is not a directory",
+                     "a folder of patch files (in a container: a mounted folder)")
 
 
 def _existing_paths(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:
-    problems += [Problem(where, f'"{item}" does not exist (relative paths start at '
-                         f"{os.getcwd()}); expected a file or folder of evidence (in a "
-                         "container: a mounted path)")
-                 for where, item in located if not os.path.exists(item)]
-    return tuple(item for _, item in located if os.path.exists(item))
+    return _existing(located, problems, os.path.exists, "does not exist",
+                     "a file or folder of evidence (in a container: a mounted path)")
+
+
+def _existing(located: list[tuple[str, str]], problems: list[Problem],
+              present: "Callable[[str], bool]", wrong: str, expected: str) -> tuple[str, ...]:
+    """The paths for which ``present`` holds; a problem for each other one."""
+    problems += [Problem(where, f'"{item}" {wrong} (relative paths start at {os.getcwd()}); '
+                         f"expected {expected}")
+                 for where, item in located if not present(item)]
+    return tuple(item for _, item in located if present(item))
 
 
 def _known_profiles(located: list[tuple[str, str]], problems: list[Problem]) -> tuple[str, ...]:
