@@ -107,20 +107,22 @@ def fresh(node: Any) -> Any:
 def _places(tree: Any) -> dict[int, list[str]]:
     """id of every map and list → the paths it is reachable at (merge sources as ``path.<<``)."""
     places: dict[int, list[str]] = {}
-
-    def visit(node: Any, path: str) -> None:
-        seen = id(node) in places
-        places.setdefault(id(node), []).append(path)
-        if seen:
-            return
-        for source in _merged_from(node):
-            visit(source, _join(path, "<<"))
-        for key, child in _children(node):
-            if isinstance(child, (dict, list)):
-                visit(child, _join(path, key))
-
-    visit(tree, "")
+    _visit(tree, "", places)
     return places
+
+
+def _visit(node: Any, path: str, places: dict[int, list[str]]) -> None:
+    # a module function, not a closure: a closure that calls itself is a reference cycle,
+    # left for the cyclic collector a run never starts (``__main__``)
+    seen = id(node) in places
+    places.setdefault(id(node), []).append(path)
+    if seen:
+        return
+    for source in _merged_from(node):
+        _visit(source, _join(path, "<<"), places)
+    for key, child in _children(node):
+        if isinstance(child, (dict, list)):
+            _visit(child, _join(path, key), places)
 
 
 def _merged_from(node: Any) -> list[Any]:
