@@ -215,11 +215,23 @@ def _versus_kpt(args: argparse.Namespace, tools: dict[str, str], work: Path,
                    stdout=work / f"kpt-gh-{label}.yaml")
     cat = Command("kpt fn eval --exec cat", base + [shutil.which("cat") or "/bin/cat"],
                   stdout=work / f"kpt-cat-{label}.yaml")
+    # The same floor as beside kustomize, as kpt runs it: Python importing ruamel's C
+    # parser, then copying the ResourceList through as cat does
+    floor_script = work / "floor-cat"
+    floor_script.write_text(f"#!{tools['python']}\nimport shutil, sys, ruamel.yaml.cyaml\n"
+                            "shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)\n",
+                            encoding="utf-8")
+    floor_script.chmod(0o755)
+    floor = Command("floor: kpt fn eval --exec (import ruamel.yaml.cyaml; cat)",
+                    base + [str(floor_script)], stdout=work / f"kpt-floor-{label}.yaml")
     warm, rounds = _rounds(args, label)
-    case = measure(Case(f"{_name(label)} in kpt", [ours, cat], baseline=1, warmup=warm,
-                        rounds=rounds, input_bytes=path.stat().st_size))
+    case = measure(Case(f"{_name(label)} in kpt", [ours, cat, floor], baseline=1,
+                        warmup=warm, rounds=rounds, input_bytes=path.stat().st_size))
     case.targets = {0: KPT_TARGET}
     _same_edits(case, path, ours, Command("gloo-harden", [], stdout=work / f"gh-{label}.yaml"))
+    assert cat.stdout is not None and floor.stdout is not None
+    if floor.stdout.read_bytes() != cat.stdout.read_bytes():
+        raise Unusable(f"{case.name}: the floor's output is not cat's; expected the same bytes")
     return case
 
 

@@ -93,6 +93,8 @@ def test_bench_dry_run_against_kustomize_and_kpt() -> None:
     assert done.stdout.count("the same in both outputs") == (4 if corpus.is_file() else 2)
     assert "gloo-harden --version" in done.stdout and "MISSED" not in done.stdout
     assert "the KRM function's own run" in done.stdout and "growth: proxy-dense" in done.stdout
+    assert done.stdout.count("`floor: kpt fn eval --exec (import ruamel.yaml.cyaml; cat)`") == \
+        (2 if corpus.is_file() else 1)
     assert (Path(BIN_DIR) / "gloo-harden").exists()
 
 

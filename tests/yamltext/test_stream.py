@@ -129,6 +129,17 @@ def test_added_strings_are_quoted_where_yaml_1_1_would_misread_them() -> None:
         assert not isinstance(quote_if_ambiguous(value), DoubleQuotedScalarString), value
 
 
+@settings(max_examples=2000)
+@given(st.text(alphabet=st.sampled_from("yesnoYESNOtrufalTRUFALxX~+-.:_0123456789abefEF "),
+               max_size=8) | st.text(max_size=6))
+def test_ambiguity_is_decided_as_the_whole_pattern_decides_it(value: str) -> None:
+    """``is_ambiguous`` answers from the first character where no branch of the YAML 1.1
+    pattern could match; everywhere it answers as the pattern does."""
+    from gloo_harden.yamltext import yamlio
+
+    assert yamlio.is_ambiguous(value) == (yamlio._YAML11_AMBIGUOUS.match(value) is not None)
+
+
 @pytest.mark.parametrize("text", [
     "---kind: X\n---\n# c\n\n---\n  a: 1\n", "a: 1", "# only\n", "", "---\n---\n", "  # x\n  y\n",
 ])
