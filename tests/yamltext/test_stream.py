@@ -130,7 +130,7 @@ def test_added_strings_are_quoted_where_yaml_1_1_would_misread_them() -> None:
 
 
 @settings(max_examples=2000)
-@given(st.text(alphabet=st.sampled_from("yesnoYESNOtrufalTRUFALxX~+-.:_0123456789abefEF "),
+@given(st.text(alphabet=st.sampled_from("yesnoYESNOtrufalTRUFALxX~+-.:_0123456789abefEF \n"),
                max_size=8) | st.text(max_size=6))
 def test_ambiguity_is_decided_as_the_whole_pattern_decides_it(value: str) -> None:
     """``is_ambiguous`` answers from the first character where no branch of the YAML 1.1
