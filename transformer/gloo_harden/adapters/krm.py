@@ -308,6 +308,8 @@ def _placement(documents: list[Document], inputs: int,
     (``gatewayclass_kgateway.yaml``), and two renders' additions of the same cluster-scoped
     object collide there ("already exists"): each render's additions belong to its own file,
     as in pipe mode (``outputs.diffs``). The keys are those the item itself carries."""
+    if len(documents) == inputs:  # nothing added: no item's annotations need reading
+        return {}
     last: dict[str, int] = {}
     for document in documents[:inputs]:
         path, index = file_of(document)

@@ -171,9 +171,12 @@ def _header(head: str) -> Any:
 def _dedent(item: str) -> str:
     """An item's text moved two columns left: its ``- `` and each line's indent (a line
     indented less loses what it has)."""
-    if item.count("\n ") == item.count("\n  ") and not _other_breaks(item):
-        text = item[2:].replace("\n  ", "\n")  # every indented line has two spaces to lose
-        return text if text.endswith("\n") else text + "\n"
+    if not _other_breaks(item):
+        text = item[2:].replace("\n  ", "\n")
+        # every indented line had two spaces to lose when the replacements (two characters
+        # each) were as many as the lines that start with a space
+        if (len(item) - 2 - len(text)) // 2 == item.count("\n "):
+            return text if text.endswith("\n") else text + "\n"
     lines = item.splitlines(keepends=True)
     out = [lines[0][2:]]
     out += [line[2:] if line.startswith("  ") else line.lstrip(" ") for line in lines[1:]]
