@@ -105,12 +105,16 @@ def _gloo_uses(index: StreamIndex) -> dict[tuple[str | None, str | None], list[C
     return uses
 
 
-def inherited_user(parameters: Resource, index: StreamIndex) -> list[int | None] | None:
-    """The ``runAsUser`` the Envoy container of ``parameters``' proxies gets from what they are
-    merged over, one per use (``chains``): the last link that sets it on the Envoy container
-    wins, else on the pod (``podTemplate.securityContext``); kgateway's default sets 10101.
-    ``None`` for a use that gets none, or for all when the uses are not known or a
-    ``floatingUserId: true`` on the way deletes it (Gloo 1.17.3+, kgateway 2.0/2.1)."""
+def inherited_user(parameters: Resource, index: StreamIndex,
+                   keys: tuple[str, ...] = ("envoyContainer",)) -> list[int | None] | None:
+    """The ``runAsUser`` the container templated under ``spec.kube`` ``keys`` (Envoy's, or a
+    sidecar's such as ``("istio", "istioProxyContainer")``) of ``parameters``' proxies gets from
+    what they are merged over and from themselves, one per use (``chains``, ``parameters``
+    last): the last link that sets it on that container wins, else on the pod
+    (``podTemplate.securityContext``, which a sidecar takes too); kgateway's default sets
+    10101 on Envoy only (its sidecar templates have no security context). ``None`` for a use
+    that gets none, or for all when the uses are not known or a ``floatingUserId: true`` on the
+    way deletes it (Gloo 1.17.3+, kgateway 2.0/2.1; from every container's context)."""
     found = chains(parameters, index)
     if found is None or _floating(parameters):
         return None
@@ -119,9 +123,11 @@ def inherited_user(parameters: Resource, index: StreamIndex) -> list[int | None]
         if any(link is not None and _floating(link) for link in chain):
             return None
         container = pod = None
-        for link in chain:
-            context = DEFAULT_ENVOY_SECURITY_CONTEXT if link is None \
-                else _kube(link, "envoyContainer")
+        for link in (*chain, parameters):
+            if link is None:
+                context = DEFAULT_ENVOY_SECURITY_CONTEXT if keys == ("envoyContainer",) else {}
+            else:
+                context = _kube(link, *keys)
             if (value := _user(context)) is not None:
                 container = value
             if link is not None and (value := _user(_kube(link, "podTemplate"))) is not None:
@@ -130,9 +136,12 @@ def inherited_user(parameters: Resource, index: StreamIndex) -> list[int | None]
     return users
 
 
-def _kube(parameters: Resource, key: str) -> Any:
-    kube = mapping(mapping(parameters.tree.get("spec")).get("kube"))
-    return mapping(mapping(kube.get(key)).get("securityContext"))
+def _kube(parameters: Resource, *keys: str) -> Any:
+    """The ``securityContext`` under ``spec.kube`` ``keys`` (e.g. ``"envoyContainer"``)."""
+    node = mapping(mapping(parameters.tree.get("spec")).get("kube"))
+    for key in keys:
+        node = mapping(node.get(key))
+    return mapping(node.get("securityContext"))
 
 
 def _floating(parameters: Resource) -> bool:

@@ -11,7 +11,11 @@ A GatewayParameters is a template the deployer merges over others (``gloo.parame
 kgateway's default Envoy securityContext, which has ``runAsNonRoot: true`` and ``runAsUser:
 10101`` in every 2.x release (``gloo.deployer_defaults``) unless the parameters set
 ``omitDefaultSecurityContext: true``; for a Gloo Gateway per-Gateway GatewayParameters, the
-class-level one its Gateways' class names (the chart's sets 10101). So its user is known when
+class-level one its Gateways' class names (the chart's sets 10101 on Envoy). Its sidecar
+templates (``sdsContainer``, ``istio.istioProxyContainer``, ``aiExtension``) get a user only from
+the same template or the pod template of the links before them: neither kgateway's default nor
+the Gloo chart's GatewayParameters give them one (``gateway-parameters-sidecars``), and the
+images' own users (Istio's proxyv2 runs as 1337) are not visible. So its user is known when
 every use of it gets a ``runAsUser`` that way (a ``runAsUser: 0`` of its own, or inherited, still
 counts); a use the stream does not show (the Gateway's class or its parameters), or a
 ``floatingUserId: true`` on the way, leaves it unknown. Read from the stream only.
@@ -30,6 +34,7 @@ from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.gloo.parameters_merge import inherited_user
 from gloo_harden.resources.podspec import pod_spec
 from gloo_harden.scopes import Target
+from gloo_harden.scopes.gateway_parameters_sidecars import container_keys
 
 ID = "known-non-root-user"
 EVIDENCE = (
@@ -47,7 +52,7 @@ def check(target: Target, index: StreamIndex) -> list[str]:
         located = pod_spec(target.resource.tree, target.resource.kind)
         user = _user(located[0]) if located is not None else None
     if user is None and target.resource.kind == "GatewayParameters":
-        inherited = inherited_user(target.resource, index)
+        inherited = inherited_user(target.resource, index, container_keys(target))
         if inherited and all(u is not None for u in inherited):
             user = min(u for u in inherited if u is not None)
     if user is None:

@@ -33,7 +33,7 @@ KINDS_READ: tuple[KindRead, ...] = ()  # only the target itself
 
 def check(target: Target, index: StreamIndex) -> list[str]:
     if target.resource.kind == "GatewayParameters":
-        return []  # the Envoy container template: Gloo's and kgateway's own image
+        return []  # container templates: Gloo's/kgateway's own images, Istio's proxyv2 (1337)
     image = str(target.node.get("image", ""))
     if not image or any(image.startswith(known) for known in KNOWN_IMAGES):
         return []

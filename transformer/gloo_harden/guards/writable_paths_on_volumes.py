@@ -16,7 +16,9 @@ ephemeral) the container mounts; else Envoy exits at start or rejects the listen
 Known to write nothing outside volumes: Gloo's control plane (``gloo``, ``discovery``,
 ``gateway``, the ``ingress`` controller, ``certgen``, which only talks to the API server) and
 the Envoy container of every Gloo proxy and of ``GatewayParameters`` (its bootstrap and caches
-are volumes; the charts already set read-only root there). Known to write elsewhere:
+are volumes; the charts already set read-only root there). The sidecars a GatewayParameters
+templates (``sds``, ``istio-proxy``, the AI extension) are not known: no deployer makes them
+read-only, and it was never run so (``../shared/notes/gateway-api.md`` §6). Known to write elsewhere:
 ``kubectl`` in the rollout Jobs (its discovery cache under ``$HOME/.kube``), unless a volume is
 mounted there. Every other container is kept as it is, because its writable paths are not
 known.
@@ -36,6 +38,7 @@ from gloo_harden.guards.no_privileged_ports import GATEWAY_KINDS, edge_gateways
 from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.resources.results import show_text
 from gloo_harden.scopes import Target
+from gloo_harden.scopes.gateway_parameters_sidecars import container_name
 
 ID = "writable-paths-on-volumes"
 READ_ONLY_SAFE = ("gloo", "discovery", "gateway", "ingress", "certgen")
@@ -66,7 +69,8 @@ KINDS_READ = (
 
 
 def check(target: Target, index: StreamIndex) -> list[str]:
-    name = show_text(target.node.get("name", ""))
+    name = container_name(target) if target.resource.kind == "GatewayParameters" \
+        else show_text(target.node.get("name", ""))
     if _is_envoy(target, index):
         return envoy_writes(target, index)
     if name in READ_ONLY_SAFE or target.scope == "proxy-container":

@@ -48,6 +48,7 @@ def _registry() -> dict[str, Scope]:
     from gloo_harden.scopes import (
         gateway_parameters_capabilities,
         gateway_parameters_envoy,
+        gateway_parameters_sidecars,
         gloo_container,
         gloo_container_without_default_drop,
         gloo_pod,
@@ -61,7 +62,7 @@ def _registry() -> dict[str, Scope]:
     ordered: tuple[Scope, ...] = (
         proxy_container, proxy_pod, proxy_service_account, gloo_settings, gloo_pod,
         gloo_container, gloo_container_without_default_drop, gateway_parameters_envoy,
-        gateway_parameters_capabilities, kgateway_class)
+        gateway_parameters_sidecars, gateway_parameters_capabilities, kgateway_class)
     return {module.ID: module for module in ordered}
 
 

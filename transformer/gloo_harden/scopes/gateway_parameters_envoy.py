@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gloo_harden.gloo.index import StreamIndex
+from gloo_harden.resources.model import Resource
 from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
@@ -28,9 +29,14 @@ GROUPS = ("gateway.gloo.solo.io", "gateway.kgateway.dev")
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
     for group in GROUPS:
         for resource in index.of_kind("GatewayParameters", group=group):
-            spec = resource.tree.get("spec")
-            kube = spec.get("kube") if isinstance(spec, dict) else None
-            envoy = kube.get("envoyContainer") if isinstance(kube, dict) else None
-            if isinstance(envoy, dict):
-                yield Target(ID, resource, envoy, resource.field("spec.kube.envoyContainer"),
-                             "Container", "envoyContainer")
+            yield from template(resource)
+
+
+def template(resource: Resource) -> Iterator[Target]:
+    """The Envoy container template of ``resource``, when it writes one (a mapping)."""
+    spec = resource.tree.get("spec")
+    kube = spec.get("kube") if isinstance(spec, dict) else None
+    envoy = kube.get("envoyContainer") if isinstance(kube, dict) else None
+    if isinstance(envoy, dict):
+        yield Target(ID, resource, envoy, resource.field("spec.kube.envoyContainer"),
+                     "Container", "envoyContainer")

@@ -2,8 +2,11 @@
 
 Init containers and sidecars (``sds``, ``istio-proxy``, ``kubectl`` in the rollout Jobs, …)
 included: a profile that brings pods to a Pod Security level has to cover every container,
-because the level is judged per container. Also the ``envoyContainer`` of ``GatewayParameters``
-(see ``gateway-parameters-envoy``), the template of the Gateway-API proxies made at runtime.
+because the level is judged per container. Also the container templates of
+``GatewayParameters``, from which the Gateway-API proxies are made at runtime: the
+``envoyContainer`` (see ``gateway-parameters-envoy``) and the sidecars a GatewayParameters
+templates (``sdsContainer``, ``istio.istioProxyContainer``, ``aiExtension``; see
+``gateway-parameters-sidecars``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterator
 from gloo_harden.gloo.index import StreamIndex
 from gloo_harden.resources.model import child_path
 from gloo_harden.resources.results import Severity, show_text
-from gloo_harden.scopes import gateway_parameters_envoy
+from gloo_harden.scopes import gateway_parameters_envoy, gateway_parameters_sidecars
 from gloo_harden.scopes.gloo_pod import workloads
 from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
@@ -38,5 +41,8 @@ def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
                 if isinstance(container, dict):
                     yield Target(ID, resource, container, child_path(child_path(path, field), i),
                                  "Container", f'container "{show_text(container.get("name"))}"')
-    for target in gateway_parameters_envoy.targets(index, options):
-        yield Target(ID, target.resource, target.node, target.path, "Container", target.what)
+    for group in gateway_parameters_envoy.GROUPS:
+        for resource in index.of_kind("GatewayParameters", group=group):
+            for target in (*gateway_parameters_envoy.template(resource),
+                           *gateway_parameters_sidecars.templates(resource)):
+                yield target._replace(scope=ID)

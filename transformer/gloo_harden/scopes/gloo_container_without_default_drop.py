@@ -13,6 +13,12 @@ class). When a use cannot be seen (a Gloo Gateway's class or its parameters not 
 stream), the parameters are in the scope: a second ALL is harmless, a missing one fails
 Pod Security "restricted". Every other container of ``gloo-container`` is in it.
 
+The chain is read per container template: a sidecar template (``sdsContainer``,
+``istio.istioProxyContainer``, ``aiExtension``; ``gateway-parameters-sidecars``) gets ALL only
+from the same template of the links before it, which must template it too; kgateway's default
+drops ALL for Envoy only (its sidecar templates carry no security context,
+``pkg/deployer/gateway_parameters.go@v2.3.0:207-231``).
+
 Class-level parameters that opt out of anything (``gloo-harden.dev/skip``) are not counted on
 to carry ALL.
 """
@@ -28,6 +34,7 @@ from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import items, mapping
 from gloo_harden.resources.results import Severity
 from gloo_harden.scopes import gloo_container
+from gloo_harden.scopes.gateway_parameters_sidecars import container_keys
 from gloo_harden.scopes.target import ScopeOptions, Target
 
 ID = "gloo-container-without-default-drop"
@@ -41,35 +48,52 @@ def empty(index: StreamIndex) -> tuple[Severity, str]:
 
 def targets(index: StreamIndex, options: ScopeOptions) -> Iterator[Target]:
     found = list(gloo_container.targets(index, options))
-    templates = {id(t.resource) for t in found if t.resource.kind == "GatewayParameters"}
+    templates = {(id(t.resource), container_keys(t)) for t in found
+                 if t.resource.kind == "GatewayParameters"}
     for target in found:
-        if _needs_own(target.resource, index, templates, set()):
+        keys = container_keys(target) if target.resource.kind == "GatewayParameters" \
+            else ENVOY
+        if _needs_own(target.resource, keys, index, templates, set()):
             yield target._replace(scope=ID)
 
 
-def _needs_own(resource: Resource, index: StreamIndex, templates: set[int],
-               seen: set[int]) -> bool:
-    """Some use of ``resource`` gets no ALL from its chain (or its uses are not known)."""
+#: the keys under ``spec.kube`` of the Envoy container template
+ENVOY = ("envoyContainer",)
+_Template = tuple[int, tuple[str, ...]]  # (id of a GatewayParameters, keys of its template)
+
+
+def _needs_own(resource: Resource, keys: tuple[str, ...], index: StreamIndex,
+               templates: set[_Template], seen: set[int]) -> bool:
+    """Some use of ``resource``'s container template ``keys`` gets no ALL from its chain (or its
+    uses are not known)."""
     found = chains(resource, index)
     if found is None:
         return True
     seen = seen | {id(resource)}
-    return any(not _drops_all(chain, index, templates, seen) for chain in found)
+    return any(not _drops_all(chain, keys, index, templates, seen) for chain in found)
 
 
-def _drops_all(chain: Chain, index: StreamIndex, templates: set[int], seen: set[int]) -> bool:
-    """A link of ``chain`` drops ALL: kgateway's default, parameters that already drop ALL, or
-    parameters in this scope that carry no opt-out (ALL is written there in this run)."""
+def _drops_all(chain: Chain, keys: tuple[str, ...], index: StreamIndex,
+               templates: set[_Template], seen: set[int]) -> bool:
+    """A link of ``chain`` drops ALL in template ``keys``: kgateway's default (Envoy only),
+    parameters that already drop ALL there, or parameters whose template is in this scope and
+    that carry no opt-out (ALL is written there in this run)."""
     for link in chain:
-        if link is None or "ALL" in _drop(link):  # None: kgateway's default (DEFAULT)
+        if link is None:  # kgateway's default (DEFAULT): only its Envoy template drops ALL
+            if keys == ENVOY:
+                return True
+            continue
+        if "ALL" in _drop(link, keys):
             return True
-        if id(link) in templates and id(link) not in seen and not link.skip_reasons() \
-                and _needs_own(link, index, templates, seen):
+        if (id(link), keys) in templates and id(link) not in seen and not link.skip_reasons() \
+                and _needs_own(link, keys, index, templates, seen):
             return True
     return False
 
 
-def _drop(parameters: Resource) -> list[object]:
-    kube = mapping(mapping(parameters.tree.get("spec")).get("kube"))
-    context = mapping(mapping(kube.get("envoyContainer")).get("securityContext"))
+def _drop(parameters: Resource, keys: tuple[str, ...]) -> list[object]:
+    node = mapping(mapping(parameters.tree.get("spec")).get("kube"))
+    for key in keys:
+        node = mapping(node.get(key))
+    context = mapping(node.get("securityContext"))
     return items(mapping(context.get("capabilities")).get("drop"))
