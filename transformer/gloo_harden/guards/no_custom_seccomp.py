@@ -15,8 +15,8 @@ from gloo_harden.scopes import Target
 
 ID = "no-custom-seccomp"
 EVIDENCE = (
-    "a pod securityContext.seccompProfile whose type is neither RuntimeDefault nor Unconfined "
-    "(e.g. Localhost)",
+    "a pod securityContext.seccompProfile (or a GatewayParameters container template's) whose "
+    "type is neither RuntimeDefault nor Unconfined (e.g. Localhost)",
 )
 
 #: only the target itself is read
@@ -29,4 +29,5 @@ def check(target: Target, index: StreamIndex) -> list[str]:
     kind = profile.get("type") if isinstance(profile, dict) else None
     if kind in (None, "RuntimeDefault", "Unconfined"):
         return []
-    return [f"the pod already chooses seccompProfile type {kind}"]
+    who = "the container" if target.type_name == "Container" else "the pod"
+    return [f"{who} already chooses seccompProfile type {kind}"]
