@@ -243,8 +243,12 @@ def cluster(version: Version, *applied: str) -> str:
 
 
 @functools.cache
-def render(version: Version, text: str, gateway_name: str) -> tuple[dict[str, Any], ...]:
-    """The objects the deployer creates for Gateway ``gateway_name`` of the cluster ``text``."""
+def render(version: Version, text: str, gateway_name: str,
+           istio: bool = False) -> tuple[dict[str, Any], ...]:
+    """The objects the deployer creates for Gateway ``gateway_name`` of the cluster ``text``;
+    ``istio``: with the controller's Istio integration on (Gloo Settings
+    ``istioOptions.enableIntegration``, kgateway ``KGW_ENABLE_ISTIO_AUTO_MTLS``), which adds the
+    ``sds`` and ``istio-proxy`` sidecars."""
     read = [d for d in objects(text) if d["kind"] in DEPLOYER_READS]
     with tempfile.TemporaryDirectory() as folder:
         stream = Path(folder) / "cluster.yaml"
@@ -252,7 +256,7 @@ def render(version: Version, text: str, gateway_name: str) -> tuple[dict[str, An
         done = subprocess.run(
             [sys.executable, str(emulator()), "--family", version.family,
              "--chart", str(EMULATOR / "charts" / version.chart), "--helm", helm(3),
-             "--input", str(stream), "--gateway", gateway_name],
+             "--input", str(stream), "--gateway", gateway_name, *(["--istio"] if istio else [])],
             capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return tuple(objects(done.stdout))
