@@ -137,6 +137,27 @@ def application_stream(version: Version, team: bool) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False)
 
 
+def sidecar_team_stream(version: Version, users: bool = True) -> str:
+    """A Gateway on 8080 and its own GatewayParameters templating both sidecars, with their
+    users (sds as Gloo's 10101, istio-proxy as Istio's 1337) when ``users``."""
+    group = "gateway.kgateway.dev" if version.kgateway else "gateway.gloo.solo.io"
+    sds: dict[str, Any] = {"securityContext": {"runAsUser": 10101}} if users else \
+        {"bootstrap": {"logLevel": "info"}}
+    istio: dict[str, Any] = {"securityContext": {"runAsUser": 1337}} if users else \
+        {"logLevel": "warning"}
+    parameters = {"apiVersion": f"{group}/v1alpha1", "kind": "GatewayParameters",
+                  "metadata": {"name": TEAM_PARAMETERS, "namespace": NAMESPACE},
+                  "spec": {"kube": {"sdsContainer": sds,
+                                    "istio": {"istioProxyContainer": istio}}}}
+    return yaml.safe_dump_all([gateway(version, "web", (8080,), True), parameters],
+                              sort_keys=False)
+
+
+def sidecar_stream(version: Version, users: bool = True) -> str:
+    """The platform render and ``sidecar_team_stream``."""
+    return join(platform_stream(version), sidecar_team_stream(version, users))
+
+
 def platform_stream(version: Version) -> str:
     """The chart render of the corpus (read, never copied), or the chart rendered here."""
     emulator()

@@ -16,48 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 import pss
-from deployer import (
-    BY_LABEL,
-    NAMESPACE,
-    TEAM_PARAMETERS,
-    Version,
-    cluster,
-    gateway,
-    harden,
-    join,
-    platform_stream,
-    render,
-    results,
-)
+from deployer import BY_LABEL, cluster, harden, render, results, sidecar_stream
 
 pytestmark = pytest.mark.e2e
 
 SIDECARS = ("sds", "istio-proxy")
 RESTRICTED = ("--profile", "restricted")
 LABELS = ("gloo-1.19", "kgw-2.1")
-
-
-def team_stream(version: Version, users: bool = True) -> str:
-    """A Gateway on 8080 and its own GatewayParameters templating both sidecars, with their
-    users (sds as Gloo's 10101, istio-proxy as Istio's 1337) when ``users``."""
-    group = "gateway.kgateway.dev" if version.kgateway else "gateway.gloo.solo.io"
-    sds: dict[str, Any] = {"securityContext": {"runAsUser": 10101}} if users else \
-        {"bootstrap": {"logLevel": "info"}}
-    istio: dict[str, Any] = {"securityContext": {"runAsUser": 1337}} if users else \
-        {"logLevel": "warning"}
-    parameters = {"apiVersion": f"{group}/v1alpha1", "kind": "GatewayParameters",
-                  "metadata": {"name": TEAM_PARAMETERS, "namespace": NAMESPACE},
-                  "spec": {"kube": {"sdsContainer": sds,
-                                    "istio": {"istioProxyContainer": istio}}}}
-    return yaml.safe_dump_all([gateway(version, "web", (8080,), True), parameters],
-                              sort_keys=False)
-
-
-def stream(version: Version, users: bool = True) -> str:
-    return join(platform_stream(version), team_stream(version, users))
 
 
 def deployment(rendered: tuple[dict[str, Any], ...]) -> dict[str, Any]:
@@ -78,7 +45,7 @@ def restricted(rendered: tuple[dict[str, Any], ...]) -> set[tuple[str | None, st
 @pytest.mark.parametrize("label", LABELS)
 def test_unhardened_sidecars_fail_restricted(label: str) -> None:
     version = BY_LABEL[label]
-    rendered = render(version, cluster(version, stream(version)), "web", istio=True)
+    rendered = render(version, cluster(version, sidecar_stream(version)), "web", istio=True)
     assert set(containers(rendered)) >= set(SIDECARS)
     failing = {container for container, _ in restricted(rendered)}
     assert set(SIDECARS) <= failing
@@ -87,7 +54,7 @@ def test_unhardened_sidecars_fail_restricted(label: str) -> None:
 @pytest.mark.parametrize("label", LABELS)
 def test_restricted_profile_brings_every_container_to_restricted(label: str) -> None:
     version = BY_LABEL[label]
-    rendered = render(version, cluster(version, harden(stream(version), *RESTRICTED)), "web",
+    rendered = render(version, cluster(version, harden(sidecar_stream(version), *RESTRICTED)), "web",
                       istio=True)
     assert set(containers(rendered)) >= set(SIDECARS)
     assert restricted(rendered) == set()
@@ -100,7 +67,7 @@ def test_restricted_profile_brings_every_container_to_restricted(label: str) -> 
 @pytest.mark.parametrize("label", LABELS)
 def test_sidecars_of_unknown_user_fail_only_run_as_non_root_and_are_reported(label: str) -> None:
     version = BY_LABEL[label]
-    text = stream(version, users=False)
+    text = sidecar_stream(version, users=False)
     rendered = render(version, cluster(version, harden(text, *RESTRICTED)), "web", istio=True)
     assert restricted(rendered) == {(name, "runAsNonRoot") for name in SIDECARS}
     said = results(text, *RESTRICTED)

@@ -24,6 +24,7 @@ import yaml
 import pss
 from conftest import corpus_params, needs_corpus, run_tool
 from controlplane import ENFORCE, ControlPlane
+from deployer import BY_LABEL, cluster, harden, render, sidecar_stream
 
 pytestmark = [pytest.mark.e2e, needs_corpus]
 
@@ -196,3 +197,23 @@ def test_unhardened_renders_are_refused_without_a_reason(control_plane: ControlP
     assert refused and all("seccompProfile" in v.controls for v in refused), found
     assert any(unexplained(v, json.loads(results.read_text()), text) for v in refused)
     assert {(v.kind, v.name): v.controls for v in found} == offline(text)
+
+
+@pytest.mark.parametrize("label", ["gloo-1.19", "kgw-2.1"])
+def test_proxy_pod_with_sidecars_is_admitted_once_its_parameters_are_hardened(
+        label: str, control_plane: ControlPlane) -> None:
+    """The proxy pod the deployer (emulated, Istio integration on) makes from a Gloo 1.19 or
+    kgateway 2.1 GatewayParameters templating ``sds`` and ``istio-proxy``: refused as rendered,
+    on both sidecars among others; admitted once the stream went through ``--profile
+    restricted`` (tests/e2e/test_deployer_sidecars.py proves the same with tests/pss.py)."""
+    version = BY_LABEL[label]
+    stream = sidecar_stream(version)
+    for hardened in (False, True):
+        text = harden(stream, "--profile", "restricted") if hardened else stream
+        rendered = render(version, cluster(version, text), "web", istio=True)
+        proxy_text = yaml.safe_dump_all(list(rendered), sort_keys=False)
+        (verdict,) = admit(control_plane, proxy_text, f"sidecars-{label}-{int(hardened)}")
+        assert verdict.admitted is hardened, verdict.message
+        if not hardened:
+            assert '"sds"' in verdict.message and '"istio-proxy"' in verdict.message
+        assert {(verdict.kind, verdict.name): verdict.controls} == offline(proxy_text)
