@@ -81,3 +81,47 @@ def test_kgateway_additions_are_named() -> None:
     found, lines = _emit("kgateway-2.1.2", additions=(
         Addition(ref_of(klass), klass, "add-kgateway-class-parameters"),))
     assert found == {} and lines == [("add-kgateway-class-parameters", "kgateway")]
+
+
+def test_gateway_parameters_sidecar_templates_get_their_chart_values() -> None:
+    """``43-gatewayparameters.yaml`` writes each template's securityContext verbatim from
+    ``kubeGateway.gatewayParameters.glooGateway``: sds and istio-proxy from 1.17, the AI
+    extension from 1.18 (1.17 has no such value: named)."""
+    before = {"apiVersion": "gateway.gloo.solo.io/v1alpha1", "kind": "GatewayParameters",
+              "metadata": {"name": "gloo-gateway", "namespace": "gloo-system"},
+              "spec": {"kube": {"sdsContainer": {"bootstrap": {"logLevel": "info"}},
+                                "istio": {"istioProxyContainer": {"logLevel": "warning"}},
+                                "aiExtension": {"enabled": True}}}}
+    after = copy.deepcopy(before)
+    kube = after["spec"]["kube"]
+    for node in (kube["sdsContainer"], kube["istio"]["istioProxyContainer"],
+                 kube["aiExtension"]):
+        node["securityContext"] = {"allowPrivilegeEscalation": False}
+    edits = tuple(Edit("restricted-no-privilege-escalation",
+                       f"spec.kube.{path}.securityContext", None, {"allowPrivilegeEscalation": False})
+                  for path in ("sdsContainer", "istio.istioProxyContainer", "aiExtension"))
+    change = Change(ref_of(before), before, after, edits)
+    found, lines = _emit("gloo-1.18.0", change)
+    assert found["kubeGateway"]["gatewayParameters"]["glooGateway"] == {
+        "sdsContainer": {"securityContext": {"allowPrivilegeEscalation": False}},
+        "istio": {"istioProxyContainer": {"securityContext": {"allowPrivilegeEscalation": False}}},
+        "aiExtension": {"securityContext": {"allowPrivilegeEscalation": False}}}
+    assert lines == []
+    found, lines = _emit("gloo-1.17.0", change)
+    assert "aiExtension" not in found["kubeGateway"]["gatewayParameters"]["glooGateway"]
+    assert lines == [("restricted-no-privilege-escalation", "gloo-gateway")]
+
+
+def test_other_gateway_parameters_are_named_not_a_crash() -> None:
+    """A per-Gateway GatewayParameters under ``--profile restricted``: no chart value renders
+    it, so the change is named (it raised KeyError, exit 3, reading it as a workload)."""
+    before = {"apiVersion": "gateway.gloo.solo.io/v1alpha1", "kind": "GatewayParameters",
+              "metadata": {"name": "team-params", "namespace": "apps"},
+              "spec": {"kube": {"envoyContainer": {"securityContext": {}}}}}
+    after = copy.deepcopy(before)
+    after["spec"]["kube"]["envoyContainer"]["securityContext"]["seccompProfile"] = {
+        "type": "RuntimeDefault"}
+    edit = Edit("restricted-seccomp", "spec.kube.envoyContainer.securityContext.seccompProfile",
+                None, {"type": "RuntimeDefault"})
+    found, lines = _emit("gloo-1.19.0", Change(ref_of(before), before, after, (edit,)))
+    assert found == {} and lines == [("restricted-seccomp", "team-params")]

@@ -101,6 +101,12 @@ CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tu
     # the proxy's context is an override: the chart's switch does not reach it
     ("gloo-1.22.1", "restricted-securitycontext-override", {"gatewayProxies": {"gatewayProxy": {
         "podTemplate": {"glooContainerSecurityContext": {"runAsUser": 20000}}}}}, RESTRICTED),
+    # Gloo Gateway's GatewayParameters: the Envoy, sds and istio-proxy templates' contexts
+    # (and the AI extension's from 1.18) are chart values written verbatim
+    ("gloo-1.22.1", "restricted-kubegateway-sidecars", {"kubeGateway": {"enabled": True}},
+     RESTRICTED),
+    ("gloo-1.17.0", "restricted-kubegateway-sidecars", {"kubeGateway": {"enabled": True}},
+     RESTRICTED),
     ("kgateway-2.1.2", "defaults", {}),
     ("kgateway-2.2.0", "defaults", {}),
     ("kgateway-2.1.2", "profile-restricted", {}, RESTRICTED),
@@ -168,6 +174,14 @@ def test_values_overlay_does_what_values_can_and_names_the_rest(
             == (case not in switch_off), overlay.read_text()
         assert f"{switch_off.get(case)} kept it back" in emitted.stderr.decode() \
             or not switch_off.get(case)
+    if case == "restricted-kubegateway-sidecars":  # each template's context is a value
+        parameters = yaml.safe_load(overlay.read_text())["kubeGateway"]["gatewayParameters"]
+        for keys in (("sdsContainer",), ("istio", "istioProxyContainer")):
+            context = parameters["glooGateway"]
+            for key in (*keys, "securityContext"):
+                context = context[key]
+            assert context["capabilities"] == {"drop": ["ALL"]}, keys
+            assert context["seccompProfile"] == {"type": "RuntimeDefault"}, keys
     if case.startswith(("profile-restricted", "restricted-")) and chart.startswith("kgateway"):
         assert "\nsecurityContext:" in overlay.read_text()  # the controller's, verbatim
     assert _changes(tmp_path / "check.json") == named, (

@@ -110,7 +110,10 @@ RELEASES: tuple[Release, ...] = (
         "`disableKubernetesDestinations` from 1.18, …) are hardened as in Gloo Edge 1.14–1.22. "
         "`--profile restricted` writes `capabilities.drop: [ALL]` into per-Gateway "
         "GatewayParameters only where their class-level ones do not drop ALL: the deployer "
-        "appends lists on merge, so a second ALL would reach the proxy as `[ALL, ALL]`.",
+        "appends lists on merge, so a second ALL would reach the proxy as `[ALL, ALL]`; the "
+        "same holds, template by template, for the `sdsContainer`, "
+        "`istio.istioProxyContainer` and (1.18+) `aiExtension` templates the profile "
+        "hardens as well (the `sds` and `istio-proxy` sidecars of the Istio integration).",
         "nothing",
         _PER_GATEWAY_OUTSIDE.format(
             selector="the Gateway annotation `gateway.gloo.solo.io/gateway-parameters-name`")

@@ -36,6 +36,10 @@ the envoyContainer of             ``kubeGateway.gatewayParameters.glooGateway.  
 GatewayParameters ``gloo-gateway``  envoyContainer.securityContext``: the whole
 (Gloo Gateway, ``kubeGateway``)   hardened context (written verbatim by
                                   ``43-gatewayparameters.yaml``)
+its sidecar templates             ``….sdsContainer.securityContext``, ``….istio.          1.17+
+(``sdsContainer``, ``istio.       istioProxyContainer.securityContext``, ``….           (AI:
+istioProxyContainer``,            aiExtension.securityContext``: the same, each          1.18+)
+``aiExtension``)                  template's whole hardened context
 ``--profile restricted``, every   ``global.podSecurityStandards.container.              1.17+
 container the chart's helper      enableRestrictedContainerDefaults: true`` (and
 ``gloo.containerSecurityContext`` ``defaultSeccompProfileType: RuntimeDefault``;
@@ -103,6 +107,13 @@ DEFAULT_FILE = "values-hardening.yaml"
 _CONTAINER = re.compile(r"^(spec\.template\.spec\.containers\[(\d+)\])\.securityContext\b")
 _KNATIVE = ("clusteringress-proxy", "knative-external-proxy", "knative-internal-proxy")
 _PROXY_CONTAINER_HARDENINGS = ("drop-net-bind-service", "read-only-root-filesystem")
+#: container templates of GatewayParameters ``gloo-gateway`` whose securityContext the chart
+#: writes verbatim from ``kubeGateway.gatewayParameters.glooGateway.<keys>.securityContext``
+#: (``43-gatewayparameters.yaml``: v1.17.0 envoyContainer, sdsContainer 60-63, istio 81-84;
+#: v1.22.1 sdsContainer 114-117, istio 135-138, aiExtension 156-159), and since which release
+_PARAMETERS_CONTAINERS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
+    (("envoyContainer",), (1, 17)), (("sdsContainer",), (1, 17)),
+    (("istio", "istioProxyContainer"), (1, 17)), (("aiExtension",), (1, 18)))
 
 
 def emit(decisions: Decisions) -> Artefact:
@@ -173,16 +184,24 @@ def _value_for(change: Change, edit: Edit, product: str, version: tuple[int, ...
                     "automountServiceAccountToken (only gateway.proxyServiceAccount)")
         return ("no chart value sets a pod-level automountServiceAccountToken (the templates "
                 "write it on ServiceAccounts only)")
-    if kind == "GatewayParameters" and name == "gloo-gateway" and version >= (1, 17) \
-            and edit.field.startswith("spec.kube.envoyContainer.securityContext"):
-        context = change.after["spec"]["kube"]["envoyContainer"]["securityContext"]
-        _set(values, "kubeGateway.gatewayParameters.glooGateway.envoyContainer.securityContext",
-             context)
-        return None
+    if kind == "GatewayParameters" and name == "gloo-gateway" and version >= (1, 17):
+        for keys, since in _PARAMETERS_CONTAINERS:
+            if edit.field.startswith(f"spec.kube.{'.'.join(keys)}.securityContext") \
+                    and version >= since:
+                context = change.after["spec"]["kube"]
+                for key in (*keys, "securityContext"):
+                    context = context[key]
+                _set(values, f"kubeGateway.gatewayParameters.glooGateway.{'.'.join(keys)}."
+                     "securityContext", context)
+                return None
     container = _CONTAINER.match(edit.field)
     if edit.hardening in _PROXY_CONTAINER_HARDENINGS and container and role is not None:
         return _container_value(change, edit, int(container.group(2)), role, version, values,
                                 knative)
+    if kind == "GatewayParameters":
+        return ("the Gloo chart renders only GatewayParameters gloo-gateway from values "
+                "(kubeGateway.gatewayParameters.glooGateway: from 1.17 the envoyContainer, "
+                "sdsContainer and istio.istioProxyContainer contexts, from 1.18 aiExtension's)")
     if edit.hardening.startswith(values_restricted.PREFIX):
         containers = change.after["spec"]["template"]["spec"]["containers"]
         if container and role == "gateway-proxy" \
