@@ -151,3 +151,33 @@ def test_every_profile_patch_has_golden_cases(name: str) -> None:
     for item in hardenings.profile(name):
         cases = [p.name for p in (golden / item.id).glob("*") if p.is_dir()]
         assert any(c.startswith("applies-") for c in cases), f"{item.id}: no applies- golden case"
+
+
+@needs_corpus
+def test_gateway_parameters_sidecar_templates_meet_restricted_but_for_a_reported_user() -> None:
+    """The Gloo chart's GatewayParameters templates the sds and istio-proxy sidecars (Istio
+    integration) with no securityContext: after the profile, judged as containers, they fail
+    only runAsNonRoot (no user is known for them), and a warning names each."""
+    path = next(p for p in corpus_files() if p.name == "gloo-1.17.0-kubegateway.yaml")
+
+    def sidecar_violations(text: str) -> set[tuple[str | None, str]]:
+        found: set[tuple[str | None, str]] = set()
+        for doc in yaml.safe_load_all(text):
+            if isinstance(doc, dict) and doc.get("kind") == "GatewayParameters":
+                kube = doc["spec"]["kube"]
+                sidecars = [dict(kube["sdsContainer"], name="sds"),
+                            dict(kube["istio"]["istioProxyContainer"], name="istio-proxy")]
+                found |= {(v.container, v.control) for v in check(
+                    {"kind": "Pod", "metadata": {"name": "gw"}, "spec": {"containers": sidecars}})}
+        return found
+
+    before = sidecar_violations(path.read_text())
+    assert {c for _, c in before} >= {"seccompProfile", "allowPrivilegeEscalation",
+                                      "capabilities", "runAsNonRoot"}
+    outcome = _harden(path)
+    assert sidecar_violations(outcome.text) == {("sds", "runAsNonRoot"),
+                                                ("istio-proxy", "runAsNonRoot")}
+    warned = [r.message for r in outcome.results if r.severity is Severity.WARNING
+              and r.hardening == "restricted-run-as-non-root"]
+    assert any('sidecar "sds"' in m for m in warned)
+    assert any('sidecar "istio-proxy"' in m for m in warned)
