@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ import yaml
 from deployer import (
     BY_LABEL,
     GATEWAYS,
+    TEAM_PARAMETERS,
     VERSIONS,
     Proxy,
     Version,
@@ -34,7 +36,7 @@ from deployer import (
     team_parameters,
     violations,
 )
-from helmtools import REPO
+from helmtools import REPO, objects
 
 pytestmark = pytest.mark.e2e
 
@@ -102,11 +104,17 @@ def test_team_parameters_applied_outside_the_stream_undo_the_hardening(version: 
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
-def test_team_objects_hardened_in_their_own_pipeline_keep_the_promise(version: Version) -> None:
+def test_team_objects_hardened_in_their_own_pipeline_keep_the_promise(version: Version,
+                                                                      tmp_path: Path) -> None:
     """What we tell that team to do: run gloo-harden over its own Gateways and parameters (the
-    stream shows no release, so the version is given) and apply the result."""
+    stream shows no release, so the version is given; nor the class-level parameters theirs
+    are merged over, so the platform's output is handed in as evidence) and apply the
+    result."""
     platform = harden(platform_stream(version))
-    team = harden(application_stream(version, True), "--assume-version", version.release)
+    evidence = tmp_path / "platform.yaml"
+    evidence.write_text(platform)
+    team = harden(application_stream(version, True), "--assume-version", version.release,
+                  "--evidence", str(evidence))
     for name, _ in GATEWAYS:
         rendered = render(version, cluster(version, platform, team), name)
         assert violations(version, rendered, name) == []
@@ -152,14 +160,16 @@ EXAMPLE = REPO / "examples" / "kgateway"
 
 
 @pytest.mark.parametrize("team_hardened", [True, False], ids=["team-hardened", "team-as-written"])
-def test_kgateway_example_proxy(team_hardened: bool) -> None:
+def test_kgateway_example_proxy(team_hardened: bool, tmp_path: Path) -> None:
     """examples/kgateway, hardened as its run.sh does, renders a proxy that keeps the promise;
     the shop team's parameters applied as written undo it."""
     version = BY_LABEL["kgw-2.1"]
     platform = harden((EXAMPLE / "kgateway-rendered.yaml").read_text())
     team = join(*(p.read_text() for p in sorted((EXAMPLE / "team").glob("*.yaml"))))
-    if team_hardened:
-        team = harden(team, "--assume-version", version.release)
+    if team_hardened:  # the class and its parameters handed in as run.sh does
+        evidence = tmp_path / "platform.yaml"
+        evidence.write_text(platform)
+        team = harden(team, "--assume-version", version.release, "--evidence", str(evidence))
     rendered = render(version, cluster(version, platform, team), "shop")
     assert violations(version, rendered, "shop") == ([] if team_hardened else [NBS, WRITABLE])
     assert proxy(version, rendered).sysctls == {"net.ipv4.ip_unprivileged_port_start": "0"}
@@ -231,3 +241,89 @@ def test_restricted_omitted_default_security_context_drops_all_once(label: str) 
     for name, _ in GATEWAYS:
         rendered = render(version, cluster(version, harden(stream, *RESTRICTED)), name)
         assert proxy(version, rendered).dropped_capabilities == ["ALL"], name
+
+
+def _class_adds(version: Version, platform: str, add: list[str]) -> str:
+    """``platform`` whose class-level GatewayParameters add ``add``: Gloo's chart parameters
+    edited; for kgateway 2.0/2.1 a GatewayClass kgateway naming parameters of its own (so
+    add-kgateway-class-parameters adds none)."""
+    docs = objects(platform)
+    if not version.kgateway:
+        (central,) = [d for d in docs if d["kind"] == "GatewayParameters"]
+        context = central["spec"]["kube"]["envoyContainer"]["securityContext"]
+        context.setdefault("capabilities", {})["add"] = add
+        return yaml.safe_dump_all(docs, sort_keys=False)
+    extra = [{"apiVersion": "gateway.kgateway.dev/v1alpha1", "kind": "GatewayParameters",
+              "metadata": {"name": "central", "namespace": "kgateway-system"},
+              "spec": {"kube": {"envoyContainer": {"securityContext": {
+                  "capabilities": {"add": add}}}}}},
+             {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+              "metadata": {"name": version.gateway_class},
+              "spec": {"controllerName": "kgateway.dev/kgateway", "parametersRef": {
+                  "group": "gateway.kgateway.dev", "kind": "GatewayParameters",
+                  "name": "central", "namespace": "kgateway-system"}}}]
+    return join(platform, yaml.safe_dump_all(extra, sort_keys=False))
+
+
+def _plain_team(version: Version, add: list[str] | None) -> str:
+    """The application team's Gateways and parameters that only set the user (``add`` absent),
+    or add ``add``."""
+    team = team_parameters(version)
+    context = team["spec"]["kube"]["envoyContainer"]["securityContext"]
+    context.update(readOnlyRootFilesystem=True, runAsUser=10101)
+    if add is None:
+        del context["capabilities"]
+    else:
+        context["capabilities"]["add"] = add
+    return application_stream(version, True).replace(
+        yaml.safe_dump(team_parameters(version), sort_keys=False),
+        yaml.safe_dump(team, sort_keys=False))
+
+
+#: Gloo, and the kgateway generations whose class parameters come from the stream's class
+CLASS_IN_STREAM = [v for v in VERSIONS if not v.class_from_env]
+
+
+@pytest.mark.parametrize("team_add", [None, ["NET_BIND_SERVICE"]], ids=["no-add", "add-nbs"])
+@pytest.mark.parametrize("version", CLASS_IN_STREAM, ids=lambda v: v.label)
+def test_class_level_capabilities_survive_hardening(version: Version,
+                                                    team_add: list[str] | None) -> None:
+    """The class-level GatewayParameters add NET_ADMIN (and NET_BIND_SERVICE); a team's
+    per-Gateway parameters leave ``add`` out or add only NET_BIND_SERVICE. Hardened, the
+    proxy keeps NET_ADMIN: no empty list is written over it (deepMergeSlices: it would replace
+    the class's list). Without the guard clear-default-capabilities / drop-net-bind-service
+    wrote ``add: []`` there and the proxy lost NET_ADMIN (shown by hand below). The class's own
+    NET_BIND_SERVICE is removed where it is written, so with ``add`` left out Gloo's proxy has
+    none; the team's own ``[NET_BIND_SERVICE]`` stays (emptied, it would replace the class's
+    list); kgateway 2.0/2.1 append the class's list to the default's NET_BIND_SERVICE, which no
+    GatewayParameters but an empty list can take away, and the run says so."""
+    platform = _class_adds(version, platform_stream(version), ["NET_ADMIN", "NET_BIND_SERVICE"])
+    stream = join(platform, _plain_team(version, team_add))
+    text = harden(stream)
+    rendered = render(version, cluster(version, text), "web")
+    default = ["NET_BIND_SERVICE"] if version.kgateway else []
+    team = [] if team_add is None else team_add  # kept: emptied, it would replace the class's
+    assert proxy(version, rendered).added_capabilities == default + ["NET_ADMIN"] + team
+    said = results(stream)
+    assert "GatewayParameters/apps/team-params" in said
+    assert ("Gateway apps/web and Gateway apps/internal merge these parameters over "
+            "GatewayParameters ") in said and "which add [NET_ADMIN]" in said
+    assert ("the deployer's default NET_BIND_SERVICE stays too" in said) == version.kgateway
+    # the empty list the hardenings wrote before: the proxy loses NET_ADMIN
+    docs = objects(text)
+    (team,) = [d for d in docs if d["kind"] == "GatewayParameters"
+               and d["metadata"]["name"] == TEAM_PARAMETERS]
+    team["spec"]["kube"]["envoyContainer"]["securityContext"]["capabilities"] = {"add": []}
+    broken = render(version, cluster(version, yaml.safe_dump_all(docs, sort_keys=False)), "web")
+    assert proxy(version, broken).added_capabilities == []
+
+
+@pytest.mark.parametrize("version", CLASS_IN_STREAM, ids=lambda v: v.label)
+def test_class_level_net_bind_service_only_is_still_cleared(version: Version) -> None:
+    """Class-level parameters that add only NET_BIND_SERVICE: the team's parameters get
+    ``add: []`` (it replaces nothing else) and the proxy adds no capability at all."""
+    platform = _class_adds(version, platform_stream(version), ["NET_BIND_SERVICE"])
+    stream = join(platform, _plain_team(version, None))
+    rendered = render(version, cluster(version, harden(stream)), "web")
+    assert proxy(version, rendered).added_capabilities == []
+    assert violations(version, rendered, "web") == []

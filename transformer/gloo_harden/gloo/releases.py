@@ -45,7 +45,11 @@ _GATEWAY_PARAMETERS_HARDENED = (
     "`spec.kube.envoyContainer.securityContext` of every GatewayParameters of group `{group}` in "
     "the stream, class-level and per-Gateway alike: NET_BIND_SERVICE removed from "
     "`capabilities.add`, written as an explicit list (`add: []`, which replaces the default "
-    "on merge), and `readOnlyRootFilesystem: true`.")
+    "on merge), and `readOnlyRootFilesystem: true`. An empty list is written only where what "
+    "it replaces holds nothing but NET_BIND_SERVICE: per-Gateway parameters whose class-level "
+    "ones add another capability (e.g. NET_ADMIN), or whose class cannot be seen, keep `add` "
+    "as it is (guard no-class-level-capabilities, a warning; `--evidence` with the GatewayClass "
+    "and its GatewayParameters decides).")
 _PER_GATEWAY_OUTSIDE = (
     "Per-Gateway GatewayParameters applied outside the stream (an application team's, selected "
     "by {selector}) are merged over the class-level ones: their `capabilities.add` is appended "

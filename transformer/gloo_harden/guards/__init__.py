@@ -64,6 +64,7 @@ def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
         keeps_host_network,
         known_non_root_user,
         known_third_party_user,
+        no_class_level_capabilities,
         no_custom_seccomp,
         no_istio_integration,
         no_kube_destinations,
@@ -76,7 +77,8 @@ def _registry() -> tuple[dict[str, Guard], dict[str, CompleteGuard]]:
     ordered: tuple[Guard, ...] = (
         no_privileged_ports, no_istio_integration, no_token_injectors, only_proxies_use_account,
         no_kube_destinations, known_non_root_user, known_third_party_user,
-        writable_paths_on_volumes, no_custom_seccomp, keeps_host_network)
+        writable_paths_on_volumes, no_custom_seccomp, keeps_host_network,
+        no_class_level_capabilities)
     complete: tuple[CompleteGuard, ...] = (
         no_privileged_ports, no_istio_integration, no_token_injectors, no_kube_destinations,
         known_non_root_user, writable_paths_on_volumes)

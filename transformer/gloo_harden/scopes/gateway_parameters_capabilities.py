@@ -19,7 +19,9 @@ from gloo_harden.resources.results import Severity
 from gloo_harden.scopes.target import Reads, ScopeOptions, Target
 
 ID = "gateway-parameters-capabilities"
-READS = Reads(frozenset({"GatewayParameters"}))
+#: the kgateway controller (a ``KGW_`` env) too: from 2.2 its env names the class-level parameters
+#: the guard ``no-class-level-capabilities`` reads
+READS = Reads(frozenset({"GatewayParameters"}), markers=("KGW_",))
 
 
 def empty(index: StreamIndex) -> tuple[Severity, str] | None:
