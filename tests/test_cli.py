@@ -111,9 +111,10 @@ def test_results_json(tmp_path: Path) -> None:
 
 def test_list_explain_version_help() -> None:
     listing = run_tool("list").stdout.decode().splitlines()
-    assert [line.split()[0] for line in listing[:5]] == [
-        "drop-net-bind-service", "disable-sa-token-automount", "clear-default-capabilities",
-        "read-only-root-filesystem", "disable-kubernetes-destinations"]
+    assert [line.split()[0] for line in listing[:6]] == [
+        "add-kgateway-class-parameters", "drop-net-bind-service", "disable-sa-token-automount",
+        "clear-default-capabilities", "read-only-root-filesystem",
+        "disable-kubernetes-destinations"]
     explained = run_tool("explain", "drop-net-bind-service").stdout.decode()
     assert "When it is skipped (guard no-privileged-ports)" in explained
     assert run_tool("--version").stdout.decode().startswith("gloo-harden, version ")

@@ -25,6 +25,17 @@ spec:
       securityContext:
         capabilities: {add: [NET_BIND_SERVICE]}
         readOnlyRootFilesystem: false
+---
+# the Gateway using them: what they are merged over is then known (the class the run adds for
+# 2.0/2.1, the controller's for 2.2+), so an empty add may replace it
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: apps}
+spec:
+  gatewayClassName: kgateway
+  infrastructure:
+    parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, name: team-params}
+  listeners: [{name: http, port: 8080, protocol: HTTP}]
 """
 #: A kgateway 2.4 controller as its chart renders it (no 2.4 render in the corpus).
 KGATEWAY_2_4 = """\

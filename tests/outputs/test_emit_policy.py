@@ -24,6 +24,14 @@ spec:
   kube:
     envoyContainer:
       securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: platform}
+spec:
+  controllerName: kgateway.dev/kgateway
+  parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, name: platform,
+                  namespace: apps}
 """
 PROVENANCE = stamp.Provenance("0.1.0", "kgateway-2.2.0", "sha256:" + "0" * 64)
 

@@ -18,13 +18,22 @@ spec:
   kube:
     deployment:
       replicas: 2
+---
+# the class naming them: what an empty capabilities.add replaces is then known (the default)
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: team}
+spec:
+  controllerName: kgateway.dev/kgateway
+  parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, name: team-params,
+                  namespace: apps}
 """
 
 
 def test_parameters_without_envoy_container_are_hardened_in_one_run() -> None:
     first = run_tool(input=PARAMETERS)
     assert first.returncode == 0, first.stderr.decode()
-    envoy = yaml.safe_load(first.stdout)["spec"]["kube"]["envoyContainer"]
+    envoy = next(yaml.safe_load_all(first.stdout))["spec"]["kube"]["envoyContainer"]
     assert envoy["securityContext"] == {"capabilities": {"add": []},
                                         "readOnlyRootFilesystem": True}
     again = run_tool("--check", input=first.stdout)

@@ -219,6 +219,9 @@ def merged_over(parameters: Resource, index: StreamIndex) -> tuple[list[Use], li
         missing += [f"{what} (of {gateway})" for what in lacking]
         found += [(gateway, before + (link,)) for link in links] or [(gateway, before)]
     if not found and not missing:
+        if kgateway and _kgateway_before(parameters, index) is None:
+            # omit on 2.1/2.2: merged over nothing, whether a class or a Gateway uses them
+            return [(f"every use of {parameters.origin}", ())], []
         missing.append(f"a Gateway or GatewayClass that uses {parameters.origin}")
     return found, missing
 

@@ -7,6 +7,10 @@ files) so ``--help`` can name them without reading YAML.
 from __future__ import annotations
 
 BUILTIN = (
+    # first: the GatewayClass kgateway it adds (kgateway 2.0/2.1) is what the Gateways of the
+    # stream are merged over, which no-class-level-capabilities must see before an empty
+    # capabilities.add is written into their parameters; its own parameters are hardened as added
+    "add-kgateway-class-parameters",
     "drop-net-bind-service",
     "disable-sa-token-automount",
     # before read-only-root-filesystem: it writes the envoyContainer of a GatewayParameters that
@@ -15,5 +19,4 @@ BUILTIN = (
     "clear-default-capabilities",
     "read-only-root-filesystem",
     "disable-kubernetes-destinations",
-    "add-kgateway-class-parameters",
 )
