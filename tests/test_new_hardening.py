@@ -92,8 +92,9 @@ def _add_hardening(copy: Path) -> None:
     (copy / "patches" / f"{HID}.yaml").write_text(PATCH)
     builtins = copy / "transformer" / "gloo_harden" / "run" / "builtins.py"
     text = builtins.read_text()
-    builtins.write_text(text.replace('    "add-kgateway-class-parameters",\n',
-                                     f'    "add-kgateway-class-parameters",\n    "{HID}",\n'))
+    last = '    "disable-kubernetes-destinations",\n)'  # the new one runs last
+    assert last in text
+    builtins.write_text(text.replace(last, last[:-1] + f'    "{HID}",\n)'))
     golden = copy / "tests" / "golden" / HID
     (golden / "applies-gateway-proxy").mkdir(parents=True)
     (golden / "applies-gateway-proxy" / "input.yaml").write_text(PROXY)
