@@ -181,3 +181,15 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path, args: tuple[str, ...],
     code, stdout, stderr = _emit(*filled)
     assert (code, stdout) == (2, "")
     assert len(stderr.splitlines()) == 1 and message in stderr, stderr
+
+
+def test_help_names_every_form_and_shows_each_in_an_example() -> None:
+    from gloo_harden.outputs.emit import FORMS
+
+    done = run_tool("emit", "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.decode().split())  # click wraps the paragraph
+    kinds = text.split("KIND: ", 1)[1].split(". ", 1)[0]
+    for name in FORMS:
+        assert f"{name} (" in kinds, name
+        assert f"gloo-harden emit {name} render.yaml" in text, name

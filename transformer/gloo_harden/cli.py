@@ -219,6 +219,7 @@ Examples:
   gloo-harden emit kustomize render.yaml -o hardening/   # a kustomize Component
   gloo-harden emit flux render.yaml -o postrenderers.yaml # HelmRelease postRenderers
   gloo-harden emit values render.yaml -o values-hardening.yaml
+  gloo-harden emit policy render.yaml -o policy.yaml     # admission policies
   gloo-harden emit kustomize render.yaml -o hardening/ --check   # CI: still current?
 
 What the form cannot express is one warning line each (hardening id and
@@ -246,8 +247,9 @@ def emit_command(kind: str, files: tuple[str, ...], **chosen: Any) -> None:
     """Write what gloo-harden decides for FILES as KIND instead of the hardened stream.
 
     KIND: kustomize (a kustomize Component in -o DIR), flux (the postRenderers list of a
-    Flux HelmRelease), values (a Helm values overlay for the Gloo or kgateway chart). The
-    same reading, guards, options and results as a normal run.
+    Flux HelmRelease), values (a Helm values overlay for the Gloo or kgateway chart), policy
+    (ValidatingAdmissionPolicies for the GatewayParameters and proxy Pods no render holds).
+    The same reading, guards, options and results as a normal run.
     """
     from gloo_harden.adapters import emit as run
 
