@@ -182,10 +182,25 @@ def _gateway_sinks(index: StreamIndex) -> dict[str, list[tuple[str, str]]]:
     found: dict[str, list[tuple[str, str]]] = {}
     for origin, gateway in edge_gateways(index):
         spec = mapping(gateway.get("spec"))
-        sinks = [(path, f"access log fileSink of {origin}") for path in _file_sinks(spec)]
+        sinks = [(path, f"access log fileSink of {_named(origin, gateway)}")
+                 for path in _file_sinks(spec)]
         for name in (items(spec.get("proxyNames")) or ["gateway-proxy"]) if sinks else []:
             found.setdefault(str(name), []).extend(sinks)
     return found
+
+
+def _named(origin: str, gateway: dict[str, Any]) -> str:
+    """The Gateway as a message names it: a document's ``origin`` is already its kind and
+    name; one the chart embeds (``ConfigMap …/gloo-custom-resource-config data.…``, the
+    rollout Job's script) is named, then where it was found, so two Gateways of one
+    ConfigMap writing the same file are two clauses."""
+    kind = str(gateway.get("kind") or "Gateway")
+    if origin.startswith(f"{kind} "):
+        return origin
+    meta = mapping(gateway.get("metadata"))
+    namespace = meta.get("namespace")
+    name = f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))
+    return f"{kind} {name} in {origin}"
 
 
 def _policy_sinks(index: StreamIndex) -> list[tuple[str, str]]:
