@@ -107,6 +107,12 @@ CASES: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], tu
      RESTRICTED),
     ("gloo-1.17.0", "restricted-kubegateway-sidecars", {"kubeGateway": {"enabled": True}},
      RESTRICTED),
+    # an override that is already hardened for the built-ins (nothing for them to write) but
+    # lacks allowPrivilegeEscalation: the switch does not reach it either, its own value does
+    ("gloo-1.22.1", "restricted-override-without-built-in-changes", {"gatewayProxies": {
+        "gatewayProxy": {"podTemplate": {"glooContainerSecurityContext": {
+            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+            "runAsUser": 10101}}}}}, RESTRICTED),
     ("kgateway-2.1.2", "defaults", {}),
     ("kgateway-2.2.0", "defaults", {}),
     ("kgateway-2.1.2", "profile-restricted", {}, RESTRICTED),

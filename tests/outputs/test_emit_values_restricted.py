@@ -149,3 +149,18 @@ def test_before_1_17_a_proxy_override_carries_the_profile_keys_with_the_built_in
         "glooContainerSecurityContext": {"capabilities": {"add": []},
                                          "allowPrivilegeEscalation": False}}}}}
     assert lines == []
+
+
+def test_a_proxy_whose_context_is_an_override_takes_its_own_value_not_the_switch() -> None:
+    # gatewayProxies.tcpProxy.podTemplate.glooContainerSecurityContext: {readOnlyRootFilesystem:
+    # false} replaces the chart's defaults, restricted ones included (no mergePolicy:
+    # helm-merge), so the switch, right for the Job, does not reach the proxy's Envoy
+    job = _workload("Job", "gloo-resource-rollout", "kubectl", dict(KUBECTL))
+    proxy = _workload("Deployment", "tcp-proxy", "tcp-proxy", {"readOnlyRootFilesystem": False})
+    proxy["spec"]["template"]["metadata"]["labels"]["gloo"] = "gateway-proxy"
+    found, lines = _emit("gloo-1.22.1", [job, proxy], _restricted(job, HARDENED),
+                         _restricted(proxy, HARDENED))
+    assert found["global"] == SWITCH
+    context = found["gatewayProxies"]["tcpProxy"]["podTemplate"]["glooContainerSecurityContext"]
+    assert {k: context.get(k) for k in HARDENED} == HARDENED
+    assert not [line for line in lines if line[1] == "tcp-proxy" and "containers" in line[2]]

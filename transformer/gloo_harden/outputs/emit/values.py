@@ -15,9 +15,9 @@ proxy (label ``gloo:              true`` (``7-gateway-proxy-deployment.yaml``: `
 gateway-proxy``)                  not …disableNetBind`` → ``add: [NET_BIND_SERVICE]``)
 … when the container's security   ``gatewayProxies.<key>.podTemplate.                   1.14+
 context is an override (no        glooContainerSecurityContext`` with the changed
-``readOnlyRootFilesystem`` or     keys only: Helm merges it into the override the
-no ``drop: [ALL]`` as read)       render came from (lists replaced), so the chart
-                                  writes the hardened context
+``readOnlyRootFilesystem``,       keys only: Helm merges it into the override the
+``drop: [ALL]`` or ``allowPrivi-  render came from (lists replaced), so the chart
+legeEscalation: false`` as read)  writes the hardened context
 read-only-root-filesystem,        the same ``glooContainerSecurityContext`` keys        1.14+
 gateway proxy                     (the chart's default has it; only an override
                                   loses it)
@@ -84,8 +84,11 @@ proxy's key is its Deployment name in camelCase (the chart names it
 ``{{ $name | kebabcase }}``; inference: ``public-gw`` ← ``publicGw``).
 
 Limit: the switch does not reach a container whose values replace the chart's defaults
-(no ``mergePolicy: helm-merge``), which the render does not show; ``--check`` over the render
-with the overlay (or ``emit --check``) then finds the keys it lacks.
+(no ``mergePolicy: helm-merge``). A gateway proxy's Envoy container shows it (the chart's
+defaults always hold ``readOnlyRootFilesystem: true``, ``drop: [ALL]`` and
+``allowPrivilegeEscalation: false``: ``values_restricted.proxy_override``) and takes its own
+value; for the other components the render does not show it, and ``--check`` over the render
+with the overlay then finds the keys it lacks.
 """
 
 from __future__ import annotations
@@ -227,8 +230,7 @@ def _container_value(change: Change, edit: Edit, index: int, role: str,
                 "whose security context is the only one the proxy values set")
     if role == "gateway-proxy":
         base = f"gatewayProxies.{_camel(name)}.podTemplate"
-        overridden = before.get("readOnlyRootFilesystem") is not True \
-            or "ALL" not in ((before.get("capabilities") or {}).get("drop") or [])
+        overridden = values_restricted.proxy_override(before)
         if edit.hardening == "drop-net-bind-service" and not overridden:
             _set(values, f"{base}.disableNetBind", True)
             return None

@@ -11,7 +11,8 @@ runs ``merge $defaults $pss_restricted_defaults`` with ``runAsNonRoot: true``,
 overwrite) fills the keys the defaults lack or hold empty (``false``, ``[]``): the defaults
 win otherwise, so a default ``add: [NET_BIND_SERVICE]`` stays. A container whose values
 replace the defaults (no ``mergePolicy: helm-merge``: ``or $values $defaults``) does not take
-them. It reaches exactly the containers of ``CONTAINERS`` (every ``include
+them: a gateway proxy's Envoy container whose render is such an override
+(``proxy_override``) takes its own value instead. It reaches exactly the containers of ``CONTAINERS`` (every ``include
 "gloo.containerSecurityContext"`` at v1.17.0 and v1.22.1); extra containers and init
 containers from values (``podTemplate.extraContainers``, ``extraInitContainers``,
 ``extraContainersHelper``: ``7-gateway-proxy-deployment.yaml:158-169`` at v1.17.0) are not.
@@ -115,6 +116,7 @@ class Slot(NamedTuple):
     before: dict[str, Any]  # its security context as read
     after: dict[str, Any]  # as gloo-harden wrote it
     pod: dict[str, Any]  # the pod's security context as gloo-harden wrote it
+    reached: bool  # the switch reaches it (False: its render is an override of the defaults)
 
 
 def slots(decisions: Decisions) -> list[Slot]:
@@ -141,10 +143,26 @@ def slots(decisions: Decisions) -> list[Slot]:
             name = str(mapping(container).get("name", ""))
             if name not in table or index >= len(after_containers):
                 continue
-            found.append(Slot(ref, kind, index, name, table[name],
-                              mapping(container.get("securityContext")),
-                              mapping(after_containers[index].get("securityContext")), pod))
+            before = mapping(container.get("securityContext"))
+            reached = not (name == ref.name and proxy_override(before)
+                           and pod_labels(obj, kind).get("gloo") == "gateway-proxy")
+            found.append(Slot(ref, kind, index, name, table[name], before,
+                              mapping(after_containers[index].get("securityContext")), pod,
+                              reached))
     return found
+
+
+def proxy_override(context: dict[str, Any]) -> bool:
+    """Whether a gateway proxy's Envoy container context, as rendered, is a
+    ``glooContainerSecurityContext`` override rather than the chart's defaults: those always
+    hold ``readOnlyRootFilesystem: true``, ``capabilities.drop: [ALL]`` and
+    ``allowPrivilegeEscalation: false`` (``7-gateway-proxy-deployment.yaml:216`` v1.17.0,
+    ``:222`` v1.22.1), and an override (no ``mergePolicy: helm-merge``) replaces them all,
+    the restricted defaults too. One that repeats all three is taken for the defaults."""
+    caps = mapping(context.get("capabilities"))
+    return context.get("readOnlyRootFilesystem") is not True \
+        or "ALL" not in (caps.get("drop") or []) \
+        or context.get("allowPrivilegeEscalation") is not False
 
 
 def _table(obj: dict[str, Any], kind: str, name: str) -> dict[str, str | None]:
@@ -205,6 +223,8 @@ def apply(decisions: Decisions, edits: list[tuple[Change, Edit]], values: dict[s
 
 def _added(s: Slot) -> list[str]:
     """The keys the switch would add to (or fill in) this container's context."""
+    if not s.reached:
+        return []
     filled = with_switch(s.before)
     return [k for k in PSS_DEFAULTS if filled.get(k) != s.before.get(k)]
 
@@ -237,7 +257,8 @@ def _one(change: Change, edit: Edit, switch: bool, by_ref: dict[tuple[ResourceRe
         if s is None:
             return ("this container is not rendered by the chart's security-context helper "
                     "(an extra container from values), so no chart value reaches it")
-        if switch and effective(with_switch(s.before), s.pod) == effective(s.after, s.pod):
+        if switch and s.reached \
+                and effective(with_switch(s.before), s.pod) == effective(s.after, s.pod):
             return None
         if s.value is None:
             return (f"{why_not + '; ' if why_not else ''}no chart value sets this container's "
