@@ -40,10 +40,8 @@ def _emit(release: str, *changes: Change,
                                   artefact.unexpressed]
 
 
-#: the chart's defaults for a gateway proxy's Envoy container (every release)
 DEFAULTS = {"capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
-            "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
-            "runAsUser": 10101}
+            "readOnlyRootFilesystem": True, "runAsUser": 10101}
 
 
 def test_a_gateway_proxy_gets_disable_net_bind_under_its_values_key() -> None:

@@ -15,9 +15,9 @@ proxy (label ``gloo:              true`` (``7-gateway-proxy-deployment.yaml``: `
 gateway-proxy``)                  not …disableNetBind`` → ``add: [NET_BIND_SERVICE]``)
 … when the container's security   ``gatewayProxies.<key>.podTemplate.                   1.14+
 context is an override (no        glooContainerSecurityContext`` with the changed
-``readOnlyRootFilesystem``,       keys only: Helm merges it into the override the
-``drop: [ALL]`` or ``allowPrivi-  render came from (lists replaced), so the chart
-legeEscalation: false`` as read)  writes the hardened context
+``readOnlyRootFilesystem`` or     keys only: Helm merges it into the override the
+no ``drop: [ALL]`` as read)       render came from (lists replaced), so the chart
+                                  writes the hardened context
 read-only-root-filesystem,        the same ``glooContainerSecurityContext`` keys        1.14+
 gateway proxy                     (the chart's default has it; only an override
                                   loses it)
@@ -87,8 +87,9 @@ Limit: the switch does not reach a container whose values replace the chart's de
 (no ``mergePolicy: helm-merge``). A gateway proxy's Envoy container shows it (the chart's
 defaults always hold ``readOnlyRootFilesystem: true``, ``drop: [ALL]`` and
 ``allowPrivilegeEscalation: false``: ``values_restricted.proxy_override``) and takes its own
-value; for the other components the render does not show it, and ``--check`` over the render
-with the overlay then finds the keys it lacks.
+value, the whole hardened context (harmless where the guess is wrong: Helm merges it into an
+override, and it is complete where there is none); for the other components the render does
+not show it, and ``--check`` over the render with the overlay then finds the keys it lacks.
 """
 
 from __future__ import annotations
@@ -230,7 +231,8 @@ def _container_value(change: Change, edit: Edit, index: int, role: str,
                 "whose security context is the only one the proxy values set")
     if role == "gateway-proxy":
         base = f"gatewayProxies.{_camel(name)}.podTemplate"
-        overridden = values_restricted.proxy_override(before)
+        overridden = before.get("readOnlyRootFilesystem") is not True \
+            or "ALL" not in ((before.get("capabilities") or {}).get("drop") or [])
         if edit.hardening == "drop-net-bind-service" and not overridden:
             _set(values, f"{base}.disableNetBind", True)
             return None

@@ -158,7 +158,9 @@ def proxy_override(context: dict[str, Any]) -> bool:
     hold ``readOnlyRootFilesystem: true``, ``capabilities.drop: [ALL]`` and
     ``allowPrivilegeEscalation: false`` (``7-gateway-proxy-deployment.yaml:216`` v1.17.0,
     ``:222`` v1.22.1), and an override (no ``mergePolicy: helm-merge``) replaces them all,
-    the restricted defaults too. One that repeats all three is taken for the defaults."""
+    the restricted defaults too. One that repeats all three is taken for the defaults. A
+    wrong guess the other way costs nothing: the container then takes its whole hardened
+    context as its value."""
     caps = mapping(context.get("capabilities"))
     return context.get("readOnlyRootFilesystem") is not True \
         or "ALL" not in (caps.get("drop") or []) \
