@@ -3,7 +3,8 @@ Gloo proxy also runs as it.
 
 ``automountServiceAccountToken: false`` on a ServiceAccount reaches every pod that runs as it and
 does not set the field itself, so a metrics exporter or a user's Job sharing the chart's
-``gateway-proxy`` account would lose the API token it may need. A pod spec that sets the field
+``gateway-proxy`` account would lose the API token it may need; so would a proxy whose pod opts
+out of ``disable-sa-token-automount`` (its opt-out would do nothing). A pod spec that sets the field
 decides for itself and is no evidence. The proxy pod specs still get
 ``automountServiceAccountToken: false`` (scope ``proxy-pod``), which is all the proxies need.
 
@@ -30,7 +31,12 @@ EVIDENCE = (
     "ReplicaSet, Job, CronJob or Pod) whose pod spec runs as the ServiceAccount "
     "(serviceAccountName or serviceAccount, same namespace) and does not set "
     "automountServiceAccountToken itself",
+    "a Gloo proxy running as the ServiceAccount that opts out of disable-sa-token-automount "
+    "(gloo-harden.dev/skip on the workload or its pod template) and does not set "
+    "automountServiceAccountToken itself: it inherits the account's",
 )
+#: the hardening whose opt-out on a proxy pod reaches the account the pod inherits from
+HARDENING = "disable-sa-token-automount"
 KINDS_READ = tuple(KindRead(what, "workloads that run as a proxy's ServiceAccount")
               for what in (kinds.DEPLOYMENT, kinds.DAEMON_SET, kinds.STATEFUL_SET,
                            kinds.REPLICA_SET, kinds.JOB, kinds.CRON_JOB, kinds.POD))
@@ -50,6 +56,13 @@ def check(target: Target, index: StreamIndex) -> list[str]:
         if same_namespace and "automountServiceAccountToken" not in spec:
             found.append(f"{workload.kind} {workload.namespace or '-'}/{workload.name}, not a "
                          "Gloo proxy, runs as it")
+    for proxy in index.proxies:
+        same_namespace = None in (proxy.namespace, account.namespace) \
+            or proxy.namespace == account.namespace
+        if same_namespace and proxy.service_account == account.name \
+                and "automountServiceAccountToken" not in proxy.spec \
+                and HARDENING in proxy.resource.skip_reasons():
+            found.append(f"{proxy}, a Gloo proxy, opts out of {HARDENING} and runs as it")
     return found
 
 
