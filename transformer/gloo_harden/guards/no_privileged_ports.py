@@ -98,7 +98,19 @@ def _low_ports(target: Target, index: StreamIndex) -> list[tuple[int, str]]:
     proxy = target.proxy
     if proxy is None or target.scope != "proxy-container":
         return []
+    if not _is_envoy(target, proxy):
+        # a sidecar (--sidecars): the Service's targetPorts and the Gateways' bindPorts are
+        # Envoy's listeners; only the ports it declares itself are its own
+        host = " on the host network" if proxy.spec.get("hostNetwork") is True else ""
+        start = None if host else port_start(proxy.spec)
+        return _container_ports(target.node, host,
+                                PRIVILEGED if start is None else min(start, PRIVILEGED))
     return _ports_below(proxy, target.node, index)
+
+
+def _is_envoy(target: Target, proxy: Proxy) -> bool:
+    """Whether ``target`` is the proxy's Envoy container, not a sidecar (``--sidecars``)."""
+    return proxy.envoy is not None and target.path == proxy.container_path(proxy.envoy)
 
 
 def _ports_below(proxy: Proxy, container: Any, index: StreamIndex) -> list[tuple[int, str]]:
@@ -188,7 +200,8 @@ def unseen(target: Target, index: StreamIndex) -> list[Unseen]:
                            "GatewayParameters with omitDefaultSecurityContext: true", True)]
         return []
     proxy = target.proxy
-    if proxy is None or target.scope != "proxy-container" or proxy.role != "gateway-proxy":
+    if proxy is None or target.scope != "proxy-container" or proxy.role != "gateway-proxy" \
+            or not _is_envoy(target, proxy):  # the Gateways' bindPorts are Envoy's
         return []
     if any(index.covers(k) for k in GLOO_GATEWAY_KINDS) or index.view(
             f"{ID}/any-gateway", GATEWAY_KINDS + EMBEDDING_KINDS, lambda i: bool(edge_gateways(i))):
