@@ -1,5 +1,5 @@
 """``only-proxies-use-account``: keep a proxy ServiceAccount's token while a workload that is not a
-Gloo proxy also runs as it.
+Gloo proxy, or a proxy that opts out, also runs as it.
 
 ``automountServiceAccountToken: false`` on a ServiceAccount reaches every pod that runs as it and
 does not set the field itself, so a metrics exporter or a user's Job sharing the chart's
