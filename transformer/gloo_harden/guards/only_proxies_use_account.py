@@ -20,7 +20,7 @@ from typing import Any
 
 from gloo_harden.gloo import evidence as kinds
 from gloo_harden.gloo.evidence import KindRead
-from gloo_harden.gloo.index import StreamIndex, is_proxy
+from gloo_harden.gloo.index import Proxy, StreamIndex, is_proxy
 from gloo_harden.resources.model import Resource
 from gloo_harden.resources.podspec import POD_SPEC_PATHS, pod_spec
 from gloo_harden.scopes import Target
@@ -56,13 +56,22 @@ def check(target: Target, index: StreamIndex) -> list[str]:
         if same_namespace and "automountServiceAccountToken" not in spec:
             found.append(f"{workload.kind} {workload.namespace or '-'}/{workload.name}, not a "
                          "Gloo proxy, runs as it")
-    for proxy in index.proxies:
-        same_namespace = None in (proxy.namespace, account.namespace) \
-            or proxy.namespace == account.namespace
-        if same_namespace and proxy.service_account == account.name \
-                and "automountServiceAccountToken" not in proxy.spec \
-                and HARDENING in proxy.resource.skip_reasons():
+    opted_out = index.view(f"{ID}/opted-out", POD_SPEC_PATHS, _opted_out_by_account)
+    for proxy in opted_out.get(account.name, ()):
+        if None in (proxy.namespace, account.namespace) \
+                or proxy.namespace == account.namespace:
             found.append(f"{proxy}, a Gloo proxy, opts out of {HARDENING} and runs as it")
+    return found
+
+
+def _opted_out_by_account(index: StreamIndex) -> dict[str, list[Proxy]]:
+    """Proxies that opt out of ``HARDENING`` and do not set the field themselves, by the
+    ServiceAccount they run as: read once per render (``StreamIndex.view``)."""
+    found: dict[str, list[Proxy]] = {}
+    for proxy in index.proxies:
+        if "automountServiceAccountToken" not in proxy.spec \
+                and HARDENING in proxy.resource.skip_reasons():
+            found.setdefault(proxy.service_account, []).append(proxy)
     return found
 
 

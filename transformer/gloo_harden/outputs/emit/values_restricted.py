@@ -12,9 +12,9 @@ overwrite) fills the keys the defaults lack or hold empty (``false``, ``[]``): t
 win otherwise, so a default ``add: [NET_BIND_SERVICE]`` stays. A container whose values
 replace the defaults (no ``mergePolicy: helm-merge``: ``or $values $defaults``) does not take
 them: a gateway proxy's Envoy container whose render is such an override
-(``proxy_override``) takes its own value instead. It reaches exactly the containers of ``CONTAINERS`` (every ``include
-"gloo.containerSecurityContext"`` at v1.17.0 and v1.22.1); extra containers and init
-containers from values (``podTemplate.extraContainers``, ``extraInitContainers``,
+(``proxy_override``) takes its own value instead. It reaches exactly the containers of
+``CONTAINERS`` (every ``include "gloo.containerSecurityContext"`` at v1.17.0 and v1.22.1);
+extra containers and init containers from values (``podTemplate.extraContainers``, ``extraInitContainers``,
 ``extraContainersHelper``: ``7-gateway-proxy-deployment.yaml:158-169`` at v1.17.0) are not.
 
 The switch is written only when, on every container it reaches, the keys it would add give
