@@ -16,6 +16,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,8 @@ def test_ctrl_c_is_a_clean_130_whatever_the_options(tmp_path: Path, options: lis
     out, results = tmp_path / "out.yaml", tmp_path / "results.json"
     results.write_text("[]\n")  # an earlier run's
     argv = [o.format(out=out, results=results) for o in options]
-    child = subprocess.Popen([GLOO_HARDEN, *argv, str(fifo)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=tool_env())
+    child = subprocess.Popen([*_WITH_DEFAULT_SIGINT, GLOO_HARDEN, *argv, str(fifo)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=tool_env())
     try:
         writer = _open_when_read(fifo, child)
         try:
@@ -84,6 +85,15 @@ def test_ctrl_c_is_a_clean_130_whatever_the_options(tmp_path: Path, options: lis
     if "--results" in options:  # it says this run was interrupted
         text = results.read_text()
         assert "interrupted" in text and (json.loads(text) != [])
+
+
+#: Starts the command after it with SIGINT at its default: a suite started in the background
+#: by a shell without job control inherits SIGINT ignored, and so would gloo-harden (as any
+#: program started so should), which would then never see the signal this test sends.
+_WITH_DEFAULT_SIGINT = [
+    sys.executable, "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"]
 
 
 def _open_when_read(fifo: Path, child: subprocess.Popen[bytes]) -> int:
@@ -224,7 +234,6 @@ def test_stderr_on_a_full_device_is_still_exit_2(tmp_path: Path) -> None:
 def test_a_plain_run_ends_without_teardown_as_sys_exit_would(args: list[str]) -> None:
     """``exits.leave``: the atexit callbacks still run, stdout and stderr are complete, the
     code is the run's, and the cyclic collector was never started."""
-    import sys
 
     probe = subprocess.run(
         [sys.executable, "-c",
