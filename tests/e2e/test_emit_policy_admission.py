@@ -77,10 +77,18 @@ CASES: dict[str, tuple[dict[str, Any], str | None]] = {
 
 
 def policy(tmp_path: Path) -> list[dict[str, Any]]:
-    """What ``gloo-harden emit policy`` writes for a kgateway render, narrowed to LABEL."""
+    """What ``gloo-harden emit policy`` writes for a kgateway render, narrowed to LABEL: the
+    platform's GatewayParameters and the GatewayClass that makes them class-level (without it
+    what they are merged over is unseen, and ``no-class-level-capabilities`` keeps the change)."""
     render = tmp_path / "render.yaml"
-    render.write_text(yaml.safe_dump(parameters("platform", {"envoyContainer": {
-        "securityContext": NBS}})), encoding="utf-8")
+    platform = parameters("platform", {"envoyContainer": {"securityContext": NBS}})
+    platform["metadata"]["namespace"] = "kgateway-system"
+    render.write_text(yaml.safe_dump_all([platform, {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+        "metadata": {"name": "platform"},
+        "spec": {"controllerName": CONTROLLER_NAME, "parametersRef": {
+            "group": GROUP, "kind": "GatewayParameters", "name": "platform",
+            "namespace": "kgateway-system"}}}]), encoding="utf-8")
     out = tmp_path / "policy.yaml"
     done = run_tool("emit", "policy", str(render), "-o", str(out), "--assume-version",
                     "kgateway-2.2.0")
