@@ -523,7 +523,7 @@ def test_what_gateway_parameters_are_merged_over_is_built_once_per_render(
                                   options)
         assert len([r for r in outcome.results if r.hardening == "restricted-run-as-non-root"
                     and r.field and r.field.endswith("runAsNonRoot")]) == teams + 1  # + the class
-        counts.append(builds["parameters-merge/gloo-uses"])
+        counts.append(builds["parameters-merge/uses-seen"])
     assert counts[0] == counts[1] > 0
 
 

@@ -181,3 +181,52 @@ def test_gateway_parameters_sidecar_templates_meet_restricted_but_for_a_reported
               and r.hardening == "restricted-run-as-non-root"]
     assert any('sidecar "sds"' in m for m in warned)
     assert any('sidecar "istio-proxy"' in m for m in warned)
+
+
+_PLATFORM = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gloo-gateway}
+spec:
+  controllerName: solo.io/gloo-gateway
+  parametersRef: {group: gateway.gloo.solo.io, kind: GatewayParameters, name: gloo-gateway,
+                  namespace: gloo-system}
+---
+apiVersion: gateway.gloo.solo.io/v1alpha1
+kind: GatewayParameters
+metadata: {name: gloo-gateway, namespace: gloo-system}
+spec: {kube: {envoyContainer: {securityContext: {capabilities: {drop: [ALL]}}}}}
+"""
+_TEAM = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: web
+  namespace: apps
+  annotations: {gateway.gloo.solo.io/gateway-parameters-name: team}
+spec: {gatewayClassName: gloo-gateway}
+---
+apiVersion: gateway.gloo.solo.io/v1alpha1
+kind: GatewayParameters
+metadata: {name: team, namespace: apps}
+spec: {kube: {envoyContainer: {image: {tag: v1.19.0}}}}
+"""
+
+
+@pytest.mark.parametrize("evidence", [False, True], ids=["class-unseen", "class-in-evidence"])
+def test_a_team_writes_drop_all_only_where_its_class_does_not(tmp_path: Path,
+                                                              evidence: bool) -> None:
+    """Gloo appends a Gateway's own ``drop`` to its class-level parameters' list: with the
+    platform's class and parameters (which drop ALL) handed in as ``--evidence``, the team's
+    parameters get no second ALL; without them, what they are merged over is unseen and ALL is
+    written (a second one is harmless, a missing one fails restricted)."""
+    (tmp_path / "platform.yaml").write_text(_PLATFORM, encoding="utf-8")
+    team = tmp_path / "team.yaml"
+    team.write_text(_TEAM, encoding="utf-8")
+    args = ["--profile", "restricted", str(team)]
+    done = run_tool(*args, *(["--evidence", str(tmp_path / "platform.yaml")] if evidence else []))
+    assert done.returncode == 0, done.stderr.decode()
+    parameters = [d for d in yaml.safe_load_all(done.stdout) if d["kind"] == "GatewayParameters"]
+    envoy = parameters[0]["spec"]["kube"]["envoyContainer"]
+    drop = envoy.get("securityContext", {}).get("capabilities", {}).get("drop")
+    assert drop == (None if evidence else ["ALL"])

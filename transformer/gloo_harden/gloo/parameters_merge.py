@@ -54,11 +54,11 @@ Chain = tuple[Resource | None, ...]
 def chains(parameters: Resource, index: StreamIndex) -> list[Chain] | None:
     """What the deployer merges ``parameters`` over, one chain per use of it (an empty chain:
     nothing, it is the first link); ``None`` when that is not known: Gloo parameters that no
-    GatewayClass and no Gateway of the stream names, or named by a Gateway whose class or
-    class-level parameters are not in the stream.
+    GatewayClass and no Gateway of the stream or ``--evidence`` names, or named by a Gateway
+    whose class or class-level parameters cannot be seen (``merged_over``).
 
-    kgateway parameters: ``[(DEFAULT,)]``, or ``[()]`` with ``omitDefaultSecurityContext: true``.
-    Anything else: ``[()]``.
+    kgateway parameters: ``[(DEFAULT,)]``, or ``[()]`` with ``omitDefaultSecurityContext: true``
+    (their class-level parameters are ``merged_over``'s). Anything else: ``[()]``.
     """
     if parameters.kind != "GatewayParameters":
         return [()]
@@ -66,43 +66,12 @@ def chains(parameters: Resource, index: StreamIndex) -> list[Chain] | None:
         return [(DEFAULT,)] if kgateway_defaults_apply(parameters) else [()]
     if parameters.group != GLOO_GROUP:
         return [()]
-    # rebuilt when a Gateway or GatewayClass changes, not when GatewayParameters are patched:
-    # it holds their names and references only (hardenings change neither), their contents are
-    # read where used; else every hardened GatewayParameters would rebuild it (quadratic)
-    uses = index.view("parameters-merge/gloo-uses", ("Gateway", "GatewayClass"), _gloo_uses)
-    found = uses.get((parameters.namespace, parameters.name), [])
-    known = [use for use in found if use is not None]
-    return known if found and len(known) == len(found) else None
+    uses, missing = merged_over(parameters, index)
+    return None if missing else [chain for _, chain in uses]
 
 
 #: the kinds ``chains`` reads
 READS = ("Gateway", "GatewayClass", "GatewayParameters")
-
-
-def _gloo_uses(index: StreamIndex) -> dict[tuple[str | None, str | None], list[Chain | None]]:
-    """(namespace, name) of Gloo GatewayParameters -> the chain of each use the stream shows:
-    ``()`` for each GatewayClass naming them, ``(class-level parameters,)`` for each Gateway
-    naming them by annotation (None when its class or their parameters are not in the
-    stream). Built once per render (``StreamIndex.view``)."""
-    parameters = {(r.namespace, r.name): r for r in index.of_kind("GatewayParameters",
-                                                                   group=GLOO_GROUP)}
-    by_class: dict[Any, Resource | None] = {}
-    uses: dict[tuple[str | None, str | None], list[Chain | None]] = {}
-    for gateway_class in index.of_kind("GatewayClass", group=GATEWAY_API_GROUP):
-        ref = mapping(mapping(gateway_class.tree.get("spec")).get("parametersRef"))
-        named = None
-        if ref.get("kind") == "GatewayParameters" and ref.get("group") == GLOO_GROUP:
-            named = parameters.get((ref.get("namespace"), ref.get("name")))
-        by_class.setdefault(gateway_class.name, named)
-        if named is not None:
-            uses.setdefault((named.namespace, named.name), []).append(())
-    for gateway in index.of_kind("Gateway", group=GATEWAY_API_GROUP):
-        name = gateway.annotations.get(GLOO_ANNOTATION)
-        if name is None:
-            continue
-        base = by_class.get(mapping(gateway.tree.get("spec")).get("gatewayClassName"))
-        uses.setdefault((gateway.namespace, name), []).append(None if base is None else (base,))
-    return uses
 
 
 def inherited_user(parameters: Resource, index: StreamIndex,

@@ -9,8 +9,8 @@ only where some use of it gets no ALL from its chain: kgateway parameters with
 ``omitDefaultSecurityContext: true`` (the deployer's default, which drops ALL, is gone), Gloo
 class-level parameters, and Gloo per-Gateway parameters whose class-level ones neither drop
 ALL nor are in this scope themselves (where ALL is written once, for every Gateway of the
-class). When a use cannot be seen (a Gloo Gateway's class or its parameters not in the
-stream), the parameters are in the scope: a second ALL is harmless, a missing one fails
+class). When a use cannot be seen (a Gloo Gateway's class or its parameters neither in the
+stream nor in ``--evidence``), the parameters are in the scope: a second ALL is harmless, a missing one fails
 Pod Security "restricted". Every other container of ``gloo-container`` is in it.
 
 The chain is read per container template: a sidecar template (``sdsContainer``,
